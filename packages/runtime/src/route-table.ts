@@ -281,13 +281,13 @@ export class RouteTable<T> {
     if (empty) return NOT_FOUND;
     const trie = this.tries.get(httpMethod);
     if (trie !== undefined) {
-      const found = this.locate(trie, segs, decoded, n, true);
+      const found = this.locate(trie, path, segs, decoded, n, true);
       if (found !== undefined) return found;
     }
     const allow: string[] = [];
     for (const method of this.methods) {
       if (method === httpMethod) continue;
-      if (this.locate(this.tries.get(method)!, segs, decoded, n, false) !== undefined) {
+      if (this.locate(this.tries.get(method)!, path, segs, decoded, n, false) !== undefined) {
         allow.push(method);
       }
     }
@@ -300,6 +300,7 @@ export class RouteTable<T> {
    */
   private locate(
     trie: MethodTrie<T>,
+    path: string,
     segs: string[],
     decoded: string[],
     n: number,
@@ -319,7 +320,7 @@ export class RouteTable<T> {
             segs[last] = prefix;
             decoded[last] = prefixDecoded;
             const route = search(trie.root, decoded, 1, n, verb);
-            const result = route && this.result(route, segs, decoded, n, withParams);
+            const result = route && this.result(route, path, segs, decoded, n, withParams);
             segs[last] = raw;
             decoded[last] = lastDecoded;
             if (result !== undefined) return result;
@@ -328,11 +329,12 @@ export class RouteTable<T> {
       }
     }
     const route = search(trie.root, decoded, 1, n, "");
-    return route && this.result(route, segs, decoded, n, withParams);
+    return route && this.result(route, path, segs, decoded, n, withParams);
   }
 
   private result(
     route: Route<T>,
+    path: string,
     segs: readonly string[],
     decoded: readonly string[],
     n: number,
@@ -345,9 +347,13 @@ export class RouteTable<T> {
           params.push([v.fieldPath, decoded[v.start]!]);
           continue;
         }
+        // Segments are contiguous in the path: slice it rather than join them.
         const end = v.end === -1 ? n : v.end;
-        let raw = v.start < end ? segs[v.start]! : "";
-        for (let i = v.start + 1; i < end; i++) raw += `/${segs[i]}`;
+        let from = 0;
+        for (let i = 0; i < v.start; i++) from += segs[i]!.length + 1;
+        let to = from - 1;
+        for (let i = v.start; i < end; i++) to += segs[i]!.length + 1;
+        const raw = to > from ? path.slice(from, to) : "";
         const value = unescapeMultiSegment(raw, this.unescape);
         if (typeof value !== "string") return { kind: "bad-path", message: value.error };
         params.push([v.fieldPath, value]);
