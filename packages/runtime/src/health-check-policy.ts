@@ -1,0 +1,233 @@
+import * as grpc from "@grpc/grpc-js";
+import {
+  BALANCER_ID_OPTION,
+  type BalancerReadiness,
+  type ConnectivityStateName,
+  type EndpointStatus,
+  publishBalancer,
+  unpublishBalancer,
+} from "./balancer-registry.js";
+import { HealthProbedSubchannel } from "./health-probe.js";
+
+const {
+  ChildLoadBalancerHandler,
+  createChildChannelControlHelper,
+  parseLoadBalancingConfig,
+  PickResultType,
+  registerLoadBalancerType,
+  subchannelAddressToString,
+} = grpc.experimental;
+type ChannelControlHelper = grpc.experimental.ChannelControlHelper;
+type Endpoint = grpc.experimental.Endpoint;
+type Picker = grpc.experimental.Picker;
+type TypedLoadBalancingConfig = grpc.experimental.TypedLoadBalancingConfig;
+
+/** Name of the health-checking wrapper policy in service configs. */
+export const HEALTH_CHECK_POLICY = "ts_gateway_health";
+
+/** Lets grpc-js pick_first report an unhealthy picked subchannel as TRANSIENT_FAILURE. */
+const REPORT_HEALTH_OPTION = "grpc-node.internal.pick-first.report_health_status";
+
+/** JSON shape of the `ts_gateway_health` config. */
+export interface HealthCheckPolicyJson {
+  /** Probe endpoints with grpc.health.v1.Health; default true. */
+  enabled?: boolean;
+  /** `HealthCheckRequest.service`; default `""`. */
+  service_name?: string;
+  /** Check poll interval / Watch retry delay; default 1000. */
+  interval_ms?: number;
+  /** Deadline of one Check; default 1000. */
+  timeout_ms?: number;
+  /** Ask the resolver to re-resolve this often (DNS re-resolution); 0 = never; default 30000. */
+  reresolve_interval_ms?: number;
+  /** The policy that balances among endpoints. */
+  child_policy: object[];
+}
+
+function nonNegative(obj: Record<string, unknown>, key: string, fallback: number): number {
+  const value = obj[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new Error(`${HEALTH_CHECK_POLICY}: ${key} must be a non-negative number`);
+  }
+  return value;
+}
+
+class HealthCheckConfig implements TypedLoadBalancingConfig {
+  constructor(
+    readonly enabled: boolean,
+    readonly serviceName: string,
+    readonly intervalMs: number,
+    readonly timeoutMs: number,
+    readonly reresolveIntervalMs: number,
+    readonly child: TypedLoadBalancingConfig,
+  ) {}
+  getLoadBalancerName(): string {
+    return HEALTH_CHECK_POLICY;
+  }
+  toJsonObject(): object {
+    return {
+      [HEALTH_CHECK_POLICY]: {
+        enabled: this.enabled,
+        service_name: this.serviceName,
+        interval_ms: this.intervalMs,
+        timeout_ms: this.timeoutMs,
+        reresolve_interval_ms: this.reresolveIntervalMs,
+        child_policy: [this.child.toJsonObject()],
+      },
+    };
+  }
+  static createFromJson(obj: Record<string, unknown>): HealthCheckConfig {
+    const children = obj.child_policy;
+    if (!Array.isArray(children) || children.length === 0) {
+      throw new Error(`${HEALTH_CHECK_POLICY}: child_policy must be a non-empty array`);
+    }
+    if (obj.service_name !== undefined && typeof obj.service_name !== "string") {
+      throw new Error(`${HEALTH_CHECK_POLICY}: service_name must be a string`);
+    }
+    return new HealthCheckConfig(
+      obj.enabled !== false,
+      obj.service_name ?? "",
+      nonNegative(obj, "interval_ms", 1000),
+      nonNegative(obj, "timeout_ms", 1000),
+      nonNegative(obj, "reresolve_interval_ms", 30_000),
+      parseLoadBalancingConfig(children[0]),
+    );
+  }
+}
+
+/** Unwraps health wrappers in picks, as grpc-js expects of wrapping policies. */
+class UnwrappingPicker implements Picker {
+  constructor(private readonly inner: Picker) {}
+  pick(args: grpc.experimental.PickArgs): grpc.experimental.PickResult {
+    const result = this.inner.pick(args);
+    if (
+      result.pickResultType === PickResultType.COMPLETE &&
+      result.subchannel instanceof HealthProbedSubchannel
+    ) {
+      return { ...result, subchannel: result.subchannel.getWrappedSubchannel() };
+    }
+    return result;
+  }
+}
+
+/**
+ * Wraps a child policy (round_robin, pick_first, outlier_detection, …) and
+ * probes every subchannel it creates with grpc.health.v1.Health; publishes the
+ * balancer's readiness; optionally re-resolves periodically.
+ * @internal
+ */
+class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
+  private readonly child: InstanceType<typeof ChildLoadBalancerHandler>;
+  private config: HealthCheckConfig | null = null;
+  private state: grpc.connectivityState = grpc.connectivityState.IDLE;
+  private endpoints: Endpoint[] = [];
+  private readonly known = new Map<string, boolean>();
+  private readonly wrappers = new Map<string, HealthProbedSubchannel>();
+  private id: string | null = null;
+  private reresolveTimer: NodeJS.Timeout | null = null;
+  private readonly snapshot = (): BalancerReadiness => this.readiness();
+
+  constructor(private readonly helper: ChannelControlHelper) {
+    this.child = new ChildLoadBalancerHandler(
+      createChildChannelControlHelper(helper, {
+        createSubchannel: (address, args) => {
+          const subchannel = helper.createSubchannel(address, args);
+          const config = this.config;
+          if (config === null || !config.enabled) return subchannel;
+          const key = subchannelAddressToString(address);
+          const wrapper = new HealthProbedSubchannel(
+            subchannel,
+            {
+              serviceName: config.serviceName,
+              intervalMs: config.intervalMs,
+              timeoutMs: config.timeoutMs,
+            },
+            this.known.get(key) ?? true,
+            (addr, healthy) => this.known.set(addr, healthy),
+          );
+          this.wrappers.set(key, wrapper);
+          return wrapper;
+        },
+        updateState: (state, picker, error) => {
+          this.state = state;
+          helper.updateState(state, new UnwrappingPicker(picker), error);
+        },
+      }),
+    );
+  }
+
+  updateAddressList(
+    endpoints: grpc.experimental.StatusOr<Endpoint[]>,
+    config: TypedLoadBalancingConfig,
+    options: grpc.ChannelOptions,
+    note: string,
+  ): boolean {
+    if (!(config instanceof HealthCheckConfig)) return false;
+    this.config = config;
+    if (endpoints.ok) this.endpoints = endpoints.value;
+    const id = options[BALANCER_ID_OPTION];
+    if (typeof id === "string" && id !== this.id) {
+      if (this.id !== null) unpublishBalancer(this.id, this.snapshot);
+      this.id = id;
+      publishBalancer(id, this.snapshot);
+    }
+    this.scheduleReresolution(config.reresolveIntervalMs);
+    return this.child.updateAddressList(
+      endpoints,
+      config.child,
+      { ...options, [REPORT_HEALTH_OPTION]: true },
+      note,
+    );
+  }
+
+  private scheduleReresolution(intervalMs: number): void {
+    if (this.reresolveTimer !== null) clearInterval(this.reresolveTimer);
+    this.reresolveTimer = null;
+    if (intervalMs <= 0) return;
+    this.reresolveTimer = setInterval(() => this.helper.requestReresolution(), intervalMs);
+    this.reresolveTimer.unref();
+  }
+
+  private readiness(): BalancerReadiness {
+    const endpoints: EndpointStatus[] = [];
+    for (const endpoint of this.endpoints) {
+      for (const address of endpoint.addresses) {
+        const key = subchannelAddressToString(address);
+        const wrapper = this.wrappers.get(key);
+        const state = wrapper?.getConnectivityState() ?? grpc.connectivityState.IDLE;
+        endpoints.push({
+          address: key,
+          state: grpc.connectivityState[state] as ConnectivityStateName,
+          healthy: wrapper?.isProbedHealthy() ?? this.known.get(key) ?? true,
+        });
+      }
+    }
+    const state = grpc.connectivityState[this.state] as ConnectivityStateName;
+    return { ready: this.state === grpc.connectivityState.READY, state, endpoints };
+  }
+
+  exitIdle(): void {
+    this.child.exitIdle();
+  }
+  resetBackoff(): void {
+    this.child.resetBackoff();
+  }
+  destroy(): void {
+    if (this.reresolveTimer !== null) clearInterval(this.reresolveTimer);
+    if (this.id !== null) unpublishBalancer(this.id, this.snapshot);
+    this.child.destroy();
+  }
+  getTypeName(): string {
+    return HEALTH_CHECK_POLICY;
+  }
+}
+
+let registered = false;
+
+/** Registers `ts_gateway_health` with grpc-js (idempotent). @internal */
+export function registerHealthCheckPolicy(): void {
+  if (registered) return;
+  registered = true;
+  registerLoadBalancerType(HEALTH_CHECK_POLICY, HealthCheckLoadBalancer, HealthCheckConfig);
+}
