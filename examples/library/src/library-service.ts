@@ -1,0 +1,200 @@
+import { clone, create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { type CallContext, Code, RpcError } from "@ts-gateway/runtime";
+import {
+  type Book,
+  BookSchema,
+  type CreateBookRequest,
+  type CreateShelfRequest,
+  type DeleteBookRequest,
+  type DeleteShelfRequest,
+  type GetBookRequest,
+  type GetShelfRequest,
+  type ListBooksRequest,
+  type ListShelvesRequest,
+  type MoveBookRequest,
+  type Shelf,
+  ShelfSchema,
+  type UpdateBookRequest,
+} from "./gen/library/v1/library_pb.js";
+import type { LibraryServiceApi } from "./gen/library/v1/library_gateway.js";
+import { BadRequestSchema, ResourceInfoSchema } from "@ts-gateway/runtime/error-details";
+
+/**
+ * An in-memory library: shelves `shelves/{n}` holding books `shelves/{n}/books/{m}`.
+ * It implements the generated API, so it can be served over gRPC or in-process.
+ */
+export class InMemoryLibrary implements LibraryServiceApi {
+  readonly #shelves = new Map<string, Shelf>();
+  readonly #books = new Map<string, Map<string, Book>>();
+  #nextShelf = 1;
+  #nextBook = 1;
+
+  async createShelf(request: CreateShelfRequest, context: CallContext): Promise<Shelf> {
+    const theme = request.shelf?.theme ?? "";
+    if (theme === "") throw badRequest("shelf.theme", "a shelf needs a theme");
+    const shelf = create(ShelfSchema, {
+      name: `shelves/${this.#nextShelf++}`,
+      theme,
+      createTime: timestampNow(),
+    });
+    this.#shelves.set(shelf.name, shelf);
+    this.#books.set(shelf.name, new Map());
+    context.responseMetadata.set("x-http-code", "201");
+    return shelf;
+  }
+
+  async listShelves(request: ListShelvesRequest) {
+    const { items, nextPageToken } = page(
+      [...this.#shelves.values()],
+      request.pageSize,
+      request.pageToken,
+    );
+    return { shelves: items, nextPageToken };
+  }
+
+  async getShelf(request: GetShelfRequest): Promise<Shelf> {
+    return this.#shelf(request.name);
+  }
+
+  async deleteShelf(request: DeleteShelfRequest) {
+    this.#shelf(request.name);
+    this.#shelves.delete(request.name);
+    this.#books.delete(request.name);
+    return {};
+  }
+
+  async createBook(request: CreateBookRequest, context: CallContext): Promise<Book> {
+    const books = this.#booksOf(request.parent);
+    if ((request.book?.title ?? "") === "") throw badRequest("book.title", "a book needs a title");
+    const book = clone(BookSchema, request.book ?? create(BookSchema));
+    book.name = `${request.parent}/books/${this.#nextBook++}`;
+    books.set(book.name, book);
+    context.responseMetadata.set("x-http-code", "201");
+    return book;
+  }
+
+  async listBooks(request: ListBooksRequest) {
+    const all = [...this.#booksOf(request.parent).values()].filter(
+      (b) => request.genre === 0 || b.genre === request.genre,
+    );
+    const { items, nextPageToken } = page(all, request.pageSize, request.pageToken);
+    return { books: items, nextPageToken };
+  }
+
+  async getBook(request: GetBookRequest): Promise<Book> {
+    return this.#book(request.name);
+  }
+
+  async updateBook(request: UpdateBookRequest): Promise<Book> {
+    const patch = request.book;
+    if (patch === undefined) throw badRequest("book", "the request has no book");
+    const book = this.#book(patch.name);
+    // No mask: replace every field. (The gateway fills the mask from the JSON keys of a PATCH body.)
+    const fields = request.updateMask?.paths ?? [
+      "author",
+      "title",
+      "read",
+      "genre",
+      "page_count",
+      "labels",
+    ];
+    for (const path of fields) {
+      switch (path) {
+        case "author":
+          book.author = patch.author;
+          break;
+        case "title":
+          book.title = patch.title;
+          break;
+        case "read":
+          book.read = patch.read;
+          break;
+        case "genre":
+          book.genre = patch.genre;
+          break;
+        case "page_count":
+          book.pageCount = patch.pageCount;
+          break;
+        case "labels":
+          book.labels = { ...patch.labels };
+          break;
+        default:
+          throw badRequest("update_mask", `"${path}" is not a field of Book that can be updated`);
+      }
+    }
+    return book;
+  }
+
+  async deleteBook(request: DeleteBookRequest) {
+    const book = this.#book(request.name);
+    this.#booksOf(shelfOf(book.name)).delete(book.name);
+    return {};
+  }
+
+  async moveBook(request: MoveBookRequest): Promise<Book> {
+    const book = this.#book(request.name);
+    const target = this.#booksOf(request.otherShelfName);
+    this.#booksOf(shelfOf(book.name)).delete(book.name);
+    const moved = clone(BookSchema, book);
+    moved.name = `${request.otherShelfName}/books/${this.#nextBook++}`;
+    target.set(moved.name, moved);
+    return moved;
+  }
+
+  #shelf(name: string): Shelf {
+    const shelf = this.#shelves.get(name);
+    if (shelf === undefined) throw notFound("library.v1.Shelf", name);
+    return shelf;
+  }
+
+  #booksOf(shelfName: string): Map<string, Book> {
+    const books = this.#books.get(shelfName);
+    if (books === undefined) throw notFound("library.v1.Shelf", shelfName);
+    return books;
+  }
+
+  #book(name: string): Book {
+    const book = this.#booksOf(shelfOf(name)).get(name);
+    if (book === undefined) throw notFound("library.v1.Book", name);
+    return book;
+  }
+}
+
+function shelfOf(bookName: string): string {
+  return bookName.split("/books/")[0] ?? "";
+}
+
+/** Offset paging: the token is the next offset, opaque to clients. */
+function page<T>(
+  all: T[],
+  pageSize: number,
+  pageToken: string,
+): { items: T[]; nextPageToken: string } {
+  if (pageSize < 0) throw badRequest("page_size", "page_size must not be negative");
+  const size = Math.min(pageSize === 0 ? 10 : pageSize, 100);
+  let offset = 0;
+  if (pageToken !== "") {
+    offset = Number.parseInt(Buffer.from(pageToken, "base64url").toString(), 10);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw badRequest("page_token", "page_token is not valid");
+  }
+  const items = all.slice(offset, offset + size);
+  const next = offset + size;
+  return {
+    items,
+    nextPageToken: next < all.length ? Buffer.from(String(next)).toString("base64url") : "",
+  };
+}
+
+function notFound(resourceType: string, resourceName: string): RpcError {
+  return new RpcError(`${resourceName} does not exist`, Code.NotFound, {
+    details: [{ desc: ResourceInfoSchema, value: { resourceType, resourceName } }],
+  });
+}
+
+function badRequest(field: string, description: string): RpcError {
+  return new RpcError(description, Code.InvalidArgument, {
+    details: [{ desc: BadRequestSchema, value: { fieldViolations: [{ field, description }] } }],
+  });
+}

@@ -1,0 +1,387 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { type GeneratedFile, getComments, type Printable } from "@bufbuild/protoplugin";
+import type { RouteInfo } from "./http-rules.js";
+
+const RUNTIME = "@ts-gateway/runtime";
+const RUNTIME_EXPRESS = "@ts-gateway/runtime/express";
+const GRPC = "@grpc/grpc-js";
+const PROTOBUF = "@bufbuild/protobuf";
+
+/** Prints everything generated for one service: API interface, client, grpc-js definition, routes, router. */
+export function generateService(
+  f: GeneratedFile,
+  service: DescService,
+  routes: readonly RouteInfo[],
+): void {
+  const names = serviceNames(service);
+  printApi(f, service, names);
+  printClient(f, service, names);
+  printDefinition(f, service, names);
+  printRoutes(f, service, names, routes);
+  printRouter(f, names);
+}
+
+interface ServiceNames {
+  api: string;
+  client: string;
+  definition: string;
+  add: string;
+  routes: string;
+  register: string;
+  createRouter: string;
+}
+
+function serviceNames(service: DescService): ServiceNames {
+  const n = service.name;
+  return {
+    api: `${n}Api`,
+    client: `${n}Client`,
+    definition: `${n}Definition`,
+    add: `add${n}`,
+    routes: `${n.charAt(0).toLowerCase()}${n.slice(1)}Routes`,
+    register: `register${n}`,
+    createRouter: `create${n}Router`,
+  };
+}
+
+function printApi(f: GeneratedFile, service: DescService, names: ServiceNames): void {
+  const CallContext = f.import("CallContext", RUNTIME, true);
+  const MessageInitShape = f.import("MessageInitShape", PROTOBUF, true);
+  f.print(
+    f.jsDoc(
+      `${commentText(service)}The typed API of ${service.typeName}.\n\n` +
+        `Implement it to serve the service (over gRPC with {@link ${names.add}}, or in-process\n` +
+        `behind the HTTP router); {@link ${names.client}} implements it by calling a remote server.\n` +
+        `Implementations may return messages or their init shapes.\n\n` +
+        `@generated from service ${service.typeName}`,
+    ),
+  );
+  f.print(f.export("interface", names.api), " {");
+  for (const method of service.methods) {
+    const input = f.importShape(method.input);
+    const output: Printable = [
+      MessageInitShape,
+      "<typeof ",
+      f.importSchema(method.output, true),
+      ">",
+    ];
+    f.print(f.jsDoc(method, "  "));
+    switch (method.methodKind) {
+      case "unary":
+        f.print(
+          "  ",
+          method.localName,
+          "(request: ",
+          input,
+          ", context: ",
+          CallContext,
+          "): Promise<",
+          output,
+          ">;",
+        );
+        break;
+      case "server_streaming":
+        f.print(
+          "  ",
+          method.localName,
+          "(request: ",
+          input,
+          ", context: ",
+          CallContext,
+          "): AsyncIterable<",
+          output,
+          ">;",
+        );
+        break;
+      case "client_streaming":
+        f.print(
+          "  ",
+          method.localName,
+          "(requests: AsyncIterable<",
+          input,
+          ">, context: ",
+          CallContext,
+          "): Promise<",
+          output,
+          ">;",
+        );
+        break;
+      case "bidi_streaming":
+        f.print(
+          "  ",
+          method.localName,
+          "(requests: AsyncIterable<",
+          input,
+          ">, context: ",
+          CallContext,
+          "): AsyncIterable<",
+          output,
+          ">;",
+        );
+        break;
+    }
+  }
+  f.print("}");
+  f.print();
+}
+
+function printClient(f: GeneratedFile, service: DescService, names: ServiceNames): void {
+  const GrpcClient = f.import("GrpcClient", RUNTIME);
+  const CallOptions = f.import("CallOptions", RUNTIME, true);
+  const ChannelCredentials = f.import("ChannelCredentials", GRPC, true);
+  const ClientOptions = f.import("ClientOptions", GRPC, true);
+  const Channel = f.import("Channel", GRPC, true);
+  const MessageInitShape = f.import("MessageInitShape", PROTOBUF, true);
+  const desc = f.importSchema(service);
+  f.print(
+    f.jsDoc(
+      `A @grpc/grpc-js client of ${service.typeName}.\n\n` +
+        "Unary methods return a Promise, server-streaming methods an AsyncIterable;\n" +
+        "streaming requests are AsyncIterables. Failures reject with an `RpcError`\n" +
+        "carrying the gRPC code, message, details and metadata.",
+    ),
+  );
+  f.print(f.export("class", names.client), " implements ", names.api, " {");
+  f.print("  /** The grpc-js transport; `transport.client` is the underlying `grpc.Client`. */");
+  f.print("  readonly transport: ", GrpcClient, ";");
+  f.print();
+  f.print(
+    "  constructor(address: string, credentials: ",
+    ChannelCredentials,
+    ", options?: ",
+    ClientOptions,
+    ") {",
+  );
+  f.print("    this.transport = new ", GrpcClient, "(address, credentials, options);");
+  f.print("  }");
+  f.print();
+  f.print(
+    "  /** A client over an existing channel, such as a balanced channel from the runtime. */",
+  );
+  f.print(
+    "  static fromChannel(channel: ",
+    Channel,
+    ", options?: ",
+    ClientOptions,
+    "): ",
+    names.client,
+    " {",
+  );
+  f.print(
+    "    const client = Object.create(",
+    names.client,
+    ".prototype) as { transport: ",
+    GrpcClient,
+    " };",
+  );
+  f.print("    client.transport = ", GrpcClient, ".fromChannel(channel, options);");
+  f.print("    return client as ", names.client, ";");
+  f.print("  }");
+  for (const method of service.methods) {
+    const input: Printable = [
+      MessageInitShape,
+      "<typeof ",
+      f.importSchema(method.input, true),
+      ">",
+    ];
+    const output = f.importShape(method.output);
+    const ref: Printable = [desc, ".method.", method.localName];
+    f.print();
+    f.print(f.jsDoc(method, "  "));
+    switch (method.methodKind) {
+      case "unary":
+        f.print(
+          "  ",
+          method.localName,
+          "(request: ",
+          input,
+          ", options?: ",
+          CallOptions,
+          "): Promise<",
+          output,
+          "> {",
+        );
+        f.print("    return this.transport.unary(", ref, ", request, options);");
+        break;
+      case "server_streaming":
+        f.print(
+          "  ",
+          method.localName,
+          "(request: ",
+          input,
+          ", options?: ",
+          CallOptions,
+          "): AsyncIterable<",
+          output,
+          "> {",
+        );
+        f.print("    return this.transport.serverStream(", ref, ", request, options);");
+        break;
+      case "client_streaming":
+        f.print(
+          "  ",
+          method.localName,
+          "(requests: AsyncIterable<",
+          input,
+          ">, options?: ",
+          CallOptions,
+          "): Promise<",
+          output,
+          "> {",
+        );
+        f.print("    return this.transport.clientStream(", ref, ", requests, options);");
+        break;
+      case "bidi_streaming":
+        f.print(
+          "  ",
+          method.localName,
+          "(requests: AsyncIterable<",
+          input,
+          ">, options?: ",
+          CallOptions,
+          "): AsyncIterable<",
+          output,
+          "> {",
+        );
+        f.print("    return this.transport.bidiStream(", ref, ", requests, options);");
+        break;
+    }
+    f.print("  }");
+  }
+  f.print();
+  f.print("  /** Closes the client's channel. */");
+  f.print("  close(): void {");
+  f.print("    this.transport.close();");
+  f.print("  }");
+  f.print("}");
+  f.print();
+}
+
+function printDefinition(f: GeneratedFile, service: DescService, names: ServiceNames): void {
+  const ServiceDefinition = f.import("ServiceDefinition", GRPC, true);
+  const Server = f.import("Server", GRPC, true);
+  const createServiceDefinition = f.import("createServiceDefinition", RUNTIME);
+  const grpcHandlers = f.import("grpcHandlers", RUNTIME);
+  const desc = f.importSchema(service);
+  f.print(
+    f.jsDoc(`The grpc-js service definition of ${service.typeName}, for \`server.addService\`.`),
+  );
+  f.print(
+    f.export("const", names.definition),
+    ": ",
+    ServiceDefinition,
+    " = ",
+    createServiceDefinition,
+    "(",
+    desc,
+    ");",
+  );
+  f.print();
+  f.print(f.jsDoc(`Serves an implementation of ${service.typeName} on a grpc-js server.`));
+  f.print(
+    f.export("function", names.add),
+    "(server: ",
+    Server,
+    ", implementation: ",
+    names.api,
+    "): void {",
+  );
+  f.print(
+    "  server.addService(",
+    names.definition,
+    ", ",
+    grpcHandlers,
+    "(",
+    desc,
+    ", implementation));",
+  );
+  f.print("}");
+  f.print();
+}
+
+function printRoutes(
+  f: GeneratedFile,
+  service: DescService,
+  names: ServiceNames,
+  routes: readonly RouteInfo[],
+): void {
+  const ServiceRoutes = f.import("ServiceRoutes", RUNTIME, true);
+  const desc = f.importSchema(service);
+  f.print(f.jsDoc(`The HTTP routes of ${service.typeName}, from its google.api.http rules.`));
+  f.print(f.export("const", names.routes), ": ", ServiceRoutes, "<typeof ", desc, "> = {");
+  f.print("  service: ", desc, ",");
+  f.print("  routes: [");
+  for (const route of routes) {
+    f.print("    {");
+    f.print("      // ", route.httpMethod, " ", route.path, "  ->  ", methodName(route.method));
+    f.print("      rpc: ", f.string(route.method.localName), ",");
+    f.print("      method: ", f.string(route.httpMethod), ",");
+    f.print("      path: ", f.string(route.path), ",");
+    if (route.body !== "") f.print("      body: ", f.string(route.body), ",");
+    if (route.responseBody !== "")
+      f.print("      responseBody: ", f.string(route.responseBody), ",");
+    f.print("      pattern: ", JSON.stringify(route.pattern), ",");
+    f.print("    },");
+  }
+  f.print("  ],");
+  f.print("};");
+  f.print();
+}
+
+function printRouter(f: GeneratedFile, names: ServiceNames): void {
+  const Mux = f.import("Mux", RUNTIME);
+  const MuxOptions = f.import("MuxOptions", RUNTIME, true);
+  const RegisterOptions = f.import("RegisterOptions", RUNTIME, true);
+  const expressRouter = f.import("expressRouter", RUNTIME_EXPRESS);
+  const Router = f.import("Router", "express", true);
+  f.print(
+    f.jsDoc(
+      `Registers the HTTP routes on a mux that may serve many services. \`backend\` is a\n` +
+        `{@link ${names.client}} (a gateway in front of a remote server) or a local\n` +
+        "implementation (in-process: no gRPC hop).",
+    ),
+  );
+  f.print(
+    f.export("function", names.register),
+    "(mux: ",
+    Mux,
+    ", backend: ",
+    names.api,
+    ", options?: ",
+    RegisterOptions,
+    "): void {",
+  );
+  f.print("  mux.register(", names.routes, ", backend, options);");
+  f.print("}");
+  f.print();
+  f.print(
+    f.jsDoc(
+      `An Express router serving the REST/JSON API by calling \`backend\`: a\n` +
+        `{@link ${names.client}} or a local implementation. Requests no route matches go to \`next()\`.`,
+    ),
+  );
+  f.print(
+    f.export("function", names.createRouter),
+    "(backend: ",
+    names.api,
+    ", options?: ",
+    MuxOptions,
+    "): ",
+    Router,
+    " {",
+  );
+  f.print("  const mux = new ", Mux, "(options);");
+  f.print("  ", names.register, "(mux, backend);");
+  f.print("  return ", expressRouter, "(mux);");
+  f.print("}");
+}
+
+function methodName(method: DescMethod): string {
+  return `${method.parent.name}.${method.name}`;
+}
+
+/** The service's leading proto comment, as a paragraph, or nothing. */
+function commentText(service: DescService): string {
+  const leading = getComments(service).leading?.trim();
+  return leading === undefined || leading === "" ? "" : `${leading}\n\n`;
+}

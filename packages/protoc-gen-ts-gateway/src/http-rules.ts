@@ -1,0 +1,149 @@
+import {
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  getOption,
+  hasOption,
+} from "@bufbuild/protobuf";
+import { type CompiledPattern, compilePathTemplate, TemplateError } from "@ts-gateway/runtime";
+import type { GatewayPluginOptions } from "./options.js";
+import { http } from "./proto/google/api/annotations_pb.js";
+import type { HttpRule } from "./proto/google/api/http_pb.js";
+import { GenerationError } from "./source-location.js";
+
+/** One HTTP route of a method, validated and with its path template compiled. */
+export interface RouteInfo {
+  readonly method: DescMethod;
+  /** HTTP method, upper case (`GET`, or a custom kind such as `HEAD`). */
+  readonly httpMethod: string;
+  /** The path template as written. */
+  readonly path: string;
+  readonly pattern: CompiledPattern;
+  /** `""` (no body), `"*"`, or a request field path. */
+  readonly body: string;
+  /** `""` (the whole response), or a response field path. */
+  readonly responseBody: string;
+}
+
+/**
+ * The routes of a service: each method's `google.api.http` rule (or the rule
+ * from the API configuration file, which wins), its `additional_bindings`, and
+ * with `generate_unbound_methods` a `POST /pkg.Service/Method` for the rest.
+ */
+export function collectRoutes(
+  service: DescService,
+  options: GatewayPluginOptions,
+  configuredRules: ReadonlyMap<string, HttpRule>,
+): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  for (const method of service.methods) {
+    const rule =
+      configuredRules.get(`${service.typeName}.${method.name}`) ??
+      (hasOption(method, http) ? getOption(method, http) : undefined);
+    if (rule !== undefined) {
+      routes.push(ruleToRoute(method, rule));
+      for (const binding of rule.additionalBindings) {
+        if (binding.additionalBindings.length > 0) {
+          throw new GenerationError(method, "additional_bindings may not be nested");
+        }
+        routes.push(ruleToRoute(method, binding));
+      }
+    } else if (options.generateUnboundMethods) {
+      const path = `/${service.typeName}/${method.name}`;
+      routes.push(validate(method, "POST", path, "*", ""));
+    }
+  }
+  return routes;
+}
+
+function ruleToRoute(method: DescMethod, rule: HttpRule): RouteInfo {
+  const p = rule.pattern;
+  switch (p.case) {
+    case "get":
+    case "put":
+    case "post":
+    case "delete":
+    case "patch":
+      return validate(method, p.case.toUpperCase(), p.value, rule.body, rule.responseBody);
+    case "custom":
+      if (!/^[A-Za-z][A-Za-z-]*$/.test(p.value.kind)) {
+        throw new GenerationError(
+          method,
+          `custom HTTP method kind "${p.value.kind}" is not a method name`,
+        );
+      }
+      return validate(
+        method,
+        p.value.kind.toUpperCase(),
+        p.value.path,
+        rule.body,
+        rule.responseBody,
+      );
+    default:
+      throw new GenerationError(
+        method,
+        "google.api.http rule has no pattern (get, put, post, delete, patch or custom)",
+      );
+  }
+}
+
+function validate(
+  method: DescMethod,
+  httpMethod: string,
+  path: string,
+  body: string,
+  responseBody: string,
+): RouteInfo {
+  let pattern: CompiledPattern;
+  try {
+    pattern = compilePathTemplate(path);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new GenerationError(method, err.message);
+    throw err;
+  }
+  for (const variable of pattern.variables) {
+    const field = resolveFieldPath(method, method.input, variable.fieldPath, "path variable");
+    if (field.fieldKind === "list" || field.fieldKind === "map" || field.fieldKind === "message") {
+      throw new GenerationError(
+        method,
+        `path variable "${variable.fieldPath}" in "${path}" names a ${field.fieldKind} field; path variables bind to singular scalar or enum fields`,
+      );
+    }
+  }
+  if (body !== "" && (httpMethod === "GET" || httpMethod === "DELETE")) {
+    throw new GenerationError(method, `a ${httpMethod} route cannot have a body (body: "${body}")`);
+  }
+  if (body !== "" && body !== "*") resolveFieldPath(method, method.input, body, "body");
+  if (responseBody !== "") resolveFieldPath(method, method.output, responseBody, "response_body");
+  return { method, httpMethod, path, pattern, body, responseBody };
+}
+
+/** Resolves a dotted field path by proto field names, or fails with a generation error. */
+function resolveFieldPath(
+  method: DescMethod,
+  root: DescMessage,
+  fieldPath: string,
+  what: string,
+): DescField {
+  let message: DescMessage | undefined = root;
+  let field: DescField | undefined;
+  for (const name of fieldPath.split(".")) {
+    if (message === undefined) {
+      throw new GenerationError(
+        method,
+        `${what} "${fieldPath}": "${field?.name}" is not a message field`,
+      );
+    }
+    field = message.fields.find((f) => f.name === name);
+    if (field === undefined) {
+      throw new GenerationError(
+        method,
+        `${what} "${fieldPath}": ${message.typeName} has no field "${name}"`,
+      );
+    }
+    message = field.fieldKind === "message" ? field.message : undefined;
+  }
+  if (field === undefined) throw new GenerationError(method, `${what}: empty field path`);
+  return field;
+}

@@ -1,0 +1,2 @@
+export { protocGenTsGateway, version } from "./plugin.js";
+export type { GatewayPluginOptions } from "./options.js";

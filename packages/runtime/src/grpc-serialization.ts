@@ -1,0 +1,27 @@
+import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+
+/** grpc-js serializers for one protobuf-es message type. @internal */
+export interface Serializers<D extends DescMessage> {
+  serialize(message: MessageShape<D>): Buffer;
+  deserialize(bytes: Buffer): MessageShape<D>;
+}
+
+const cache = new WeakMap<DescMessage, Serializers<any>>();
+
+/** Returns (and caches) binary serializers for a message schema. @internal */
+export function serializers<D extends DescMessage>(schema: D): Serializers<D> {
+  let s: Serializers<D> | undefined = cache.get(schema);
+  if (s === undefined) {
+    s = {
+      serialize(message) {
+        const bytes = toBinary(schema, message);
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      },
+      deserialize(bytes) {
+        return fromBinary(schema, bytes);
+      },
+    };
+    cache.set(schema, s);
+  }
+  return s;
+}

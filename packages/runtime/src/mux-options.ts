@@ -1,0 +1,100 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Registry } from "@bufbuild/protobuf";
+import { createErrorDetailsRegistry } from "./error-body.js";
+import type { UnescapeMode } from "./path-unescape.js";
+import type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
+import type { RpcError } from "./rpc-error.js";
+
+/** How messages are written as JSON (proto3 JSON mapping, via @bufbuild/protobuf). */
+export interface JsonOptions {
+  /** Emit fields with default values (grpc-gateway's `EmitUnpopulated`). Default false. */
+  emitDefaultValues?: boolean;
+  /** Use proto field names (`page_size`) instead of JSON names (`pageSize`). Default false. */
+  useProtoFieldName?: boolean;
+  /** Write enum values as integers instead of names. Default false. */
+  enumAsInteger?: boolean;
+  /** Reject unknown fields in request bodies with 400. Default false: ignored, as grpc-gateway does. */
+  rejectUnknownFields?: boolean;
+}
+
+/** Writes an error response. Replaces the default `google.rpc.Status` JSON writer. */
+export type ErrorHandler = (error: RpcError, req: IncomingMessage, res: ServerResponse) => void;
+
+/** Options of a {@link Mux}, applied to every route registered on it. */
+export interface MuxOptions extends JsonOptions {
+  /**
+   * What to do with a request no route matches. `"next"` (the default) calls
+   * the framework's `next()` when there is one and answers 404 otherwise;
+   * `"404"` always answers 404 with a `google.rpc.Status` body.
+   */
+  notFound?: "next" | "404";
+  /** Percent-decoding of path variables; default `"spec"` (see `UnescapeMode`). */
+  unescape?: UnescapeMode;
+  /** Answer 400 for query parameters that name no field. Default false: ignored. */
+  rejectUnknownQueryParameters?: boolean;
+  /** Types `google.protobuf.Any` fields and error details may hold; google.rpc error details are always known. */
+  registry?: Registry;
+  /** Largest accepted request body in bytes; larger answers 413. Default 4 MiB. */
+  maxRequestBytes?: number;
+  /** Writes error responses; the default writes `google.rpc.Status` JSON. */
+  errorHandler?: ErrorHandler;
+  /** Maps request header names to metadata keys; replaces `defaultHeaderMatcher` (call it from yours to extend it). */
+  headerMatcher?: HeaderMatcher;
+  /** Maps response header metadata keys to HTTP header names; default `Grpc-Metadata-<key>`. */
+  outgoingHeaderMatcher?: OutgoingHeaderMatcher;
+  /** Maps response trailer metadata keys to HTTP header names; default `Grpc-Trailer-<key>`. */
+  outgoingTrailerMatcher?: OutgoingHeaderMatcher;
+}
+
+/** Options after defaults are applied, once, at construction. @internal */
+export interface ResolvedMuxOptions {
+  /** The options as given, for per-service overrides. */
+  readonly input: MuxOptions;
+  readonly headers: {
+    readonly headerMatcher: HeaderMatcher | undefined;
+    readonly outgoingHeader: OutgoingHeaderMatcher | undefined;
+    readonly outgoingTrailer: OutgoingHeaderMatcher | undefined;
+  };
+  readonly notFound: "next" | "404";
+  readonly unescape: UnescapeMode;
+  readonly rejectUnknownQueryParameters: boolean;
+  readonly registry: Registry;
+  readonly maxRequestBytes: number;
+  readonly errorHandler: ErrorHandler | undefined;
+  readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
+  readonly writeJson: {
+    emitDefaultValues: boolean;
+    useProtoFieldName: boolean;
+    enumAsInteger: boolean;
+    registry: Registry;
+  };
+}
+
+/** @internal */
+export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions {
+  const registry =
+    options.registry === undefined
+      ? createErrorDetailsRegistry()
+      : createErrorDetailsRegistry(options.registry);
+  return {
+    input: options,
+    headers: {
+      headerMatcher: options.headerMatcher,
+      outgoingHeader: options.outgoingHeaderMatcher,
+      outgoingTrailer: options.outgoingTrailerMatcher,
+    },
+    notFound: options.notFound ?? "next",
+    unescape: options.unescape ?? "spec",
+    rejectUnknownQueryParameters: options.rejectUnknownQueryParameters ?? false,
+    registry,
+    maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
+    errorHandler: options.errorHandler,
+    readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
+    writeJson: {
+      emitDefaultValues: options.emitDefaultValues ?? false,
+      useProtoFieldName: options.useProtoFieldName ?? false,
+      enumAsInteger: options.enumAsInteger ?? false,
+      registry,
+    },
+  };
+}

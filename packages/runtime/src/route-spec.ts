@@ -1,0 +1,24 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { CompiledPattern } from "./path-template.js";
+
+/** One HTTP route of a service method, as protoc-gen-ts-gateway generates it from a google.api.http rule. */
+export interface RouteSpec {
+  /** The method's local name in the service descriptor (`getBook`). */
+  readonly rpc: string;
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /** The path template as written in the proto, for messages and docs. */
+  readonly path: string;
+  /** `"*"` (the whole request), a request field path, or absent (no body). */
+  readonly body?: string;
+  /** A response field path to write instead of the whole response. */
+  readonly responseBody?: string;
+  /** The path template, compiled at generation time. */
+  readonly pattern: CompiledPattern;
+}
+
+/** A service descriptor and its HTTP routes: what a generated `<service>Routes` constant holds. */
+export interface ServiceRoutes<S extends DescService = DescService> {
+  readonly service: S;
+  readonly routes: readonly RouteSpec[];
+}
