@@ -44,6 +44,17 @@ export interface MuxOptions extends JsonOptions {
   outgoingHeaderMatcher?: OutgoingHeaderMatcher;
   /** Maps response trailer metadata keys to HTTP header names; default `Grpc-Trailer-<key>`. */
   outgoingTrailerMatcher?: OutgoingHeaderMatcher;
+  /**
+   * Interval of stream keepalives in milliseconds: `:` comment lines on
+   * Server-Sent Events streams and pings on WebSockets (a WebSocket that
+   * misses a pong for a whole interval is closed). Default 15000; 0 disables.
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * Serve streaming methods over WebSocket too, on the same route templates,
+   * through {@link Mux.handleUpgrade} (or `attachWebSocket(server, mux)`). Default false.
+   */
+  webSocket?: boolean;
 }
 
 /** Options after defaults are applied, once, at construction. @internal */
@@ -61,6 +72,8 @@ export interface ResolvedMuxOptions {
   readonly registry: Registry;
   readonly maxRequestBytes: number;
   readonly errorHandler: ErrorHandler | undefined;
+  readonly heartbeatIntervalMs: number;
+  readonly webSocket: boolean;
   readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
   readonly writeJson: {
     emitDefaultValues: boolean;
@@ -89,6 +102,8 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     registry,
     maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
     errorHandler: options.errorHandler,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+    webSocket: options.webSocket ?? false,
     readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
     writeJson: {
       emitDefaultValues: options.emitDefaultValues ?? false,
