@@ -1,6 +1,7 @@
 import { type DescField, type DescMessage, fromJson, type MessageShape } from "@bufbuild/protobuf";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
+import { HttpBodyRequest } from "./http-body.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { applyPathParams } from "./path-params.js";
 import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";
@@ -19,6 +20,12 @@ import { Code, RpcError } from "./rpc-error.js";
 export class RequestMessageBuilder {
   /** Whether the route reads a request body. */
   readonly hasBody: boolean;
+  /**
+   * Whether the body is a raw `google.api.HttpBody` (any content type) rather
+   * than JSON; `build` then wants the request's Content-Type.
+   */
+  readonly rawBody: boolean;
+  readonly #httpBody: HttpBodyRequest | undefined;
   readonly #schema: DescMessage;
   /** For `body: "field.path"`: the JSON keys (proto names) to nest the body under. */
   readonly #bodyPath: readonly string[] | undefined;
@@ -31,6 +38,8 @@ export class RequestMessageBuilder {
     this.#options = options;
     const body = route.body ?? "";
     this.hasBody = body !== "";
+    this.#httpBody = HttpBodyRequest.forRoute(schema, route.body);
+    this.rawBody = this.#httpBody !== undefined;
     this.#maskFiller = FieldMaskFiller.forRoute(schema, route.method, route.body);
     if (body !== "" && body !== "*") {
       const resolved = resolveFieldPath(schema, body);
@@ -53,10 +62,11 @@ export class RequestMessageBuilder {
     body: Buffer | undefined,
     params: ReadonlyArray<[string, string]>,
     query: string,
+    contentType?: string,
   ): MessageShape<DescMessage> | RpcError {
     let json = newObject();
     let maskPaths: string[] | undefined;
-    if (this.hasBody && body !== undefined && body.length > 0) {
+    if (this.#httpBody === undefined && this.hasBody && body !== undefined && body.length > 0) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.toString("utf8"));
@@ -93,6 +103,7 @@ export class RequestMessageBuilder {
       return invalid((err as Error).message);
     }
     if (maskPaths !== undefined) this.#maskFiller?.fill(message, maskPaths);
+    if (this.#httpBody !== undefined) return this.#httpBody.set(message, body, contentType);
     return message;
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, type DescMethod, isMessage } from "@bufbuild/protobuf";
 import { gatewayContext } from "./gateway-context.js";
+import { HttpBodyResponse } from "./http-body.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { isJsonContentType, readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "./request-message.js";
@@ -35,6 +36,7 @@ export function unaryHandler(
 ): RouteHandler {
   const builder = new RequestMessageBuilder(method.input, route, options);
   const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
+  const rawWriter = HttpBodyResponse.forRoute(method.output, route.responseBody);
   const serve = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -42,9 +44,9 @@ export function unaryHandler(
     query: string,
   ): Promise<void> => {
     let body: Buffer | undefined;
+    const contentType = req.headers["content-type"];
     if (builder.hasBody) {
-      const contentType = req.headers["content-type"];
-      if (!isJsonContentType(contentType)) {
+      if (!builder.rawBody && !isJsonContentType(contentType)) {
         throw withHttpStatus(
           new RpcError(
             `unsupported Content-Type "${contentType}": send application/json`,
@@ -55,7 +57,7 @@ export function unaryHandler(
       }
       body = await readBody(req, options.maxRequestBytes);
     }
-    const request = builder.build(body, params, query);
+    const request = builder.build(body, params, query, contentType);
     if (request instanceof RpcError) throw request;
     const context = gatewayContext(req, res, options);
     if (context instanceof RpcError) throw context;
@@ -65,7 +67,8 @@ export function unaryHandler(
       ? result
       : create(method.output, result as never);
     const status = writeResponseMetadata(res, context, options);
-    writeJson(res, status, writer.write(response));
+    if (rawWriter !== undefined) rawWriter.write(res, status, response);
+    else writeJson(res, status, writer.write(response));
   };
   return (req, res, params, query) => {
     serve(req, res, params, query).catch((err: unknown) => {
