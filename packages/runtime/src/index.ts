@@ -7,6 +7,7 @@ export type { NextFunction, PathHandler, RegisterOptions } from "./mux.js";
 export type { ErrorHandler, JsonOptions, MuxOptions } from "./mux-options.js";
 export type { RouteSpec, ServiceRoutes } from "./route-spec.js";
 export { httpCodeMetadataKey } from "./response-metadata.js";
+export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./websocket.js";
 
 // Path templates and the route table
 export { compilePathTemplate, parsePathTemplate, pattern, TemplateError } from "./path-template.js";

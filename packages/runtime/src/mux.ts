@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { DescMethod } from "@bufbuild/protobuf";
 import {
   type MuxOptions,
@@ -13,6 +14,8 @@ import { RouteTable } from "./route-table.js";
 import { Code, RpcError } from "./rpc-error.js";
 import { type RouteHandler, unaryHandler } from "./unary-handler.js";
 import { streamingHandler } from "./streaming-handler.js";
+import type { WebSocketServer } from "ws";
+import { createWebSocketServer, type UpgradeHandler, webSocketHandler } from "./websocket.js";
 
 /** Called when a request matches no route; Express's and Connect's `next`. */
 export type NextFunction = (err?: unknown) => void;
@@ -39,10 +42,17 @@ export interface RegisterOptions extends JsonOptions {
 export class Mux {
   readonly options: ResolvedMuxOptions;
   readonly #table: RouteTable<RouteHandler>;
+  /** Streaming routes served over WebSocket, when the `webSocket` option is on. */
+  readonly #upgradeTable: RouteTable<UpgradeHandler> | undefined;
+  readonly #webSocketServer: WebSocketServer | undefined;
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
     this.#table = new RouteTable({ unescape: this.options.unescape });
+    if (this.options.webSocket) {
+      this.#upgradeTable = new RouteTable({ unescape: this.options.unescape });
+      this.#webSocketServer = createWebSocketServer(this.options);
+    }
   }
 
   /**
@@ -73,6 +83,18 @@ export class Mux {
           ? unaryHandler(method, route, call, resolved)
           : streamingHandler(method, route, call, resolved);
       this.#table.add(route.method, route.pattern, handler, routeName(method, route));
+      if (
+        method.methodKind !== "unary" &&
+        this.#upgradeTable !== undefined &&
+        this.#webSocketServer !== undefined
+      ) {
+        this.#upgradeTable.add(
+          route.method,
+          route.pattern,
+          webSocketHandler(method, route, call, resolved, this.#webSocketServer),
+          routeName(method, route),
+        );
+      }
     }
     return this;
   }
@@ -147,6 +169,26 @@ export class Mux {
           this.options,
         );
     }
+  }
+
+  /**
+   * Serves an HTTP upgrade request (an http.Server's `'upgrade'` event) on the
+   * route of a streaming method, whatever the route's HTTP method, as a
+   * WebSocket (see the `webSocket` option). Returns false, leaving the socket
+   * alone, when WebSocket is off or no streaming route matches.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (this.#upgradeTable === undefined) return false;
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    let m = this.#upgradeTable.match("GET", path);
+    if (m.kind === "method-not-allowed" && m.allow[0] !== undefined) {
+      m = this.#upgradeTable.match(m.allow[0], path);
+    }
+    if (m.kind !== "match") return false;
+    m.value(req, socket, head, m.params, q === -1 ? "" : url.slice(q + 1));
+    return true;
   }
 
   /** `handle` bound to this mux, for `http.createServer(mux.handler)`. */
