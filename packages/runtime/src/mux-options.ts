@@ -75,8 +75,9 @@ export interface ResolvedMuxOptions {
   readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
   readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
+  /** protobuf-es `toJson` options (its name for emitDefaultValues is alwaysEmitImplicit). */
   readonly writeJson: {
-    emitDefaultValues: boolean;
+    alwaysEmitImplicit: boolean;
     useProtoFieldName: boolean;
     enumAsInteger: boolean;
     registry: Registry;
@@ -106,7 +107,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     webSocket: options.webSocket ?? false,
     readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
     writeJson: {
-      emitDefaultValues: options.emitDefaultValues ?? false,
+      alwaysEmitImplicit: options.emitDefaultValues ?? false,
       useProtoFieldName: options.useProtoFieldName ?? false,
       enumAsInteger: options.enumAsInteger ?? false,
       registry,
