@@ -115,6 +115,8 @@ export interface Row {
   readonly status: number;
   /** The exact JSON response body. */
   readonly response?: unknown;
+  /** The exact response body text (for non-JSON answers, or to pin the JSON text). */
+  readonly responseText?: string;
   /** Substring the error message (`message` of the google.rpc.Status) must contain. */
   readonly error?: string | RegExp;
   /** Exact response headers. */
@@ -141,6 +143,7 @@ export async function check(gateway: Gateway, row: Row): Promise<void> {
   }
   assert.equal(res.status, row.status, `${row.name}: status (${res.text})`);
   if (row.response !== undefined) assert.deepEqual(res.json, row.response, `${row.name}: body`);
+  if (row.responseText !== undefined) assert.equal(res.text, row.responseText, `${row.name}: text`);
   if (row.error !== undefined) {
     const message = (res.json as { message?: string } | undefined)?.message ?? "";
     if (typeof row.error === "string") {
