@@ -27,7 +27,7 @@ interface Binding {
 
 const bindings = new WeakMap<DescMessage, Map<string, Binding>>();
 
-const OK: ParseResult<void> = { ok: true, value: undefined };
+const OK: ParseResult<void> = Object.freeze({ ok: true, value: undefined });
 
 /**
  * Sets path variables (already percent-decoded by the router) into the proto3

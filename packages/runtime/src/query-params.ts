@@ -55,11 +55,17 @@ export interface QueryPlan {
   readonly targets: Map<string, Target>;
 }
 
-/** Resolved keys kept per plan; beyond it keys are resolved per request. */
+/**
+ * Resolved keys of known fields kept per plan (recursive messages have
+ * endless paths); beyond it keys are resolved per request.
+ */
 const MAX_CACHED_KEYS = 512;
 
-const OK: ParseResult<void> = { ok: true, value: undefined };
-const SKIP: Target = { kind: "skip" };
+const OK: ParseResult<void> = Object.freeze({ ok: true, value: undefined });
+/** A known field the route excludes; cached. */
+const EXCLUDED: Target = { kind: "skip" };
+/** An unknown key; not cached, so unknown keys cannot fill the cache. */
+const UNKNOWN: Target = { kind: "skip" };
 
 /**
  * Prepares query parsing for a route. Throws when an excluded path names no
@@ -154,8 +160,8 @@ function applyPair(
   start: number,
   end: number,
 ): ParseResult<void> {
-  let eq = query.indexOf("=", start);
-  if (eq < 0 || eq > end) eq = end;
+  let eq = start;
+  while (eq < end && query.charCodeAt(eq) !== 61 /* = */) eq++;
   const rawKey = query.slice(start, eq);
   const key = formDecode(rawKey);
   if (key === undefined) {
@@ -188,7 +194,8 @@ function targetOf(plan: QueryPlan, path: string): Target {
   let target = plan.targets.get(path);
   if (target === undefined) {
     target = resolveTarget(plan, path);
-    if (plan.targets.size < MAX_CACHED_KEYS) plan.targets.set(path, target);
+    const known = target.kind === "set" || target === EXCLUDED;
+    if (known && plan.targets.size < MAX_CACHED_KEYS) plan.targets.set(path, target);
   }
   return target;
 }
@@ -211,13 +218,13 @@ function resolveTarget(plan: QueryPlan, path: string): Target {
   let prefix = "";
   for (const f of r.fields) {
     prefix = prefix === "" ? f.name : `${prefix}.${f.name}`;
-    if (plan.excluded.has(prefix)) return SKIP;
+    if (plan.excluded.has(prefix)) return EXCLUDED;
   }
   if (!r.ok) {
     if (!r.unknown) return { kind: "error", prefix: "invalid query parameter", reason: r.message };
     return plan.rejectUnknown
       ? { kind: "error", prefix: "unknown query parameter", reason: r.message }
-      : SKIP;
+      : UNKNOWN;
   }
   const leaf = r.fields[r.fields.length - 1]!;
   return { kind: "set", fields: r.fields, leaf, parse: valueParserFor(leaf) };
