@@ -44,11 +44,13 @@ export interface InlineGeneration {
  * Writes inline `.proto` files (path → text) into a temporary buf module that
  * can import google/api and google/rpc, and runs the real protoc-gen-es and
  * protoc-gen-ts-gateway over it with `buf generate`. Plugin options go to the
- * gateway plugin. For generation-error tests: look at `code` and `stderr`.
+ * gateway plugin; `gatewayOnly` skips protoc-gen-es (faster, for error tests).
+ * For generation-error tests: look at `code` and `stderr`.
  */
 export async function generateInline(
   files: Readonly<Record<string, string>>,
   gatewayOptions: readonly string[] = [],
+  { gatewayOnly = false }: { gatewayOnly?: boolean } = {},
 ): Promise<InlineGeneration> {
   const dir = await mkdtemp(join(tmpdir(), "ts-gateway-gen-"));
   const protoDir = join(dir, "proto");
@@ -79,9 +81,13 @@ export async function generateInline(
       "inputs:",
       "  - directory: proto",
       "plugins:",
-      `  - local: ${join(bin, "protoc-gen-es")}`,
-      "    out: gen",
-      "    opt: [target=ts, import_extension=js]",
+      ...(gatewayOnly
+        ? []
+        : [
+            `  - local: ${join(bin, "protoc-gen-es")}`,
+            "    out: gen",
+            "    opt: [target=ts, import_extension=js]",
+          ]),
       `  - local: ${join(bin, "protoc-gen-ts-gateway")}`,
       "    out: gen",
       `    opt: [${["target=ts", "import_extension=js", ...gatewayOptions].join(", ")}]`,

@@ -114,7 +114,15 @@ function validate(
   if (body !== "" && (httpMethod === "GET" || httpMethod === "DELETE")) {
     throw new GenerationError(method, `a ${httpMethod} route cannot have a body (body: "${body}")`);
   }
-  if (body !== "" && body !== "*") resolveFieldPath(method, method.input, body, "body");
+  if (body !== "" && body !== "*") {
+    resolveFieldPath(method, method.input, body, "body");
+    if (pattern.variables.some((v) => v.fieldPath === body)) {
+      throw new GenerationError(
+        method,
+        `body "${body}" is also bound in the path "${path}"; a field comes from one place`,
+      );
+    }
+  }
   if (responseBody !== "") resolveFieldPath(method, method.output, responseBody, "response_body");
   return { method, httpMethod, path, pattern, body, responseBody };
 }

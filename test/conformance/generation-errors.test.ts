@@ -1,0 +1,207 @@
+// Generation-time checks: the plugin, run by the real `buf generate` over
+// inline protos, fails with `file.proto:line:col: pkg.Service.Method: …`
+// (from the descriptor's source info), never with a stack trace.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { generateInline } from "../support/generate-inline.js";
+
+const file = "gen/v1/svc.proto";
+
+function proto(rpcs: string): string {
+  return `syntax = "proto3";
+
+package gen.v1;
+
+import "google/api/annotations.proto";
+
+message Req {
+  string name = 1;
+  repeated string tags = 2;
+  Sub sub = 3;
+  int32 n = 4;
+  map<string, string> labels = 5;
+}
+
+message Sub {
+  string id = 1;
+}
+
+message Res {
+  string title = 1;
+}
+
+service Svc {
+${rpcs}
+}
+`;
+}
+
+const rpc = (name: string, rule: string) =>
+  `  rpc ${name}(Req) returns (Res) {\n    option (google.api.http) = {${rule}};\n  }`;
+
+interface Case {
+  name: string;
+  rpcs: string;
+  /** The method the message must name (its line is looked up in the proto). */
+  method: string;
+  error: RegExp;
+}
+
+const cases: Case[] = [
+  {
+    name: "invalid template: unclosed variable",
+    rpcs: rpc("Get", `get: "/v1/{name"`),
+    method: "Get",
+    error: /\/v1\/\{name/,
+  },
+  {
+    name: "invalid template: no leading slash",
+    rpcs: rpc("Get", `get: "v1/items"`),
+    method: "Get",
+    error: /v1\/items/,
+  },
+  {
+    name: "invalid template: ** not last",
+    rpcs: rpc("Get", `get: "/v1/**/items"`),
+    method: "Get",
+    error: /\*\*/,
+  },
+  {
+    name: "path variable naming a missing field",
+    rpcs: rpc("Get", `get: "/v1/{missing}"`),
+    method: "Get",
+    error: /path variable "missing": gen\.v1\.Req has no field "missing"/,
+  },
+  {
+    name: "nested path variable naming a missing field",
+    rpcs: rpc("Get", `get: "/v1/{sub.nope}"`),
+    method: "Get",
+    error: /gen\.v1\.Sub has no field "nope"/,
+  },
+  {
+    name: "path variable through a scalar",
+    rpcs: rpc("Get", `get: "/v1/{name.x}"`),
+    method: "Get",
+    error: /"name" is not a message field/,
+  },
+  {
+    name: "repeated path variable",
+    rpcs: rpc("Get", `get: "/v1/{tags}"`),
+    method: "Get",
+    error: /"tags".*list field/,
+  },
+  {
+    name: "message path variable",
+    rpcs: rpc("Get", `get: "/v1/{sub}"`),
+    method: "Get",
+    error: /"sub".*message field/,
+  },
+  {
+    name: "map path variable",
+    rpcs: rpc("Get", `get: "/v1/{labels}"`),
+    method: "Get",
+    error: /"labels".*map field/,
+  },
+  {
+    name: "the same field bound twice",
+    rpcs: rpc("Get", `get: "/v1/{name}/{name}"`),
+    method: "Get",
+    error: /name/,
+  },
+  {
+    name: "GET with a body",
+    rpcs: rpc("Get", `get: "/v1/items" body: "*"`),
+    method: "Get",
+    error: /GET route cannot have a body/,
+  },
+  {
+    name: "DELETE with a body",
+    rpcs: rpc("Delete", `delete: "/v1/items/{name}" body: "sub"`),
+    method: "Delete",
+    error: /DELETE route cannot have a body/,
+  },
+  {
+    name: "body naming a missing field",
+    rpcs: rpc("Create", `post: "/v1/items" body: "nope"`),
+    method: "Create",
+    error: /body "nope": gen\.v1\.Req has no field "nope"/,
+  },
+  {
+    name: "body naming a field bound in the path",
+    rpcs: rpc("Create", `post: "/v1/items/{name}" body: "name"`),
+    method: "Create",
+    error: /body "name" is also bound in the path/,
+  },
+  {
+    name: "response_body naming a missing field",
+    rpcs: rpc("Get", `get: "/v1/items" response_body: "nope"`),
+    method: "Get",
+    error: /response_body "nope": gen\.v1\.Res has no field "nope"/,
+  },
+  {
+    name: "duplicate rules in two methods name both",
+    rpcs: `${rpc("First", `get: "/v1/items/{name}"`)}\n${rpc("Second", `get: "/v1/items/{sub.id}"`)}`,
+    method: "Second",
+    error: /Svc\.Second.*Svc\.First/,
+  },
+  {
+    name: "an additional binding equal to its own rule",
+    rpcs: rpc("Get", `get: "/v1/items" additional_bindings {get: "/v1/items"}`),
+    method: "Get",
+    error: /conflicts/,
+  },
+  {
+    name: "nested additional_bindings",
+    rpcs: rpc(
+      "Get",
+      `get: "/v1/a" additional_bindings {get: "/v1/b" additional_bindings {get: "/v1/c"}}`,
+    ),
+    method: "Get",
+    error: /additional_bindings may not be nested/,
+  },
+  {
+    name: "custom kind that is not a method name",
+    rpcs: rpc("Get", `custom: {kind: "GE T" path: "/v1/items"}`),
+    method: "Get",
+    error: /custom HTTP method kind "GE T"/,
+  },
+  {
+    name: "rule without a pattern",
+    rpcs: rpc("Get", `body: "*"`),
+    method: "Get",
+    error: /no pattern/,
+  },
+];
+
+describe("generation-time checks", { concurrency: 4 }, () => {
+  for (const c of cases) {
+    test(c.name, async () => {
+      const text = proto(c.rpcs);
+      const line = text.split("\n").findIndex((l) => l.includes(`rpc ${c.method}(`)) + 1;
+      const result = await generateInline({ [file]: text }, [], { gatewayOnly: true });
+      try {
+        assert.notEqual(result.code, 0, `${c.name}: generation must fail\n${result.stderr}`);
+        const prefix = `protoc-gen-ts-gateway: ${file}:${line}:3: gen.v1.Svc.${c.method}: `;
+        const message = result.stderr.split("\n").find((l) => l.startsWith(prefix));
+        assert.ok(message !== undefined, `${c.name}: no "${prefix}" line in\n${result.stderr}`);
+        assert.match(message, c.error);
+        assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace");
+      } finally {
+        await result.cleanup();
+      }
+    });
+  }
+
+  test("a valid file generates", async () => {
+    const result = await generateInline(
+      { [file]: proto(rpc("Get", `get: "/v1/{name=items/*}" response_body: "title"`)) },
+      [],
+      { gatewayOnly: true },
+    );
+    try {
+      assert.equal(result.code, 0, result.stderr);
+    } finally {
+      await result.cleanup();
+    }
+  });
+});
