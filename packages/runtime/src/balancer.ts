@@ -55,6 +55,8 @@ export interface BalancerOptions extends ServiceConfigOptions {
   /** Explicit channel credentials; overrides `tls`. */
   credentials?: grpc.ChannelCredentials;
   keepalive?: KeepaliveOptions;
+  /** Reconnect backoff to a lost endpoint; default 1000 ms initial, 10 000 ms max (grpc-js: 120 s max). */
+  reconnectBackoff?: { initialMs?: number; maxMs?: number };
   /** etcd client for `etcd:///<service>` targets. */
   etcd?: Etcd3;
   /** etcd key prefix; default `/services/`. */
@@ -120,6 +122,8 @@ export function createChannel(
     "grpc.keepalive_time_ms": keepalive.timeMs ?? 30_000,
     "grpc.keepalive_timeout_ms": keepalive.timeoutMs ?? 10_000,
     "grpc.keepalive_permit_without_calls": keepalive.permitWithoutCalls === false ? 0 : 1,
+    "grpc.initial_reconnect_backoff_ms": options.reconnectBackoff?.initialMs ?? 1000,
+    "grpc.max_reconnect_backoff_ms": options.reconnectBackoff?.maxMs ?? 10_000,
     // Stay connected so readiness and health probing keep working between bursts.
     "grpc.client_idle_timeout_ms": 2 ** 31 - 1,
     [BALANCER_ID_OPTION]: id,

@@ -69,13 +69,14 @@ class EtcdResolver implements grpc.experimental.Resolver {
     );
   }
 
+  /**
+   * Starts listing and watching once; later calls are no-ops, since the watch
+   * already reports every change (re-reporting would make balancers rebuild).
+   */
   updateResolution(): void {
     this.destroyed = false;
-    if (this.started) {
-      process.nextTick(() => this.emit());
-      return;
-    }
-    if (!this.starting) void this.start();
+    if (this.started || this.starting || this.retry !== null) return;
+    void this.start();
   }
 
   private async start(): Promise<void> {
@@ -164,6 +165,7 @@ class EtcdResolver implements grpc.experimental.Resolver {
     this.destroyed = true;
     this.started = false;
     if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
     const watcher = this.watcher;
     this.watcher = null;
     if (watcher !== null) void watcher.cancel().catch(() => {});

@@ -31,7 +31,7 @@ export function staticTarget(addresses: readonly string[]): string {
 /** grpc-js resolver for a fixed list of endpoints. @internal */
 class StaticResolver implements grpc.experimental.Resolver {
   private readonly result: Endpoint[] | Error;
-  private pending = false;
+  private returned = false;
 
   constructor(
     target: GrpcUri,
@@ -40,11 +40,11 @@ class StaticResolver implements grpc.experimental.Resolver {
     this.result = parseStaticEndpoints(target.path);
   }
 
+  /** Reports the list once: re-reporting an unchanged list would make balancers rebuild in a loop. */
   updateResolution(): void {
-    if (this.pending) return;
-    this.pending = true;
+    if (this.returned) return;
+    this.returned = true;
     process.nextTick(() => {
-      this.pending = false;
       const result = this.result;
       if (result instanceof Error) {
         this.listener(
@@ -59,7 +59,9 @@ class StaticResolver implements grpc.experimental.Resolver {
     });
   }
 
-  destroy(): void {}
+  destroy(): void {
+    this.returned = false;
+  }
 
   static getDefaultAuthority(target: GrpcUri): string {
     const first = target.path.split(",")[0]?.trim();
