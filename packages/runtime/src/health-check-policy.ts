@@ -16,6 +16,7 @@ const {
   PickResultType,
   registerLoadBalancerType,
   subchannelAddressToString,
+  UnavailablePicker,
 } = grpc.experimental;
 type ChannelControlHelper = grpc.experimental.ChannelControlHelper;
 type Endpoint = grpc.experimental.Endpoint;
@@ -125,6 +126,7 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
   private readonly known = new Map<string, boolean>();
   private readonly wrappers = new Map<string, HealthProbedSubchannel>();
   private id: string | null = null;
+  private note = "";
   private reresolveTimer: NodeJS.Timeout | null = null;
   private readonly snapshot = (): BalancerReadiness => this.readiness();
 
@@ -150,6 +152,7 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
           return wrapper;
         },
         updateState: (state, picker, error) => {
+          if (this.endpoints.length === 0) return this.failEmpty();
           this.state = state;
           helper.updateState(state, new UnwrappingPicker(picker), error);
         },
@@ -173,11 +176,21 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
       publishBalancer(id, this.snapshot);
     }
     this.scheduleReresolution(config.reresolveIntervalMs);
-    return this.child.updateAddressList(
-      endpoints,
-      config.child,
-      { ...options, [REPORT_HEALTH_OPTION]: true },
-      note,
+    this.note = note;
+    const childOptions = { ...options, [REPORT_HEALTH_OPTION]: true };
+    const accepted = this.child.updateAddressList(endpoints, config.child, childOptions, note);
+    if (endpoints.ok && endpoints.value.length === 0) this.failEmpty();
+    return accepted;
+  }
+
+  /** No endpoints: fail fast (grpc-js round_robin would report IDLE and queue calls until their deadline). */
+  private failEmpty(): void {
+    this.state = grpc.connectivityState.TRANSIENT_FAILURE;
+    const details = `no endpoints${this.note ? ` (${this.note})` : ""}`;
+    this.helper.updateState(
+      this.state,
+      new UnavailablePicker({ code: grpc.status.UNAVAILABLE, details }),
+      details,
     );
   }
 

@@ -1,0 +1,99 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A throwaway etcd server on loopback. */
+export interface EtcdServer {
+  /** Client URL, e.g. `http://127.0.0.1:23790`. */
+  readonly url: string;
+  /** `host:port` of the client endpoint. */
+  readonly hostPort: string;
+  stop(): Promise<void>;
+}
+
+/** True when etcd tests were explicitly disabled with `TS_GATEWAY_SKIP_ETCD=1`. */
+export const skipEtcd = process.env.TS_GATEWAY_SKIP_ETCD === "1";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+function etcdBinary(): string {
+  try {
+    return execFileSync("sh", ["-c", "command -v etcd"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error(
+      "etcd binary not found on PATH: install it (Debian: apt-get install -y etcd-server) or set TS_GATEWAY_SKIP_ETCD=1",
+    );
+  }
+}
+
+/** Starts `etcd` with a temp data dir on free loopback ports; resolves once it answers /health. */
+export async function startEtcd(timeoutMs = 20_000): Promise<EtcdServer> {
+  const binary = etcdBinary();
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), "ts-gateway-etcd-"));
+  const url = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      "--name",
+      "test",
+      "--data-dir",
+      dir,
+      "--listen-client-urls",
+      url,
+      "--advertise-client-urls",
+      url,
+      "--listen-peer-urls",
+      peer,
+      "--initial-advertise-peer-urls",
+      peer,
+      "--initial-cluster",
+      `test=${peer}`,
+      "--log-level",
+      "error",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = once(child, "exit");
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) break;
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return { url, hostPort: `127.0.0.1:${clientPort}`, stop };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`etcd did not become healthy within ${timeoutMs} ms: ${stderr}`);
+}
