@@ -1,20 +1,29 @@
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root (this file is test/support/generate-inline.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** Runs a command to completion; resolves with its exit code and output, never rejects on failure. */
+/**
+ * Runs a command to completion, with the repository's node_modules/.bin first
+ * on PATH (as under npm scripts, so buf finds `local:` plugins by name);
+ * resolves with its exit code and output, never rejects on failure.
+ */
 export function run(
   command: string,
   args: readonly string[],
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const PATH = `${join(repoRoot, "node_modules/.bin")}${delimiter}${process.env.PATH ?? ""}`;
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {

@@ -1,18 +1,18 @@
-import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
-import { readApiConfiguration } from "./api-configuration.js";
+import { create } from "@bufbuild/protobuf";
+import { CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
+import { createEcmaScriptPlugin, type Plugin } from "@bufbuild/protoplugin";
+import { ApiConfigurationError, readApiConfiguration } from "./api-configuration.js";
 import { generateService } from "./generate-service.js";
 import { collectRoutes } from "./http-rules.js";
 import { type GatewayPluginOptions, parseOptions } from "./options.js";
 import { checkRouteConflicts } from "./route-conflicts.js";
+import { GenerationError } from "./source-location.js";
 
 /** The plugin's version, printed in every generated file's header. */
 export const version = "v0.1.0";
 
-/**
- * protoc-gen-ts-gateway: for each file with services, writes `<name>_gateway.ts`
- * beside protoc-gen-es's `<name>_pb.ts`.
- */
-export const protocGenTsGateway = createEcmaScriptPlugin<GatewayPluginOptions>({
+/** The protoplugin plugin; {@link protocGenTsGateway} wraps it. */
+const plugin = createEcmaScriptPlugin<GatewayPluginOptions>({
   name: "protoc-gen-ts-gateway",
   version,
   parseOptions,
@@ -31,3 +31,25 @@ export const protocGenTsGateway = createEcmaScriptPlugin<GatewayPluginOptions>({
     }
   },
 });
+
+/**
+ * protoc-gen-ts-gateway: for each file with services, writes `<name>_gateway.ts`
+ * beside protoc-gen-es's `<name>_pb.ts`. Errors in the user's protos
+ * (GenerationError: `file.proto:line:col: pkg.Service.Method: …`) are answered
+ * in the CodeGeneratorResponse's `error` field, as the plugin protocol asks
+ * for problems with the input, so buf or protoc prints them as they are.
+ */
+export const protocGenTsGateway: Plugin = {
+  name: plugin.name,
+  version: plugin.version,
+  run(request) {
+    try {
+      return plugin.run(request);
+    } catch (err) {
+      if (err instanceof GenerationError || err instanceof ApiConfigurationError) {
+        return create(CodeGeneratorResponseSchema, { error: err.message });
+      }
+      throw err;
+    }
+  },
+};
