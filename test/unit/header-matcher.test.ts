@@ -215,6 +215,7 @@ describe("headersFromMetadata", () => {
       ["grpc-encoding", "identity"],
       ["grpc-accept-encoding", "gzip"],
       ["user-agent", "grpc-node-js"],
+      ["date", "Sat, 21 Nov 2026 11:11:11 GMT"],
     ]);
     assert.deepEqual(headersFromMetadata(metadata), [
       ["Grpc-Metadata-x-id", "1"],

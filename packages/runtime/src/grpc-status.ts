@@ -17,8 +17,8 @@ import {
 } from "./rpc-error.js";
 
 /**
- * What a grpc-js server handler passes to its callback (or `call.destroy()`)
- * to fail with an RpcError.
+ * What a grpc-js server handler passes to its callback, or emits as `'error'`
+ * on a streaming call, to fail with an RpcError.
  */
 export type ServiceErrorResponse = ServerErrorResponse & {
   code: GrpcStatus;
@@ -34,7 +34,10 @@ const statusKeys = ["grpc-status", "grpc-message", statusDetailsKey] as const;
  * the raw message as `details`, and a copy of the error's metadata as
  * trailers, with `grpc-status-details-bin` holding the encoded
  * `google.rpc.Status` when the error has details. The result is also an
- * `Error`, so it suits `callback(err)` and `call.destroy(err)` alike.
+ * `Error`: pass it to a unary/client-streaming handler's `callback(err)`, or
+ * `call.emit("error", err)` on a server-streaming/bidi call. (In grpc-js 1.14
+ * `call.destroy(err)` does not send the status: the stream is destroyed before
+ * its `_final` writes it, and the client waits until its deadline.)
  *
  * An error carrying `Code.Ok` is sent as `Code.Unknown`: a failed call must
  * not look successful.

@@ -362,6 +362,9 @@ const internalResponseKeys = new Set([
   "grpc-encoding",
   "grpc-accept-encoding",
   "user-agent",
+  // Node's http2 adds it to every response (also to a trailers-only error);
+  // it is not metadata the backend chose to send.
+  "date",
 ]);
 
 /** grpc-gateway's default for response header metadata: `Grpc-Metadata-<key>`. */
@@ -383,7 +386,7 @@ export function defaultOutgoingTrailerMatcher(key: string): string {
  *
  * gRPC internals (`content-type`, `grpc-status`, `grpc-message`,
  * `grpc-status-details-bin`, `grpc-encoding`, `grpc-accept-encoding`,
- * `user-agent`) are always skipped, and so are names and values Node would
+ * `user-agent`, and `date`, which Node's http2 server adds) are always skipped, and so are names and values Node would
  * reject in `res.setHeader`.
  */
 export function headersFromMetadata(
