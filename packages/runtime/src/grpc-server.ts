@@ -140,7 +140,8 @@ async function stream(
     call.end(ctx.responseTrailers);
   } catch (err) {
     if (ctx.signal.aborted) return;
-    call.destroy(Object.assign(new Error(), errorStatus(err, ctx)));
+    // grpc-js writes the status on the stream's "error" event; destroy() would drop it.
+    call.emit("error", Object.assign(new Error(), errorStatus(err, ctx)));
   }
 }
 
