@@ -1,6 +1,7 @@
 // Proto3 JSON mapping and its options, mux-wide and per router. The backend
 // echoes its request, so one exchange shows how the body was read and how the
 // response is written.
+import type { JsonValue } from "@bufbuild/protobuf";
 import { after, before, describe, test } from "node:test";
 import type { MuxOptions, RegisterOptions } from "@ts-gateway/runtime";
 import {
@@ -17,7 +18,7 @@ const echo = (
   name: string,
   response: unknown,
   json: unknown = input,
-  request: Row["request"] = received,
+  request: JsonValue = received,
 ): Row => ({
   name,
   method: "POST",

@@ -1,6 +1,7 @@
 // Query parameters, black-box: the query string of a GET route → the request
 // message the gRPC backend received. (The parser's exhaustive table is in
 // test/unit/query-params.test.ts; here a couple of rows per rule.)
+import type { JsonValue } from "@bufbuild/protobuf";
 import { after, before, describe, test } from "node:test";
 import {
   addQueryEcho,
@@ -10,7 +11,7 @@ import {
 import { QueryEcho } from "../gen/conformance/v1/query_echo_pb.js";
 import { check, type Gateway, type Row, startGateway } from "./gateway-fixture.js";
 
-const ok = (name: string, query: string, request: Row["request"]): Row => ({
+const ok = (name: string, query: string, request: JsonValue): Row => ({
   name,
   method: "GET",
   path: `/v1/query?${query}`,
