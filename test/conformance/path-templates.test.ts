@@ -220,6 +220,8 @@ const rows: Row[] = [
     rpc: "getItem",
     request: { id: "42" },
     status: 200,
+    responseText: "",
+    responseHeaders: { "content-type": "application/json" },
   },
   {
     name: "custom kind OPTIONS",
