@@ -55,7 +55,9 @@ describe("health service", () => {
         create(HealthCheckRequestSchema, { service }),
         (error: grpc.ServiceError | null, response?: HealthCheckResponse) =>
           resolve(
-            error ? { code: error.code } : { code: grpc.status.OK, status: response?.status },
+            error || response === undefined
+              ? { code: error?.code ?? grpc.status.UNKNOWN }
+              : { code: grpc.status.OK, status: response.status },
           ),
       );
     });
