@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "@bufbuild/protobuf";
+import { type TimeoutPolicy, timeoutPolicy } from "./deadline.js";
 import { createErrorDetailsRegistry } from "./error-body.js";
 import type { UnescapeMode } from "./path-unescape.js";
 import type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
+import { isJsonContentType } from "./request-body.js";
 import type { RpcError } from "./rpc-error.js";
 
 /** How messages are written as JSON (proto3 JSON mapping, via @bufbuild/protobuf). */
@@ -36,6 +38,27 @@ export interface MuxOptions extends JsonOptions {
   registry?: Registry;
   /** Largest accepted request body in bytes; larger answers 413. Default 4 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Which request `Content-Type`s a JSON request body may have; others answer
+   * 415. A list of media types (compared without parameters, case-insensitively;
+   * a request without the header is accepted) or a predicate (it receives the
+   * header as sent, or undefined). The default accepts `application/json`, any
+   * `+json` type, and a missing header. Not applied to `google.api.HttpBody` bodies.
+   */
+  acceptedContentTypes?: readonly string[] | ((contentType: string | undefined) => boolean);
+  /**
+   * Timeout in milliseconds of calls whose request has no `Grpc-Timeout`
+   * header. Default: none (0 also means none).
+   */
+  defaultTimeoutMs?: number;
+  /** Upper bound in milliseconds of every call's timeout, also of one a client asks for with `Grpc-Timeout`. Default: none. */
+  maxTimeoutMs?: number;
+  /**
+   * `WWW-Authenticate` value of 401 (UNAUTHENTICATED) answers when the
+   * backend's error carries no `www-authenticate` metadata; false sends none.
+   * Default `"Bearer"`.
+   */
+  wwwAuthenticate?: string | false;
   /** Writes error responses; the default writes `google.rpc.Status` JSON. */
   errorHandler?: ErrorHandler;
   /** Maps request header names to metadata keys; replaces `defaultHeaderMatcher` (call it from yours to extend it). */
@@ -71,6 +94,9 @@ export interface ResolvedMuxOptions {
   readonly rejectUnknownQueryParameters: boolean;
   readonly registry: Registry;
   readonly maxRequestBytes: number;
+  readonly acceptsContentType: (contentType: string | undefined) => boolean;
+  readonly timeouts: TimeoutPolicy;
+  readonly wwwAuthenticate: string | undefined;
   readonly errorHandler: ErrorHandler | undefined;
   readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
@@ -102,6 +128,10 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     rejectUnknownQueryParameters: options.rejectUnknownQueryParameters ?? false,
     registry,
     maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
+    acceptsContentType: contentTypePredicate(options.acceptedContentTypes),
+    timeouts: timeoutPolicy(options.defaultTimeoutMs, options.maxTimeoutMs),
+    wwwAuthenticate:
+      options.wwwAuthenticate === false ? undefined : (options.wwwAuthenticate ?? "Bearer"),
     errorHandler: options.errorHandler,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     webSocket: options.webSocket ?? false,
@@ -112,5 +142,18 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       enumAsInteger: options.enumAsInteger ?? false,
       registry,
     },
+  };
+}
+
+function contentTypePredicate(
+  accepted: MuxOptions["acceptedContentTypes"],
+): (contentType: string | undefined) => boolean {
+  if (accepted === undefined) return isJsonContentType;
+  if (typeof accepted === "function") return accepted;
+  const types = new Set(accepted.map((t) => t.trim().toLowerCase()));
+  return (contentType) => {
+    if (contentType === undefined || contentType === "") return true;
+    const semi = contentType.indexOf(";");
+    return types.has((semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase());
   };
 }
