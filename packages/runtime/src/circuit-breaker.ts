@@ -48,8 +48,9 @@ export function circuitBreakerInterceptor(
   breaker: CircuitBreakerPolicy,
   isFailure: (code: grpc.status) => boolean = (code) => DEFAULT_FAILURES.has(code),
 ): grpc.Interceptor {
-  return (options, nextCall) =>
-    new grpc.InterceptingCall(nextCall(options), {
+  return (options, nextCall) => {
+    const inner = nextCall(options);
+    return new grpc.InterceptingCall(inner, {
       start(metadata, listener, next) {
         let started = false;
         let settle: ((code: grpc.status) => void) | undefined;
@@ -71,12 +72,16 @@ export function circuitBreakerInterceptor(
             if (started) return;
             const open =
               error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError;
+            const details = open ? "circuit breaker is open" : `circuit breaker: ${String(error)}`;
+            // End the never-started call below us too, so its deadline timer does not linger.
+            inner.cancelWithStatus(grpc.status.UNAVAILABLE, details);
             listener.onReceiveStatus({
               code: grpc.status.UNAVAILABLE,
-              details: open ? "circuit breaker is open" : `circuit breaker: ${String(error)}`,
+              details,
               metadata: new grpc.Metadata(),
             });
           });
       },
     });
+  };
 }
