@@ -38,7 +38,8 @@ export function writeJson(res: ServerResponse, status: number, json: string): vo
 /**
  * Answers a request with an error: the mux's `errorHandler` when set, or the
  * `google.rpc.Status` JSON body with the mapped HTTP status. Never writes to a
- * response whose headers are gone or whose client left.
+ * response whose headers are gone or whose client left. An error with code OK
+ * is answered as UNKNOWN (500): a failure never looks successful.
  *
  * With the failed call's `context`, its response metadata is written first
  * (`Grpc-Metadata-*`; the error's metadata and the context's trailers as
@@ -56,6 +57,14 @@ export function writeError(
   context?: CallContext,
 ): void {
   if (res.headersSent || res.destroyed) return;
+  if (error.code === Code.Ok) {
+    // A failure must not look successful (grpc-js sends OK errors as UNKNOWN too).
+    error = new RpcError(error.rawMessage, Code.Unknown, {
+      metadata: error.metadata,
+      details: error.details,
+      cause: error,
+    });
+  }
   try {
     if (context !== undefined) {
       writeErrorMetadata(
