@@ -177,6 +177,35 @@ it("falls back to polling Check when the backend lacks Watch", async () => {
   }
 });
 
+it("outlier detection ejects an endpoint that fails while its peers succeed", async () => {
+  const backends = await Promise.all(["x", "y", "z"].map((id) => startEchoBackend(id)));
+  const [x, y, z] = backends as [EchoBackend, EchoBackend, EchoBackend];
+  z.failWith = grpc.status.INTERNAL;
+  const channel = createChannel([x.address, y.address, z.address], {
+    circuitBreaker: false,
+    outlierDetection: {
+      intervalMs: 200,
+      baseEjectionTimeMs: 60_000,
+      successRate: { stdevFactor: 1000, requestVolume: 3 },
+    },
+  });
+  const client = new WhoAmIClient("ignored:1", null as never, channelOptionsFor(channel));
+  try {
+    const recent: string[] = [];
+    await eventually(
+      async () => {
+        for (let i = 0; i < 10; i++) recent.push(await whoAmI(client).catch(() => "z"));
+        return recent.length >= 30 && !recent.slice(-30).includes("z");
+      },
+      10_000,
+      "z ejected",
+    );
+  } finally {
+    client.close();
+    await Promise.all(backends.map((b) => b.stop()));
+  }
+});
+
 describe("health endpoints", () => {
   let backend: EchoBackend;
   let deadChannel: grpc.Channel;

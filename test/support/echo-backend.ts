@@ -35,6 +35,8 @@ export interface EchoBackend {
   readonly health: HealthService;
   /** Extra latency added to every call. */
   delayMs: number;
+  /** When set, every call fails with this code. */
+  failWith: grpc.status | undefined;
   stop(): Promise<void>;
 }
 
@@ -44,9 +46,16 @@ export async function startEchoBackend(
   options: { port?: number; delayMs?: number } = {},
 ): Promise<EchoBackend> {
   const server = new grpc.Server();
-  const backend = { delayMs: options.delayMs ?? 0 } as { delayMs: number };
+  const backend = { delayMs: options.delayMs ?? 0, failWith: undefined } as {
+    delayMs: number;
+    failWith: grpc.status | undefined;
+  };
   server.addService(whoAmIDefinition, {
     get(call: grpc.ServerUnaryCall<WhoAmIRequest, unknown>, callback: grpc.sendUnaryData<unknown>) {
+      if (backend.failWith !== undefined) {
+        callback({ code: backend.failWith, details: `${id} fails` });
+        return;
+      }
       const delay = call.request.delayMs ?? backend.delayMs;
       if (delay > 0) setTimeout(() => callback(null, { id }), delay);
       else callback(null, { id });

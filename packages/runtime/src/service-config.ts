@@ -26,7 +26,13 @@ export interface RetryOptions {
   retryableCodes?: readonly grpc.status[];
 }
 
-/** grpc-js outlier detection (ejects endpoints whose calls fail). */
+/**
+ * grpc-js outlier detection: ejects endpoints whose calls fail more than their
+ * peers'. grpc-js counts every non-OK status (NOT_FOUND too) as a failure, so the
+ * default is success-rate ejection, which is relative to the other endpoints and
+ * so tolerates application errors spread evenly; failure-percentage ejection
+ * (absolute) is opt-in.
+ */
 export interface OutlierDetectionOptions {
   /** Evaluation interval; default 10 000 ms. */
   intervalMs?: number;
@@ -34,7 +40,13 @@ export interface OutlierDetectionOptions {
   baseEjectionTimeMs?: number;
   /** Default 50. */
   maxEjectionPercent?: number;
-  /** Failure-percentage ejection: percent threshold (default 50), hosts (default 3), calls per interval (default 20). */
+  /**
+   * Success-rate ejection: eject below mean − stdevFactor/1000 × stdev; stdevFactor
+   * default 1900, minimumHosts default 3, requestVolume (calls per interval) default 20.
+   * `false` disables it.
+   */
+  successRate?: false | { stdevFactor?: number; minimumHosts?: number; requestVolume?: number };
+  /** Failure-percentage ejection (off unless given): threshold percent default 85, minimumHosts 3, requestVolume 20. */
   failurePercentage?: { threshold?: number; minimumHosts?: number; requestVolume?: number };
 }
 
@@ -58,7 +70,7 @@ export interface ServiceConfigOptions {
   leastRequestChoices?: number;
   /** Health probing; `false` disables it. Default on. */
   healthCheck?: false | HealthCheckOptions;
-  /** Outlier detection; `false` disables it. Default on with failure-percentage ejection (not for pick_first). */
+  /** Outlier detection; `false` disables it. Default on with success-rate ejection (never for pick_first). */
   outlierDetection?: false | OutlierDetectionOptions;
   /** Ask the resolver to re-resolve this often (DNS); default 30 000 ms, 0 = only on disconnects. */
   reresolveIntervalMs?: number;
@@ -104,18 +116,33 @@ export function buildServiceConfig(options: ServiceConfigOptions): {
   const od = options.outlierDetection;
   // grpc-js's outlier_detection refuses a pick_first child.
   if (od !== false && (options.policy ?? "round_robin") !== "pick_first") {
+    const sr = od?.successRate;
     const fp = od?.failurePercentage;
     lb = {
       outlier_detection: {
         interval: duration(od?.intervalMs ?? 10_000),
         base_ejection_time: duration(od?.baseEjectionTimeMs ?? 30_000),
         max_ejection_percent: od?.maxEjectionPercent ?? 50,
-        failure_percentage_ejection: {
-          threshold: fp?.threshold ?? 50,
-          enforcement_percentage: 100,
-          minimum_hosts: fp?.minimumHosts ?? 3,
-          request_volume: fp?.requestVolume ?? 20,
-        },
+        ...(sr === false
+          ? {}
+          : {
+              success_rate_ejection: {
+                stdev_factor: sr?.stdevFactor ?? 1900,
+                enforcement_percentage: 100,
+                minimum_hosts: sr?.minimumHosts ?? 3,
+                request_volume: sr?.requestVolume ?? 20,
+              },
+            }),
+        ...(fp === undefined
+          ? {}
+          : {
+              failure_percentage_ejection: {
+                threshold: fp.threshold ?? 85,
+                enforcement_percentage: 100,
+                minimum_hosts: fp.minimumHosts ?? 3,
+                request_volume: fp.requestVolume ?? 20,
+              },
+            }),
         child_policy: [lb],
       },
     };
