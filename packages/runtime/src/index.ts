@@ -51,3 +51,47 @@ export {
 } from "./header-matcher.js";
 export type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
 export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
+
+// Backends: balancing, discovery, health, shutdown
+export {
+  backendName,
+  channelOptionsFor,
+  circuitBreakerOf,
+  createChannel,
+  readiness,
+  registerBalancers,
+} from "./balancer.js";
+export type {
+  BackendEndpoint,
+  BackendTlsOptions,
+  BalancerOptions,
+  KeepaliveOptions,
+} from "./balancer.js";
+export type {
+  BalancerReadiness,
+  ConnectivityStateName,
+  EndpointStatus,
+} from "./balancer-registry.js";
+export type {
+  BalancingPolicy,
+  HealthCheckOptions,
+  OutlierDetectionOptions,
+  RetryOptions,
+  ServiceConfigOptions,
+} from "./service-config.js";
+export type { CircuitBreakerOptions } from "./circuit-breaker.js";
+export { registerInEtcd } from "./etcd-registration.js";
+export type { EtcdRegistration, EtcdRegistrationOptions } from "./etcd-registration.js";
+export type { EtcdEndpointValue } from "./etcd-endpoint.js";
+export { addHealthService, createHealthService } from "./health-service.js";
+export type { HealthService, HealthServiceOptions, ServingStatus } from "./health-service.js";
+export { HealthCheckResponse_ServingStatus } from "./proto/grpc/health/v1/health_pb.js";
+export { healthzHandler, livezHandler, readyzHandler } from "./health-endpoints.js";
+export type {
+  HealthErrorWriter,
+  HealthzOptions,
+  NodeHandler,
+  ReadyzOptions,
+} from "./health-endpoints.js";
+export { gracefulShutdown } from "./graceful-shutdown.js";
+export type { GracefulShutdown, GracefulShutdownOptions } from "./graceful-shutdown.js";
