@@ -95,6 +95,7 @@ export async function generateInline(
         : [
             `  - local: ${join(bin, "protoc-gen-es")}`,
             "    out: gen",
+            "    include_imports: true",
             "    opt: [target=ts, import_extension=js]",
           ]),
       `  - local: ${join(bin, "protoc-gen-ts-gateway")}`,
