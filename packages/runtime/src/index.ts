@@ -93,5 +93,8 @@ export type {
   NodeHandler,
   ReadyzOptions,
 } from "./health-endpoints.js";
+export { idempotentMethods } from "./idempotent-methods.js";
+export { mountHealth } from "./mount-health.js";
+export type { HealthPaths, MountHealthOptions } from "./mount-health.js";
 export { gracefulShutdown } from "./graceful-shutdown.js";
 export type { GracefulShutdown, GracefulShutdownOptions } from "./graceful-shutdown.js";
