@@ -3,13 +3,13 @@ import { create, type DescMethod, isMessage } from "@bufbuild/protobuf";
 import { gatewayContext } from "./gateway-context.js";
 import { HttpBodyResponse } from "./http-body.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
-import { isJsonContentType, readBody } from "./request-body.js";
+import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "./request-message.js";
 import { ResponseJsonWriter } from "./response-message.js";
 import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "./route-spec.js";
 import { Code, RpcError } from "./rpc-error.js";
-import { writeResponseMetadata } from "./response-metadata.js";
+import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
 
 /** Serves one matched request. @internal */
 export type RouteHandler = (
@@ -46,7 +46,7 @@ export function unaryHandler(
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
     if (builder.hasBody) {
-      if (!builder.rawBody && !isJsonContentType(contentType)) {
+      if (!builder.rawBody && !options.acceptsContentType(contentType)) {
         throw withHttpStatus(
           new RpcError(
             `unsupported Content-Type "${contentType}": send application/json`,
@@ -61,12 +61,23 @@ export function unaryHandler(
     if (request instanceof RpcError) throw request;
     const context = gatewayContext(req, res, options);
     if (context instanceof RpcError) throw context;
-    const result = await call(request, context);
+    let result: unknown;
+    try {
+      result = await context.race(call(request, context));
+    } catch (err) {
+      writeError(RpcError.from(err), req, res, options, context);
+      return;
+    }
     if (res.destroyed) return;
     const response = isMessage(result, method.output)
       ? result
       : create(method.output, result as never);
-    const status = writeResponseMetadata(res, context, options);
+    const status = writeResponseMetadata(
+      res,
+      context,
+      options,
+      rawWriter === undefined && acceptsTrailers(req),
+    );
     if (rawWriter !== undefined) rawWriter.write(res, status, response);
     else writeJson(res, status, writer.write(response));
   };
