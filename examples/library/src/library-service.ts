@@ -1,10 +1,12 @@
-import { clone, create } from "@bufbuild/protobuf";
+import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { type CallContext, Code, RpcError } from "@ts-gateway/runtime";
 import {
   type Book,
   BookSchema,
   type CreateBookRequest,
+  type DiscussRequest,
+  type DiscussResponseSchema,
   type CreateShelfRequest,
   type DeleteBookRequest,
   type DeleteShelfRequest,
@@ -16,6 +18,9 @@ import {
   type Shelf,
   ShelfSchema,
   type UpdateBookRequest,
+  type WatchShelfRequest,
+  type WatchShelfResponseSchema,
+  WatchShelfResponse_Change,
 } from "./gen/library/v1/library_pb.js";
 import type { LibraryServiceApi } from "./gen/library/v1/library_gateway.js";
 import { BadRequestSchema, ResourceInfoSchema } from "@ts-gateway/runtime/error-details";
@@ -29,6 +34,10 @@ export class InMemoryLibrary implements LibraryServiceApi {
   readonly #books = new Map<string, Map<string, Book>>();
   #nextShelf = 1;
   #nextBook = 1;
+  /** Open WatchShelf streams, by shelf name. */
+  readonly #watchers = new Map<string, Set<Mailbox<WatchShelfResponseInit>>>();
+  /** Members of each shelf's discussion. */
+  readonly #discussions = new Map<string, Set<Mailbox<DiscussResponseInit>>>();
 
   async createShelf(request: CreateShelfRequest, context: CallContext): Promise<Shelf> {
     const theme = request.shelf?.theme ?? "";
@@ -61,6 +70,7 @@ export class InMemoryLibrary implements LibraryServiceApi {
     this.#shelf(request.name);
     this.#shelves.delete(request.name);
     this.#books.delete(request.name);
+    for (const watcher of this.#watchers.get(request.name) ?? []) watcher.end();
     return {};
   }
 
@@ -70,6 +80,7 @@ export class InMemoryLibrary implements LibraryServiceApi {
     const book = clone(BookSchema, request.book ?? create(BookSchema));
     book.name = `${request.parent}/books/${this.#nextBook++}`;
     books.set(book.name, book);
+    this.#notify(book, WatchShelfResponse_Change.ADDED);
     context.responseMetadata.set("x-http-code", "201");
     return book;
   }
@@ -123,12 +134,14 @@ export class InMemoryLibrary implements LibraryServiceApi {
           throw badRequest("update_mask", `"${path}" is not a field of Book that can be updated`);
       }
     }
+    this.#notify(book, WatchShelfResponse_Change.UPDATED);
     return book;
   }
 
   async deleteBook(request: DeleteBookRequest) {
     const book = this.#book(request.name);
     this.#booksOf(shelfOf(book.name)).delete(book.name);
+    this.#notify(book, WatchShelfResponse_Change.REMOVED);
     return {};
   }
 
@@ -139,7 +152,58 @@ export class InMemoryLibrary implements LibraryServiceApi {
     const moved = clone(BookSchema, book);
     moved.name = `${request.otherShelfName}/books/${this.#nextBook++}`;
     target.set(moved.name, moved);
+    this.#notify(book, WatchShelfResponse_Change.REMOVED);
+    this.#notify(moved, WatchShelfResponse_Change.ADDED);
     return moved;
+  }
+
+  async *watchShelf(request: WatchShelfRequest, context: CallContext) {
+    const books = this.#booksOf(request.name);
+    const mailbox = new Mailbox<WatchShelfResponseInit>(context.signal);
+    const watchers = getOrAdd(this.#watchers, request.name);
+    watchers.add(mailbox);
+    try {
+      for (const book of [...books.values()]) {
+        yield { change: WatchShelfResponse_Change.ADDED, book: clone(BookSchema, book) };
+      }
+      yield* mailbox;
+    } finally {
+      watchers.delete(mailbox);
+    }
+  }
+
+  async *discuss(requests: AsyncIterable<DiscussRequest>, context: CallContext) {
+    const mailbox = new Mailbox<DiscussResponseInit>(context.signal);
+    let members: Set<Mailbox<DiscussResponseInit>> | undefined;
+    // Read the member's posts while their mailbox is written to them; their half-close ends both.
+    const reading = (async () => {
+      for await (const post of keepOpen(requests)) {
+        this.#shelf(post.name);
+        if (members === undefined) {
+          members = getOrAdd(this.#discussions, post.name);
+          members.add(mailbox);
+        }
+        if (post.text === "") continue;
+        const message = { user: post.user, text: post.text, postTime: timestampNow() };
+        for (const member of members) member.push(message);
+      }
+    })();
+    reading.then(
+      () => mailbox.end(),
+      (err: unknown) => mailbox.end(err),
+    );
+    try {
+      yield* mailbox;
+    } finally {
+      members?.delete(mailbox);
+    }
+  }
+
+  /** Tells the watchers of a book's shelf about a change. */
+  #notify(book: Book, change: WatchShelfResponse_Change): void {
+    const watchers = this.#watchers.get(shelfOf(book.name));
+    if (watchers === undefined) return;
+    for (const watcher of watchers) watcher.push({ change, book: clone(BookSchema, book) });
   }
 
   #shelf(name: string): Shelf {
@@ -159,6 +223,84 @@ export class InMemoryLibrary implements LibraryServiceApi {
     if (book === undefined) throw notFound("library.v1.Book", name);
     return book;
   }
+}
+
+type WatchShelfResponseInit = MessageInitShape<typeof WatchShelfResponseSchema>;
+type DiscussResponseInit = MessageInitShape<typeof DiscussResponseSchema>;
+
+/**
+ * The messages waiting for one stream's consumer: pushed by the library,
+ * read with `for await`; ends on `end()` (with an error to fail the stream)
+ * or when the call's signal aborts.
+ */
+class Mailbox<T> implements AsyncIterable<T> {
+  readonly #queue: T[] = [];
+  #done = false;
+  #error: unknown;
+  #wake: (() => void) | undefined;
+
+  constructor(signal: AbortSignal) {
+    if (signal.aborted) this.#done = true;
+    else signal.addEventListener("abort", () => this.end(), { once: true });
+  }
+
+  push(value: T): void {
+    if (this.#done) return;
+    this.#queue.push(value);
+    this.#notify();
+  }
+
+  end(error?: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#error = error;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      const value = this.#queue.shift();
+      if (value !== undefined) {
+        yield value;
+        continue;
+      }
+      if (this.#done) {
+        if (this.#error !== undefined) throw this.#error;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+}
+
+/**
+ * Iterates a call's requests without destroying their source at the end. Over
+ * gRPC the source is the grpc-js duplex call, which a plain `for await` destroys
+ * (its response side included) when the client half-closes. Can go once
+ * `grpcHandlers` hands implementations `call.iterator({ destroyOnReturn: false })`.
+ */
+function keepOpen<T>(requests: AsyncIterable<T>): AsyncIterable<T> {
+  const stream = requests as { iterator?: (o: { destroyOnReturn: boolean }) => AsyncIterable<T> };
+  return typeof stream.iterator === "function"
+    ? stream.iterator({ destroyOnReturn: false })
+    : requests;
+}
+
+function getOrAdd<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
 }
 
 function shelfOf(bookName: string): string {
