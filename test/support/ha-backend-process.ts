@@ -1,0 +1,35 @@
+/**
+ * Entry of an `ha.v1.HaService` replica in its own process. Env: BACKEND_ID,
+ * BACKEND_PORT (0 = any), SLOW_MS (+ DELAY_ALL=1 to delay every call), optional
+ * ETCD_HOSTS + ETCD_SERVICE + ETCD_TTL to register in etcd. Prints
+ * `READY <port>` once serving (and registered). SIGTERM shuts down gracefully.
+ */
+import { gracefulShutdown, registerInEtcd } from "@ts-gateway/runtime";
+import { startHaBackend } from "./ha-backend.js";
+
+const id = process.env.BACKEND_ID ?? "backend";
+const backend = await startHaBackend(id, {
+  port: Number(process.env.BACKEND_PORT ?? 0),
+  slowMs: Number(process.env.SLOW_MS ?? 0),
+  delayAll: process.env.DELAY_ALL === "1",
+});
+const registration = process.env.ETCD_HOSTS
+  ? await registerInEtcd({
+      etcd: { hosts: process.env.ETCD_HOSTS },
+      service: process.env.ETCD_SERVICE ?? "ha",
+      id,
+      address: backend.address,
+      ttlSeconds: Number(process.env.ETCD_TTL ?? 2),
+    })
+  : undefined;
+gracefulShutdown({
+  grpcServers: [backend.server],
+  health: backend.health,
+  drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 0),
+  gracePeriodMs: 5000,
+  onShutdown: async () => {
+    await registration?.close();
+    process.exit(0);
+  },
+});
+process.stdout.write(`READY ${backend.port}\n`);
