@@ -6,7 +6,7 @@ export { Mux } from "./mux.js";
 export type { NextFunction, PathHandler, RegisterOptions } from "./mux.js";
 export type { ErrorHandler, JsonOptions, MuxOptions } from "./mux-options.js";
 export type { RouteSpec, ServiceRoutes } from "./route-spec.js";
-export { httpCodeMetadataKey } from "./response-metadata.js";
+export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./response-metadata.js";
 export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./websocket.js";
 
 // Path templates and the route table
@@ -35,22 +35,33 @@ export type {
 } from "./method-kinds.js";
 
 // Errors
-export { Code, codeToString, findDetails, RpcError } from "./rpc-error.js";
+export { Code, codeToString, findDetails, isCode, RpcError } from "./rpc-error.js";
 export type { OutgoingDetail, RpcErrorDetail, RpcErrorOptions } from "./rpc-error.js";
 export { fromServiceError, toServiceError } from "./grpc-status.js";
 export { codeFromHttpStatus, httpStatusFromCode } from "./http-status.js";
 export { createErrorDetailsRegistry, errorBody, errorDetailsRegistry } from "./error-body.js";
+export type { ErrorBodyJsonOptions } from "./error-body.js";
 
 // Headers and metadata
 export {
   defaultHeaderMatcher,
   defaultOutgoingHeaderMatcher,
   defaultOutgoingTrailerMatcher,
+  forwardedFor,
+  gatewayMetadataPrefix,
   headersFromMetadata,
   metadataFromHeaders,
+  metadataHeaderPrefix,
+  metadataTrailerPrefix,
 } from "./header-matcher.js";
-export type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
+export type {
+  HeaderMatcher,
+  MetadataFromHeadersOptions,
+  MetadataFromHeadersResult,
+  OutgoingHeaderMatcher,
+} from "./header-matcher.js";
 export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
+export type { GrpcTimeoutResult } from "./grpc-timeout.js";
 
 // Backends: balancing, discovery, health, shutdown
 export {
