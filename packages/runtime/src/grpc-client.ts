@@ -147,10 +147,21 @@ function grpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {
   return deadline === undefined ? {} : { deadline };
 }
 
+/**
+ * Call options may offer this method instead of (before) `signal`: it
+ * registers a cancel callback and returns its disposer, so a caller can avoid
+ * creating an AbortSignal per call (the gateway's context does). @internal
+ */
+export const onCancelKey: unique symbol = Symbol.for("@ts-gateway/runtime.onCancel");
+
+interface CancelHook {
+  [onCancelKey]?: (listener: () => void) => () => void;
+}
+
 /** Wires cancellation and response metadata between a grpc-js call and the call options. */
 function observe(call: grpc.Call, options: CallOptions | undefined): void {
   if (options === undefined) return;
-  const { signal, responseMetadata, responseTrailers } = options;
+  const { responseMetadata, responseTrailers } = options;
   if (responseMetadata !== undefined) {
     call.on("metadata", (md: grpc.Metadata) => mergeMetadata(responseMetadata, md));
   }
@@ -159,6 +170,13 @@ function observe(call: grpc.Call, options: CallOptions | undefined): void {
       mergeMetadata(responseTrailers, status.metadata),
     );
   }
+  const hook = (options as CancelHook)[onCancelKey];
+  if (typeof hook === "function") {
+    const dispose = hook.call(options, () => call.cancel());
+    call.on("status", dispose);
+    return;
+  }
+  const signal = options.signal;
   if (signal !== undefined) {
     if (signal.aborted) {
       call.cancel();
