@@ -4,14 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { idempotentMethods } from "@ts-gateway/runtime";
+import type { DescService } from "@bufbuild/protobuf";
+import { idempotentMethods, type ServiceRoutes } from "@ts-gateway/runtime";
 import { haServiceRoutes } from "../gen/ha/v1/ha_gateway.js";
 import { HaService } from "../gen/ha/v1/ha_pb.js";
 import { type HaBackend, startHaBackend } from "../support/ha-backend.js";
 import { type HaGateway, startHaGateway } from "../support/ha-gateway.js";
 
 describe("idempotentMethods", () => {
-  const cases: [string, Parameters<typeof idempotentMethods>, string[]][] = [
+  const cases: [string, (ServiceRoutes | DescService)[], string[]][] = [
     [
       "routes: GET routes, plus methods declared NO_SIDE_EFFECTS",
       [haServiceRoutes],

@@ -1,19 +1,33 @@
-import { Code } from "@ts-gateway/runtime";
+import { Code, type MountHealthOptions, Mux, mountHealth } from "@ts-gateway/runtime";
+import { expressRouter } from "@ts-gateway/runtime/express";
 import express, { type Express } from "express";
 import {
-  createLibraryServiceRouter,
   type LibraryServiceApi,
+  registerLibraryService,
 } from "./gen/library/v1/library_gateway.js";
+
+/** Options for {@link createGatewayApp}. */
+export interface GatewayAppOptions {
+  /** Serve `/healthz` (backend health via `channel`), `/readyz` and `/livez` on the gateway's mux. */
+  health?: MountHealthOptions;
+}
 
 /**
  * The gateway app: the generated router serving the REST/JSON API by calling
  * `backend` — a `LibraryServiceClient` (remote gRPC server) or a local
- * implementation (in-process) — plus the app's own routes.
+ * implementation (in-process) — plus the app's own routes and, with
+ * `options.health`, the health endpoints.
  */
-export function createGatewayApp(backend: LibraryServiceApi): Express {
+export function createGatewayApp(
+  backend: LibraryServiceApi,
+  options: GatewayAppOptions = {},
+): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.use(createLibraryServiceRouter(backend));
+  const mux = new Mux();
+  registerLibraryService(mux, backend);
+  if (options.health !== undefined) mountHealth(mux, options.health);
+  app.use(expressRouter(mux));
   app.get("/", (_req, res) => {
     res.json({ service: "library.v1.LibraryService", docs: "see README.md" });
   });

@@ -1,10 +1,17 @@
 // `npm start`: the Library example. Starts the in-memory gRPC backend and the
 // REST/JSON gateway in front of it, then prints a few requests to try.
+// SIGTERM/SIGINT shut down gracefully: /readyz turns 503, in-flight requests
+// finish, the channel closes, then the backend goes NOT_SERVING and stops.
 import type { AddressInfo } from "node:net";
-import { credentials } from "@grpc/grpc-js";
+import {
+  channelOptionsFor,
+  createChannel,
+  gracefulShutdown,
+  idempotentMethods,
+} from "@ts-gateway/runtime";
 import { startBackend } from "./backend.js";
 import { createGatewayApp } from "./gateway.js";
-import { LibraryServiceClient } from "./gen/library/v1/library_gateway.js";
+import { LibraryServiceClient, libraryServiceRoutes } from "./gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "./library-service.js";
 
 const grpcPort = Number(process.env.GRPC_PORT ?? 50051);
@@ -19,8 +26,35 @@ const backend = await startBackend(new InMemoryLibrary(), `${host}:${grpcPort}`)
     process.exit(1);
   },
 );
-const client = new LibraryServiceClient(`${host}:${backend.port}`, credentials.createInsecure());
-const server = createGatewayApp(client).listen(httpPort, host);
+// A balanced channel (add endpoints, or use a `dns:///` / `etcd:///` target, to scale out);
+// GET/PUT/DELETE routes are retried on UNAVAILABLE.
+const channel = createChannel([`${host}:${backend.port}`], {
+  name: "library",
+  retry: { methods: idempotentMethods(libraryServiceRoutes) },
+});
+const client = LibraryServiceClient.fromChannel(channel, channelOptionsFor(channel));
+const gateway = createGatewayApp(client, {
+  health: { channel, isDraining: () => shutdown.draining },
+});
+const server = gateway.listen(httpPort, host);
+// Backend last: the gateway drains against a live backend first.
+const backendShutdown = gracefulShutdown({
+  grpcServers: [backend.server],
+  health: backend.health,
+  signals: [],
+});
+const shutdown = gracefulShutdown({
+  httpServers: [server],
+  channels: [channel],
+  // Time for load balancers to see /readyz go 503 before connections are refused.
+  drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 0),
+  gracePeriodMs: 10_000,
+  onShutdown: async (reason) => {
+    await backendShutdown.shutdown(reason);
+    console.log(`stopped (${reason})`);
+    process.exit(0);
+  },
+});
 server.on("error", (err) => {
   console.error(`cannot start the gateway on ${host}:${httpPort}: ${err.message} (set PORT)`);
   process.exit(1);
@@ -29,7 +63,7 @@ server.on("listening", () => {
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
   console.log(`gRPC backend  ${host}:${backend.port}  (library.v1.LibraryService)`);
-  console.log(`REST gateway  ${url}`);
+  console.log(`REST gateway  ${url}  (health: /healthz /readyz /livez)`);
   console.log(`
 Try:
   curl -s ${url}/v1/shelves --json '{"theme":"Fiction"}'
@@ -41,11 +75,3 @@ Try:
   curl -s ${url}/v1/shelves/9
 `);
 });
-
-const stop = () => {
-  server.close();
-  client.close();
-  backend.server.tryShutdown(() => process.exit(0));
-};
-process.once("SIGINT", stop);
-process.once("SIGTERM", stop);
