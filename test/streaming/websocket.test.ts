@@ -109,11 +109,16 @@ for (const mode of ["remote", "local"] as BackendMode[]) {
   describe(`WebSocket (${mode} backend)`, () => {
     let gw: StreamGateway;
     let ws: string;
+    let pinging: StreamGateway;
     before(async () => {
-      gw = await startStreamGateway(mode, { heartbeatIntervalMs: 20 });
+      gw = await startStreamGateway(mode);
       ws = gw.url.replace("http:", "ws:");
+      pinging = await startStreamGateway(mode, { heartbeatIntervalMs: 20 });
     });
-    after(() => gw.close());
+    after(async () => {
+      await gw.close();
+      await pinging.close();
+    });
 
     for (const c of cases) {
       test(c.name, async () => {
@@ -142,14 +147,17 @@ for (const mode of ["remote", "local"] as BackendMode[]) {
       assert.deepEqual(gw.impl.authorization, ["Bearer t0ken"]);
     });
 
-    test("the server pings; the client's pongs keep the socket open", async () => {
-      const socket = await connect(`${ws}/v1/rooms/r5:echo`);
+    test("the server pings; a client that answers none is dropped, cancelling the call", async () => {
+      pinging.impl.cancelled.length = 0;
+      const socket = new WebSocket(`${pinging.url.replace("http:", "ws:")}/v1/count/0?hang=true`, {
+        autoPong: false,
+      });
       let pings = 0;
-      socket.ws.on("ping", () => pings++);
-      await until(socket.ws, "ping", () => pings >= 3);
-      assert.equal(socket.ws.readyState, WebSocket.OPEN);
-      socket.ws.send("");
-      assert.equal((await socket.closed).code, 1000);
+      socket.on("ping", () => pings++);
+      const code = await new Promise<number>((resolve) => socket.on("close", resolve));
+      assert.equal(code, 1006); // terminated: no close frame
+      assert.ok(pings >= 2, `${pings} pings`);
+      await until(pinging.impl.events, "cancelled", () => pinging.impl.cancelled.includes("count"));
     });
 
     test("the client closing cancels the backend's call", async () => {

@@ -70,7 +70,7 @@ export interface MuxOptions extends JsonOptions {
   /**
    * Interval of stream keepalives in milliseconds: `:` comment lines on
    * Server-Sent Events streams and pings on WebSockets (a WebSocket that
-   * misses a pong for a whole interval is closed). Default 15000; 0 disables.
+   * answers none of two pings is dropped). Default 15000; 0 disables.
    */
   heartbeatIntervalMs?: number;
   /**

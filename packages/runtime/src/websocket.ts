@@ -58,8 +58,8 @@ export function createWebSocketServer(options: ResolvedMuxOptions): WebSocketSer
  * - Each response message is one text frame of its JSON (`response_body`
  *   applies); the socket then closes with {@link webSocketCloseOk} or
  *   `4000 + code` and the status as reason.
- * - The server pings every `heartbeatIntervalMs`; a client that did not
- *   answer the previous ping is dropped. A socket closed by the client
+ * - The server pings every `heartbeatIntervalMs`; a client that answered
+ *   none of the last two pings is dropped. A socket closed by the client
  *   before the call ends cancels the call.
  * @internal
  */
@@ -190,19 +190,19 @@ function send(ws: WebSocket, text: string): Promise<void> {
   return new Promise((resolve) => ws.send(text, () => resolve()));
 }
 
-/** Pings every `intervalMs`; terminates a socket that missed a pong. Returns a stop function. */
+/** Pings every `intervalMs`; terminates a socket that answered none of the last two pings. Returns a stop function. */
 function keepAlive(ws: WebSocket, intervalMs: number): () => void {
   if (intervalMs <= 0) return () => {};
-  let alive = true;
+  let missed = 0;
   ws.on("pong", () => {
-    alive = true;
+    missed = 0;
   });
   const timer = setInterval(() => {
-    if (!alive) {
+    if (missed >= 2) {
       ws.terminate();
       return;
     }
-    alive = false;
+    missed++;
     ws.ping();
   }, intervalMs);
   return () => clearInterval(timer);
