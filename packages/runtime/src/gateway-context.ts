@@ -2,17 +2,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext } from "./call-context.js";
 import { callTimeout, maxTimerMs } from "./deadline.js";
+import { onCancelKey } from "./grpc-client.js";
 import { metadataFromHeaders } from "./header-matcher.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "./rpc-error.js";
-
-/**
- * The grpc-js client's cancel hook key (`onCancelKey` in grpc-client.ts; the
- * same `Symbol.for` value): call options offering it are cancelled through it
- * instead of through their AbortSignal.
- */
-const onCancelKey: unique symbol = Symbol.for("@ts-gateway/runtime.onCancel");
 
 /**
  * The call context of one HTTP request: metadata from its headers, the deadline
