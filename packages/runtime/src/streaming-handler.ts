@@ -137,7 +137,12 @@ export function requestStream(
   query: string,
   context: CallContext,
 ): RequestStream {
+  // Aborts with the call's own signal, or on a bad request message. (Not AbortSignal.any:
+  // a listener on the source keeps this controller reachable for as long as the call.)
   const failure = new AbortController();
+  const forward = () => failure.abort(context.signal.reason);
+  if (context.signal.aborted) forward();
+  else context.signal.addEventListener("abort", forward, { once: true });
   let requestError: RpcError | undefined;
   async function* messages(): AsyncGenerator<MessageShape<DescMessage>> {
     try {
@@ -155,7 +160,7 @@ export function requestStream(
   }
   return {
     messages: messages(),
-    context: { ...context, signal: AbortSignal.any([context.signal, failure.signal]) },
+    context: { ...context, signal: failure.signal },
     errorOf: (err) => requestError ?? RpcError.from(err),
   };
 }
