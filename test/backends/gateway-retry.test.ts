@@ -66,7 +66,7 @@ describe("a backend that fails UNAVAILABLE once, behind the gateway", () => {
   });
 
   // Each row uses its own key: the backend fails the first call of a key.
-  const cases: [string, HaGateway | (() => HaGateway), string, RequestInit, number][] = [
+  const cases: [string, () => HaGateway, string, RequestInit, number][] = [
     ["GET route: retried", () => withRetries, "/v1/flaky/get?failFirst=1", {}, 200],
     [
       "POST route: not retried",
@@ -99,7 +99,7 @@ describe("a backend that fails UNAVAILABLE once, behind the gateway", () => {
   ];
   for (const [name, gateway, path, init, status] of cases) {
     it(name, async () => {
-      const gw = typeof gateway === "function" ? gateway() : gateway;
+      const gw = gateway();
       const res = await fetch(`${gw.url}${path}`, {
         ...init,
         headers: { "content-type": "application/json" },
