@@ -1,4 +1,4 @@
-import { Etcd3, type Lease } from "etcd3";
+import type { Etcd3, Lease } from "etcd3";
 import { DEFAULT_ETCD_PREFIX, type EtcdEndpointValue, etcdServicePrefix } from "./etcd-endpoint.js";
 
 /** Options for {@link registerInEtcd}. */
@@ -34,6 +34,8 @@ export interface EtcdRegistration {
  * it grants a new one and registers again. Resolves once the key is written.
  */
 export async function registerInEtcd(options: EtcdRegistrationOptions): Promise<EtcdRegistration> {
+  // etcd3 (and its protobufjs) loads only when etcd is used, not with every gateway.
+  const { Etcd3 } = await import("etcd3");
   const owns = !(options.etcd instanceof Etcd3);
   const client =
     options.etcd instanceof Etcd3 ? options.etcd : new Etcd3({ hosts: options.etcd.hosts });

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { Etcd3, type IKeyValue, type Watcher } from "etcd3";
+import type { Etcd3, IKeyValue, Watcher } from "etcd3";
 import { ENDPOINT_WEIGHTS_ATTRIBUTE } from "./balancer-registry.js";
 import { DEFAULT_ETCD_PREFIX, etcdServicePrefix, parseEtcdEndpoint } from "./etcd-endpoint.js";
 
@@ -81,8 +81,7 @@ class EtcdResolver implements grpc.experimental.Resolver {
 
   private async start(): Promise<void> {
     this.starting = true;
-    this.client ??= new Etcd3({ hosts: this.hosts ?? [] });
-    const client = this.client;
+    const client = (this.client ??= new (await import("etcd3")).Etcd3({ hosts: this.hosts ?? [] }));
     try {
       const response = await client.getAll().prefix(this.prefix).exec();
       if (this.destroyed) return;
