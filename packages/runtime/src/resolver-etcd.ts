@@ -81,7 +81,12 @@ class EtcdResolver implements grpc.experimental.Resolver {
 
   private async start(): Promise<void> {
     this.starting = true;
-    const client = (this.client ??= new (await import("etcd3")).Etcd3({ hosts: this.hosts ?? [] }));
+    // etcd3 (and its protobufjs) loads only when an etcd target is used.
+    if (this.client === null) {
+      const { Etcd3 } = await import("etcd3");
+      this.client = new Etcd3({ hosts: this.hosts ?? [] });
+    }
+    const client = this.client;
     try {
       const response = await client.getAll().prefix(this.prefix).exec();
       if (this.destroyed) return;
