@@ -155,7 +155,9 @@ export function channelOptionsFor(
   extra: grpc.ClientOptions = {},
 ): grpc.ClientOptions {
   const state = channels.get(channel);
-  const interceptors = [...(extra.interceptors ?? []), ...(state?.interceptors ?? [])];
+  const given = extra.interceptors ?? [];
+  // Idempotent: options that already went through here do not get the breaker twice.
+  const interceptors = [...given, ...(state?.interceptors ?? []).filter((i) => !given.includes(i))];
   return { ...extra, channelOverride: channel, interceptors };
 }
 

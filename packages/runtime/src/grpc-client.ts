@@ -6,6 +6,7 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import { channelOptionsFor } from "./balancer.js";
 import { type CallOptions, mergeMetadata } from "./call-context.js";
 import { serializers } from "./grpc-serialization.js";
 import {
@@ -31,11 +32,16 @@ export class GrpcClient {
   }
 
   /** A client over an existing channel, e.g. a balanced one from the runtime. */
+  /**
+   * A client over an existing channel, e.g. a balanced one from `createChannel`;
+   * that channel's interceptors (its circuit breaker) apply automatically.
+   */
   static fromChannel(channel: grpc.Channel, options?: grpc.ClientOptions): GrpcClient {
-    return new GrpcClient("unused", grpc.credentials.createInsecure(), {
-      ...options,
-      channelOverride: channel,
-    });
+    return new GrpcClient(
+      channel.getTarget(),
+      grpc.credentials.createInsecure(),
+      channelOptionsFor(channel, options),
+    );
   }
 
   unary<I extends DescMessage, O extends DescMessage>(
