@@ -92,26 +92,12 @@ export class RecordingStreams implements StreamServiceApi {
   async *echo(requests: AsyncIterable<EchoRequest>, context: CallContext) {
     this.#watch("echo", context);
     let seq = 0;
-    for await (const r of keepOpen(requests)) {
+    for await (const r of requests) {
       this.#receive(r);
       if (r.fail) throw new RpcError(`"${r.text}" failed`, Code.Aborted);
       yield { room: r.room, text: r.text.toUpperCase(), seq: ++seq };
     }
   }
-}
-
-/**
- * Iterates requests without destroying their source when they end. Over gRPC,
- * grpcHandlers passes a bidi implementation the grpc-js duplex call itself,
- * and `for await` over a Node stream destroys it at the end of the requests,
- * response side included, so the responses would never end. (To fix in
- * grpc-server.ts: hand implementations `call.iterator({ destroyOnReturn: false })`.)
- */
-function keepOpen<T>(requests: AsyncIterable<T>): AsyncIterable<T> {
-  const stream = requests as { iterator?: (o: { destroyOnReturn: boolean }) => AsyncIterable<T> };
-  return typeof stream.iterator === "function"
-    ? stream.iterator({ destroyOnReturn: false })
-    : requests;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

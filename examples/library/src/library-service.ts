@@ -177,7 +177,7 @@ export class InMemoryLibrary implements LibraryServiceApi {
     let members: Set<Mailbox<DiscussResponseInit>> | undefined;
     // Read the member's posts while their mailbox is written to them; their half-close ends both.
     const reading = (async () => {
-      for await (const post of keepOpen(requests)) {
+      for await (const post of requests) {
         this.#shelf(post.name);
         if (members === undefined) {
           members = getOrAdd(this.#discussions, post.name);
@@ -279,19 +279,6 @@ class Mailbox<T> implements AsyncIterable<T> {
       });
     }
   }
-}
-
-/**
- * Iterates a call's requests without destroying their source at the end. Over
- * gRPC the source is the grpc-js duplex call, which a plain `for await` destroys
- * (its response side included) when the client half-closes. Can go once
- * `grpcHandlers` hands implementations `call.iterator({ destroyOnReturn: false })`.
- */
-function keepOpen<T>(requests: AsyncIterable<T>): AsyncIterable<T> {
-  const stream = requests as { iterator?: (o: { destroyOnReturn: boolean }) => AsyncIterable<T> };
-  return typeof stream.iterator === "function"
-    ? stream.iterator({ destroyOnReturn: false })
-    : requests;
 }
 
 function getOrAdd<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {

@@ -86,7 +86,7 @@ function adapt(method: DescMethod, impl: AnyImpl): grpc.UntypedHandleCall {
         callback: grpc.sendUnaryData<unknown>,
       ) => {
         const ctx = serverContext(call);
-        run(async () => toMessage(method.output, await impl(call, ctx))).then(
+        run(async () => toMessage(method.output, await impl(requestsOf(call), ctx))).then(
           (response) => {
             sendHeaders(call, ctx);
             callback(null, response, ctx.responseTrailers);
@@ -102,13 +102,24 @@ function adapt(method: DescMethod, impl: AnyImpl): grpc.UntypedHandleCall {
     case "bidi_streaming":
       return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         const ctx = serverContext(call);
-        void stream(method, call, ctx, () => impl(call, ctx));
+        void stream(method, call, ctx, () => impl(requestsOf(call), ctx));
       };
   }
 }
 
 async function run<T>(fn: () => Promise<T>): Promise<T> {
   return fn();
+}
+
+/**
+ * The requests of a client- or bidi-streaming call as an AsyncIterable. Not the
+ * call itself: a plain `for await` over a Node stream destroys it when the
+ * requests end, which for a duplex call also kills the response side.
+ */
+function requestsOf(
+  call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
+): AsyncIterable<unknown> {
+  return call.iterator({ destroyOnReturn: false });
 }
 
 /** Writes every response of an implementation's AsyncIterable to a grpc-js stream, with backpressure. */
