@@ -10,6 +10,8 @@ import {
 export interface GatewayAppOptions {
   /** Serve `/healthz` (backend health via `channel`), `/readyz` and `/livez` on the gateway's mux. */
   health?: MountHealthOptions;
+  /** The mux to register on, e.g. `new Mux({ webSocket: true })` to serve WebSocket upgrades too. */
+  mux?: Mux;
 }
 
 /**
@@ -24,7 +26,7 @@ export function createGatewayApp(
 ): Express {
   const app = express();
   app.disable("x-powered-by");
-  const mux = new Mux();
+  const mux = options.mux ?? new Mux();
   registerLibraryService(mux, backend);
   if (options.health !== undefined) mountHealth(mux, options.health);
   app.use(expressRouter(mux));

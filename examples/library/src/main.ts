@@ -4,10 +4,11 @@
 // finish, the channel closes, then the backend goes NOT_SERVING and stops.
 import type { AddressInfo } from "node:net";
 import {
-  channelOptionsFor,
+  attachWebSocket,
   createChannel,
   gracefulShutdown,
   idempotentMethods,
+  Mux,
 } from "@ts-gateway/runtime";
 import { startBackend } from "./backend.js";
 import { createGatewayApp } from "./gateway.js";
@@ -32,11 +33,15 @@ const channel = createChannel([`${host}:${backend.port}`], {
   name: "library",
   retry: { methods: idempotentMethods(libraryServiceRoutes) },
 });
-const client = LibraryServiceClient.fromChannel(channel, channelOptionsFor(channel));
+const client = LibraryServiceClient.fromChannel(channel);
+// Streaming routes are WebSocket endpoints too.
+const mux = new Mux({ webSocket: true });
 const gateway = createGatewayApp(client, {
+  mux,
   health: { channel, isDraining: () => shutdown.draining },
 });
 const server = gateway.listen(httpPort, host);
+attachWebSocket(server, mux);
 // Backend last: the gateway drains against a live backend first.
 const backendShutdown = gracefulShutdown({
   grpcServers: [backend.server],
@@ -73,5 +78,8 @@ Try:
   curl -s -X PATCH ${url}/v1/shelves/1/books/1 --json '{"read":true}'
   curl -s ${url}/v1/shelves/1/books/1:move --json '{"otherShelfName":"shelves/2"}'
   curl -s ${url}/v1/shelves/9
+  curl -N ${url}/v1/shelves/1:watch                                   # server streaming, NDJSON
+  curl -N -H 'Accept: text/event-stream' ${url}/v1/shelves/1:watch    # the same as SSE
+  WebSocket: ws://${host}:${port}/v1/shelves/1:discuss                  # bidi, one JSON message per frame
 `);
 });
