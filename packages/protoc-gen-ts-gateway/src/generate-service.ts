@@ -58,68 +58,15 @@ function printApi(f: GeneratedFile, service: DescService, names: ServiceNames): 
   );
   f.print(f.export("interface", names.api), " {");
   for (const method of service.methods) {
-    const input = f.importShape(method.input);
     const output: Printable = [
       MessageInitShape,
       "<typeof ",
       f.importSchema(method.output, true),
       ">",
     ];
+    const { param, result } = signature(method, f.importShape(method.input), output);
     f.print(f.jsDoc(method, "  "));
-    switch (method.methodKind) {
-      case "unary":
-        f.print(
-          "  ",
-          method.localName,
-          "(request: ",
-          input,
-          ", context: ",
-          CallContext,
-          "): Promise<",
-          output,
-          ">;",
-        );
-        break;
-      case "server_streaming":
-        f.print(
-          "  ",
-          method.localName,
-          "(request: ",
-          input,
-          ", context: ",
-          CallContext,
-          "): AsyncIterable<",
-          output,
-          ">;",
-        );
-        break;
-      case "client_streaming":
-        f.print(
-          "  ",
-          method.localName,
-          "(requests: AsyncIterable<",
-          input,
-          ">, context: ",
-          CallContext,
-          "): Promise<",
-          output,
-          ">;",
-        );
-        break;
-      case "bidi_streaming":
-        f.print(
-          "  ",
-          method.localName,
-          "(requests: AsyncIterable<",
-          input,
-          ">, context: ",
-          CallContext,
-          "): AsyncIterable<",
-          output,
-          ">;",
-        );
-        break;
-    }
+    f.print("  ", method.localName, "(", param, ", context: ", CallContext, "): ", result, ";");
   }
   f.print("}");
   f.print();
@@ -156,7 +103,7 @@ function printClient(f: GeneratedFile, service: DescService, names: ServiceNames
   f.print("  }");
   f.print();
   f.print(
-    "  /** A client over an existing channel, such as a balanced channel from the runtime. */",
+    "  /** A client over an existing channel, such as a balanced channel from the runtime's `createChannel`. */",
   );
   f.print(
     "  static fromChannel(channel: ",
@@ -184,68 +131,25 @@ function printClient(f: GeneratedFile, service: DescService, names: ServiceNames
       f.importSchema(method.input, true),
       ">",
     ];
-    const output = f.importShape(method.output);
-    const ref: Printable = [desc, ".method.", method.localName];
+    const { param, arg, result, transport } = signature(
+      method,
+      input,
+      f.importShape(method.output),
+    );
     f.print();
     f.print(f.jsDoc(method, "  "));
-    switch (method.methodKind) {
-      case "unary":
-        f.print(
-          "  ",
-          method.localName,
-          "(request: ",
-          input,
-          ", options?: ",
-          CallOptions,
-          "): Promise<",
-          output,
-          "> {",
-        );
-        f.print("    return this.transport.unary(", ref, ", request, options);");
-        break;
-      case "server_streaming":
-        f.print(
-          "  ",
-          method.localName,
-          "(request: ",
-          input,
-          ", options?: ",
-          CallOptions,
-          "): AsyncIterable<",
-          output,
-          "> {",
-        );
-        f.print("    return this.transport.serverStream(", ref, ", request, options);");
-        break;
-      case "client_streaming":
-        f.print(
-          "  ",
-          method.localName,
-          "(requests: AsyncIterable<",
-          input,
-          ">, options?: ",
-          CallOptions,
-          "): Promise<",
-          output,
-          "> {",
-        );
-        f.print("    return this.transport.clientStream(", ref, ", requests, options);");
-        break;
-      case "bidi_streaming":
-        f.print(
-          "  ",
-          method.localName,
-          "(requests: AsyncIterable<",
-          input,
-          ">, options?: ",
-          CallOptions,
-          "): AsyncIterable<",
-          output,
-          "> {",
-        );
-        f.print("    return this.transport.bidiStream(", ref, ", requests, options);");
-        break;
-    }
+    f.print("  ", method.localName, "(", param, ", options?: ", CallOptions, "): ", result, " {");
+    f.print(
+      "    return this.transport.",
+      transport,
+      "(",
+      desc,
+      ".method.",
+      method.localName,
+      ", ",
+      arg,
+      ", options);",
+    );
     f.print("  }");
   }
   f.print();
@@ -255,6 +159,29 @@ function printClient(f: GeneratedFile, service: DescService, names: ServiceNames
   f.print("  }");
   f.print("}");
   f.print();
+}
+
+/** The parts of a method's signature that depend on its kind: streams in, streams out. */
+function signature(
+  method: DescMethod,
+  input: Printable,
+  output: Printable,
+): { param: Printable; arg: string; result: Printable; transport: string } {
+  const kind = method.methodKind;
+  const streamsIn = kind === "client_streaming" || kind === "bidi_streaming";
+  const streamsOut = kind === "server_streaming" || kind === "bidi_streaming";
+  const transport = {
+    unary: "unary",
+    server_streaming: "serverStream",
+    client_streaming: "clientStream",
+    bidi_streaming: "bidiStream",
+  }[kind];
+  return {
+    param: streamsIn ? ["requests: AsyncIterable<", input, ">"] : ["request: ", input],
+    arg: streamsIn ? "requests" : "request",
+    result: streamsOut ? ["AsyncIterable<", output, ">"] : ["Promise<", output, ">"],
+    transport,
+  };
 }
 
 function printDefinition(f: GeneratedFile, service: DescService, names: ServiceNames): void {
