@@ -16,7 +16,7 @@ import {
   type ServerStreamingMethod,
   type UnaryMethod,
 } from "./method-kinds.js";
-import { RpcError } from "./rpc-error.js";
+import { Code, RpcError } from "./rpc-error.js";
 
 /**
  * The grpc-js transport under every generated client: one `grpc.Client` (so
@@ -59,12 +59,7 @@ export class GrpcClient {
         toMessage(method.input, request),
         requestMetadata(options),
         grpcCallOptions(options),
-        (err, value) => {
-          if (err) reject(RpcError.from(err));
-          else if (value === undefined)
-            reject(new RpcError("no response message", grpc.status.INTERNAL));
-          else resolve(value);
-        },
+        settle(resolve, reject),
       );
       observe(call, options);
     });
@@ -99,12 +94,7 @@ export class GrpcClient {
         serializers(method.output).deserialize,
         requestMetadata(options),
         grpcCallOptions(options),
-        (err, value) => {
-          if (err) reject(RpcError.from(err));
-          else if (value === undefined)
-            reject(new RpcError("no response message", grpc.status.INTERNAL));
-          else resolve(value);
-        },
+        settle(resolve, reject),
       );
       observe(call, options);
       pump(method.input, requests, call);
@@ -132,6 +122,18 @@ export class GrpcClient {
   close(): void {
     this.client.close();
   }
+}
+
+/** A grpc-js unary-response callback settling a promise, failures as RpcError. */
+function settle<O>(
+  resolve: (value: O) => void,
+  reject: (reason: RpcError) => void,
+): (err: grpc.ServiceError | null, value?: O) => void {
+  return (err, value) => {
+    if (err) reject(RpcError.from(err));
+    else if (value === undefined) reject(new RpcError("no response message", Code.Internal));
+    else resolve(value);
+  };
 }
 
 function toMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>): MessageShape<D> {
