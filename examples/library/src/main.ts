@@ -76,6 +76,7 @@ Try:
   curl -s ${url}/v1/shelves/1/books/1
   curl -s '${url}/v1/shelves/1/books?page_size=5&genre=GENRE_FICTION'
   curl -s -X PATCH ${url}/v1/shelves/1/books/1 --json '{"read":true}'
+  curl -s ${url}/v1/shelves --json '{"theme":"Poetry"}'
   curl -s ${url}/v1/shelves/1/books/1:move --json '{"otherShelfName":"shelves/2"}'
   curl -s ${url}/v1/shelves/9
   curl -N ${url}/v1/shelves/1:watch                                   # server streaming, NDJSON
