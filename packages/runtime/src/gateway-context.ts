@@ -133,6 +133,17 @@ export class GatewayCallContext implements CallContext {
     });
   }
 
+  /**
+   * Calls `listener` with the reason when the call ends by its deadline or is
+   * cancelled (at once if it has), after the signal was aborted: a stream
+   * ends on time even when an in-process implementation ignores its signal.
+   */
+  onEnd(listener: (reason: RpcError) => void): void {
+    if (this.#reason !== undefined) listener(this.#reason);
+    else if (this.#racers === undefined) this.#racers = [listener];
+    else this.#racers.push(listener);
+  }
+
   [onCancelKey](listener: () => void): () => void {
     if (this.#reason !== undefined) {
       if (this.#cancelled) listener();
