@@ -7,7 +7,7 @@ import type { ResolvedMuxOptions } from "./mux-options.js";
 import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "./request-message.js";
 import { ResponseJsonWriter } from "./response-message.js";
-import { writeResponseMetadata } from "./response-metadata.js";
+import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
 import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "./route-spec.js";
@@ -29,6 +29,10 @@ type StreamCall = (request: unknown, context: unknown) => unknown;
  *   variables and query apply to every message) and passed to the call as soon
  *   as it is complete; `maxRequestBytes` limits each message. Client streaming
  *   answers one JSON message; bidi answers like server streaming.
+ *
+ * The call's deadline holds as for unary calls: when it passes, the gateway
+ * answers 504 (or, once messages went out, ends the stream with a
+ * DEADLINE_EXCEEDED error frame) without waiting for the backend.
  * @internal
  */
 export function streamingHandler(
@@ -77,6 +81,7 @@ export function streamingHandler(
         format: format(),
         context,
         options,
+        onEnd: (listener) => context.onEnd(listener),
       });
       return;
     }
@@ -94,17 +99,22 @@ export function streamingHandler(
         context: requests.context,
         options,
         errorOf: requests.errorOf,
+        onEnd: (listener) => context.onEnd(listener),
       });
       return;
     }
     let response: MessageShape<DescMessage>;
     try {
-      response = toMessage(method.output, await call(requests.messages, requests.context));
+      response = toMessage(
+        method.output,
+        await context.race(call(requests.messages, requests.context)),
+      );
     } catch (err) {
-      throw requests.errorOf(err);
+      writeError(requests.errorOf(err), req, res, options, requests.context);
+      return;
     }
     if (res.destroyed) return;
-    const status = writeResponseMetadata(res, requests.context, options);
+    const status = writeResponseMetadata(res, requests.context, options, acceptsTrailers(req));
     writeJson(res, status, writer.write(response));
   };
   return (req, res, params, query) => {

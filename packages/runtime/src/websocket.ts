@@ -58,6 +58,8 @@ export function createWebSocketServer(options: ResolvedMuxOptions): WebSocketSer
  * - Each response message is one text frame of its JSON (`response_body`
  *   applies); the socket then closes with {@link webSocketCloseOk} or
  *   `4000 + code` and the status as reason.
+ * - When the call's deadline passes, the socket closes at once with 4004
+ *   (DEADLINE_EXCEEDED), whatever the backend is doing; its stream is stopped.
  * - The server pings every `heartbeatIntervalMs`; a client that answered
  *   none of the last two pings is dropped. A socket closed by the client
  *   before the call ends cancels the call.
@@ -108,6 +110,13 @@ export function webSocketHandler(
         if (error === undefined) ws.close(webSocketCloseOk);
         else ws.close(webSocketCloseErrorBase + error.code, closeReason(error, options));
       };
+      let responses: AsyncIterator<unknown> | undefined;
+      // The deadline (or a cancellation) ends the socket even while the backend ignores its signal.
+      context.onEnd((reason) => {
+        finish(requests.errorOf(reason));
+        responses?.return?.().catch(() => {});
+      });
+      if (lifecycle.writableFinished) return; // already past its deadline: no call
       serve(requests.context)
         .then(() => finish(undefined))
         .catch((err: unknown) => finish(requests.errorOf(err)));
@@ -124,12 +133,23 @@ export function webSocketHandler(
             throw new RpcError("the stream ended before its request message", Code.InvalidArgument);
           request = first.value;
         }
-        const responses = (await (kind === "bidi_streaming"
+        const iterable = (await (kind === "bidi_streaming"
           ? call(requests.messages, ctx)
           : call(request, ctx))) as AsyncIterable<unknown>;
-        for await (const response of responses) {
-          if (ws.readyState !== ws.OPEN) break;
-          await send(ws, writer.write(toMessage(method.output, response)));
+        const iterator = iterable[Symbol.asyncIterator]();
+        responses = iterator;
+        for (;;) {
+          if (ws.readyState !== ws.OPEN) {
+            iterator.return?.().catch(() => {});
+            return;
+          }
+          const next = await iterator.next();
+          if (next.done === true) return;
+          if (ws.readyState !== ws.OPEN) {
+            iterator.return?.().catch(() => {});
+            return;
+          }
+          await send(ws, writer.write(toMessage(method.output, next.value)));
         }
       }
     });
