@@ -108,7 +108,10 @@ export class HttpBodyResponse {
     return new HttpBodyResponse(resolved.fields);
   }
 
-  /** Writes the HttpBody of `message` with `status`. */
+  /**
+   * Writes the HttpBody of `message` with `status`; chunked, without
+   * `Content-Length`, when HTTP trailers were announced (a `Trailer` header).
+   */
   write(res: ServerResponse, status: number, message: MessageShape<DescMessage>): void {
     let value: unknown = message;
     for (const field of this.#path) {
@@ -121,7 +124,8 @@ export class HttpBodyResponse {
       "Content-Type",
       body === undefined || body.contentType === "" ? defaultContentType : body.contentType,
     );
-    res.setHeader("Content-Length", data.byteLength);
+    // Announced HTTP trailers (TE: trailers) need a chunked body, like writeJson's.
+    if (!res.hasHeader("Trailer")) res.setHeader("Content-Length", data.byteLength);
     res.end(data);
   }
 }
