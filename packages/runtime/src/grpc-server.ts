@@ -151,6 +151,8 @@ async function stream(
     call.end(ctx.responseTrailers);
   } catch (err) {
     if (ctx.signal.aborted) return;
+    // Header metadata set before the failure still goes out, as for unary calls.
+    sendHeaders(call, ctx);
     // grpc-js writes the status on the stream's "error" event; destroy() would drop it.
     call.emit("error", Object.assign(new Error(), errorStatus(err, ctx)));
   }

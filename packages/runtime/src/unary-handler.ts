@@ -72,12 +72,7 @@ export function unaryHandler(
     const response = isMessage(result, method.output)
       ? result
       : create(method.output, result as never);
-    const status = writeResponseMetadata(
-      res,
-      context,
-      options,
-      rawWriter === undefined && acceptsTrailers(req),
-    );
+    const status = writeResponseMetadata(res, context, options, acceptsTrailers(req));
     if (rawWriter !== undefined) rawWriter.write(res, status, response);
     else writeJson(res, status, writer.write(response));
   };
