@@ -8,6 +8,7 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import { channelOptionsFor } from "./balancer.js";
 import { type CallOptions, mergeMetadata } from "./call-context.js";
+import { drained } from "./drained.js";
 import { serializers } from "./grpc-serialization.js";
 import {
   type BidiStreamingMethod,
@@ -206,15 +207,7 @@ function pump<I extends DescMessage>(
     try {
       for await (const request of requests) {
         if (!call.write(toMessage(schema, request))) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              call.off("drain", done);
-              call.off("close", done);
-              resolve();
-            };
-            call.on("drain", done);
-            call.on("close", done);
-          });
+          await drained(call);
         }
       }
       call.end();

@@ -8,6 +8,7 @@ import {
 } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { CallContext } from "./call-context.js";
+import { drained } from "./drained.js";
 import { serializers } from "./grpc-serialization.js";
 import { toServiceError } from "./grpc-status.js";
 import { grpcPath } from "./method-kinds.js";
@@ -135,15 +136,7 @@ async function stream(
       if (ctx.signal.aborted) return;
       sendHeaders(call, ctx);
       if (!call.write(toMessage(method.output, response))) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            call.off("drain", done);
-            call.off("close", done);
-            resolve();
-          };
-          call.on("drain", done);
-          call.on("close", done);
-        });
+        await drained(call);
       }
     }
     if (ctx.signal.aborted) return;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
+import { drained } from "./drained.js";
 import type { CallContext } from "./call-context.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { writeResponseMetadata } from "./response-metadata.js";
@@ -122,20 +123,6 @@ export async function writeResponseStream(
   } finally {
     finish();
   }
-}
-
-/** Resolves when a response can take more data, or is gone. @internal */
-export function drained(res: ServerResponse): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }
 
 /** Tells a response iterator we stop early (its `finally` runs; a grpc-js stream is cancelled). */
