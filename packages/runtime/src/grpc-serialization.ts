@@ -1,4 +1,6 @@
-import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { compiledFromBinary } from "./compiled-binary-reader.js";
+import { compiledToBinary } from "./compiled-binary-writer.js";
 
 /** grpc-js serializers for one protobuf-es message type. @internal */
 export interface Serializers<D extends DescMessage> {
@@ -12,13 +14,15 @@ const cache = new WeakMap<DescMessage, Serializers<any>>();
 export function serializers<D extends DescMessage>(schema: D): Serializers<D> {
   let s: Serializers<D> | undefined = cache.get(schema);
   if (s === undefined) {
+    const decode = compiledFromBinary(schema);
+    const encode = compiledToBinary(schema);
     s = {
       serialize(message) {
-        const bytes = toBinary(schema, message);
+        const bytes = encode(message);
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       },
       deserialize(bytes) {
-        return fromBinary(schema, bytes);
+        return decode(bytes);
       },
     };
     cache.set(schema, s);

@@ -1,5 +1,6 @@
 import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
-import { ScalarType, toJson } from "@bufbuild/protobuf";
+import { ScalarType } from "@bufbuild/protobuf";
+import { compiledToJson } from "./compiled-json-writer.js";
 import { resolveFieldPath } from "./field-path.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 
@@ -24,7 +25,7 @@ export class ResponseJsonWriter {
   }
 
   write(message: MessageShape<DescMessage>): string {
-    const json = toJson(this.#schema, message, this.#options);
+    const json = compiledToJson(this.#schema, message, this.#options);
     if (this.#fields === undefined) return JSON.stringify(json);
     let value: JsonValue | undefined = json;
     for (const field of this.#fields) {

@@ -1,0 +1,409 @@
+import {
+  type DescEnum,
+  type DescField,
+  type DescMessage,
+  type JsonObject,
+  type JsonValue,
+  type JsonWriteOptions,
+  protoInt64,
+  ScalarType,
+  toJson,
+} from "@bufbuild/protobuf";
+import { base64Encode } from "@bufbuild/protobuf/wire";
+
+/** The `toJson` options the compiled writer takes (all of them, resolved). @internal */
+export type CompiledJsonOptions = Partial<
+  Pick<JsonWriteOptions, "alwaysEmitImplicit" | "enumAsInteger" | "useProtoFieldName" | "registry">
+>;
+
+/**
+ * Converts a message to its proto3 JSON value, equal to
+ * `toJson(schema, message, options)`, through a converter compiled once per
+ * schema and option set: the fields are visited in the order toJson uses (by
+ * number) and assigned to a plain object the same way, with their keys and
+ * value conversions precomputed. Messages
+ * toJson treats specially — well-known types with a custom JSON form, fields
+ * holding wrappers or Struct, required fields — and any
+ * message carrying unknown fields (possible extensions) are handed to toJson
+ * itself, one sub-message at a time. If a value does not have the type its
+ * field wants, the whole message is converted by toJson, which throws its own
+ * error.
+ * @internal
+ */
+export function compiledToJson(
+  schema: DescMessage,
+  message: unknown,
+  options: CompiledJsonOptions,
+): JsonValue {
+  const json = convertCompiled(schema, message, options);
+  return json === failed ? toJson(schema, message as never, options) : json;
+}
+
+/** What convertCompiled returns when toJson has to do the conversion. @internal */
+export const failed: unique symbol = Symbol("failed");
+
+/**
+ * The compiled conversion alone: the JSON value, or `failed` where a value does
+ * not have its field's type (toJson then throws or decides). For tests.
+ * @internal
+ */
+export function convertCompiled(
+  schema: DescMessage,
+  message: unknown,
+  options: CompiledJsonOptions,
+): JsonValue | typeof failed {
+  const flags =
+    (options.alwaysEmitImplicit === true ? 1 : 0) |
+    (options.useProtoFieldName === true ? 2 : 0) |
+    (options.enumAsInteger === true ? 4 : 0);
+  try {
+    return writerOf(schema, flags)(message as Msg, options);
+  } catch {
+    return failed;
+  }
+}
+
+type Msg = Record<string, unknown>;
+type Writer = (message: Msg, options: CompiledJsonOptions) => JsonValue;
+
+const IMPLICIT = 2;
+const LEGACY_REQUIRED = 3;
+
+/** Thrown when a value is not what its field wants; the caller re-runs toJson. */
+class Bail extends Error {}
+const bail = new Bail("bail");
+
+const writers = new WeakMap<DescMessage, Array<Writer | undefined>>();
+
+function writerOf(desc: DescMessage, flags: number): Writer {
+  let byFlags = writers.get(desc);
+  if (byFlags === undefined) {
+    byFlags = [];
+    writers.set(desc, byFlags);
+  }
+  let w = byFlags[flags];
+  if (w === undefined) {
+    // A forwarding stub first, so recursive message types resolve lazily.
+    let compiled: Writer | undefined;
+    byFlags[flags] = (m, o) => (compiled as Writer)(m, o);
+    compiled = compileMessage(desc, flags);
+    byFlags[flags] = compiled;
+    w = compiled;
+  }
+  return w;
+}
+
+/** Messages whose JSON toJson produces by other rules than the field loop below. */
+function delegated(desc: DescMessage): boolean {
+  if (desc.typeName.startsWith("google.protobuf.")) return true;
+  for (const f of desc.fields) {
+    if (f.presence === LEGACY_REQUIRED) return true;
+    const m = f.message;
+    if (m === undefined) continue;
+    if (m.typeName === "google.protobuf.Struct") return true;
+    if (f.fieldKind === "message" && f.oneof === undefined && isWrapperName(m.typeName))
+      return true;
+  }
+  return false;
+}
+
+function isWrapperName(typeName: string): boolean {
+  switch (typeName) {
+    case "google.protobuf.DoubleValue":
+    case "google.protobuf.FloatValue":
+    case "google.protobuf.Int64Value":
+    case "google.protobuf.UInt64Value":
+    case "google.protobuf.Int32Value":
+    case "google.protobuf.UInt32Value":
+    case "google.protobuf.BoolValue":
+    case "google.protobuf.StringValue":
+    case "google.protobuf.BytesValue":
+      return true;
+    default:
+      return false;
+  }
+}
+
+function compileMessage(desc: DescMessage, flags: number): Writer {
+  const typeName = desc.typeName;
+  if (delegated(desc))
+    return (m, o) => {
+      if (m === null || typeof m !== "object" || m.$typeName !== typeName) throw bail;
+      return toJson(desc, m as never, o);
+    };
+  const emitImplicit = (flags & 1) !== 0;
+  const protoNames = (flags & 2) !== 0;
+  const fields = desc.fields.concat().sort((a, b) => a.number - b.number);
+  const parts = fields.map((f) => fieldPart(f, flags, emitImplicit, protoNames));
+  const n = parts.length;
+  return (m, o) => {
+    if (m === null || typeof m !== "object" || m.$typeName !== typeName) throw bail;
+    const unknown = m.$unknown as unknown[] | undefined;
+    if (unknown !== undefined && unknown.length > 0) {
+      // toJson looks unknown fields up as extensions in the registry.
+      return toJson(desc, m as never, o);
+    }
+    const json: JsonObject = {};
+    for (let i = 0; i < n; i++) (parts[i] as FieldPart)(m, o, json);
+    return json;
+  };
+}
+
+/** Sets one field's JSON on `json` unless toJson omits it. */
+type FieldPart = (message: Msg, options: CompiledJsonOptions, json: JsonObject) => void;
+/** Converts one value (as protobuf-es' get rules read it) to JSON. */
+type ValueJson = (value: unknown, options: CompiledJsonOptions) => JsonValue;
+
+function fieldPart(
+  f: DescField,
+  flags: number,
+  emitImplicit: boolean,
+  protoNames: boolean,
+): FieldPart {
+  const key = protoNames ? f.name : f.jsonName;
+  const isSet = isSetTest(f);
+  const get = getter(f);
+  // reflectToJson: an unset field is written only with alwaysEmitImplicit and implicit presence.
+  const emitUnset = emitImplicit && f.presence === IMPLICIT;
+  const write = fieldValueJson(f, flags, emitImplicit);
+  return (m, o, json) => {
+    if (!isSet(m) && !emitUnset) return;
+    const value = write(get(m), o);
+    if (value !== undefined) json[key] = value;
+  };
+}
+
+/** protobuf-es' unsafeIsSet. */
+function isSetTest(f: DescField): (m: Msg) => boolean {
+  const name = f.localName;
+  const oneof = f.oneof?.localName;
+  if (oneof !== undefined) return (m) => (m[oneof] as { case: unknown }).case === name;
+  if (f.presence !== IMPLICIT) return (m) => m[name] !== undefined && Object.hasOwn(m, name);
+  switch (f.fieldKind) {
+    case "list":
+      return (m) => (m[name] as unknown[]).length > 0;
+    case "map":
+      return (m) => Object.keys(m[name] as object).length > 0;
+    case "scalar":
+    case "enum": {
+      const isZero = zeroTest(f);
+      return (m) => !isZero(m[name]);
+    }
+    case "message":
+      return () => {
+        throw bail; // toJson throws "message field with implicit presence"
+      };
+  }
+}
+
+/** protobuf-es' unsafeGet (undefined values make the value writers bail). */
+function getter(f: DescField): (m: Msg) => unknown {
+  const name = f.localName;
+  const oneof = f.oneof?.localName;
+  if (oneof !== undefined)
+    return (m) => {
+      const adt = m[oneof] as { case: unknown; value: unknown };
+      return adt.case === name ? adt.value : undefined;
+    };
+  return (m) => m[name];
+}
+
+/** fieldToJson: the JSON of a field's value, undefined for an omitted empty list or map. */
+function fieldValueJson(
+  f: DescField,
+  flags: number,
+  emitImplicit: boolean,
+): (value: unknown, options: CompiledJsonOptions) => JsonValue | undefined {
+  const enumAsInteger = (flags & 4) !== 0;
+  switch (f.fieldKind) {
+    case "list": {
+      const item =
+        f.listKind === "message"
+          ? messageJson(f.message, flags)
+          : valueJson(f, enumAsInteger, true);
+      return (arr, o) => {
+        if (!Array.isArray(arr)) throw bail;
+        if (arr.length === 0) return emitImplicit ? [] : undefined;
+        const out: JsonValue[] = [];
+        for (const v of arr) out.push(item(v, o));
+        return out;
+      };
+    }
+    case "map": {
+      const value =
+        f.mapKind === "message"
+          ? messageJson(f.message, flags)
+          : valueJson(f, enumAsInteger, false);
+      const key = mapKeyReflect(f.mapKey);
+      return (obj, o) => {
+        if (obj === null || typeof obj !== "object") throw bail;
+        const keys = Object.keys(obj);
+        if (keys.length === 0) return emitImplicit ? {} : undefined;
+        // Assigned like toJson's mapToJson (same key conversion, same __proto__ and key-order effects).
+        const json: JsonObject = {};
+        for (const k of keys) json[key(k)] = value((obj as Record<string, unknown>)[k], o);
+        return json;
+      };
+    }
+    case "message":
+      return messageJson(f.message, flags);
+    case "enum":
+    case "scalar":
+      return valueJson(f, enumAsInteger, true);
+  }
+}
+
+/** protobuf-es' implicit-presence "is unset" test for a singular scalar or enum. */
+function zeroTest(f: DescField): (v: unknown) => boolean {
+  if (f.fieldKind === "enum") {
+    const first = f.enum.values[0]?.number;
+    return (v) => v === first;
+  }
+  switch (f.scalar as ScalarType) {
+    case ScalarType.BOOL:
+      return (v) => v === false;
+    case ScalarType.STRING:
+      return (v) => v === "";
+    case ScalarType.BYTES:
+      return (v) => v instanceof Uint8Array && !v.byteLength;
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
+      return (v) => Object.is(v, 0);
+    default:
+      // biome-ignore lint/suspicious/noDoubleEquals: protobuf-es matches 0n, 0 and "0" loosely
+      return (v) => v == 0;
+  }
+}
+
+function messageJson(desc: DescMessage, flags: number): ValueJson {
+  let w: Writer | undefined;
+  return (v, o) => {
+    if (w === undefined) w = writerOf(desc, flags);
+    return w(v as Msg, o);
+  };
+}
+
+/**
+ * The JSON of a scalar or enum value, as scalarToJson / enumToJsonInternal. `reflectLong` applies protobuf-es'
+ * get() conversion of `jstype = JS_STRING` 64-bit strings (singular and list
+ * values; map values are read without it).
+ */
+function valueJson(f: DescField, enumAsInteger: boolean, reflectLong: boolean): ValueJson {
+  if (f.enum !== undefined) return enumJson(f.enum, enumAsInteger);
+  const scalar = f.scalar as ScalarType;
+  switch (scalar) {
+    case ScalarType.INT32:
+    case ScalarType.SFIXED32:
+    case ScalarType.SINT32:
+    case ScalarType.FIXED32:
+    case ScalarType.UINT32:
+      return (v) => {
+        if (typeof v !== "number") throw bail;
+        return v;
+      };
+    case ScalarType.FLOAT:
+    case ScalarType.DOUBLE:
+      return (v) => {
+        if (typeof v !== "number") throw bail;
+        if (Number.isNaN(v)) return "NaN";
+        if (v === Number.POSITIVE_INFINITY) return "Infinity";
+        if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
+        return v;
+      };
+    case ScalarType.STRING:
+      return (v) => {
+        if (typeof v !== "string") throw bail;
+        return v;
+      };
+    case ScalarType.BOOL:
+      return (v) => {
+        if (typeof v !== "boolean") throw bail;
+        return v;
+      };
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+    case ScalarType.INT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.SINT64: {
+      const unsigned = scalar === ScalarType.UINT64 || scalar === ScalarType.FIXED64;
+      const las = reflectLong && "longAsString" in f && f.longAsString === true;
+      return (v) => {
+        if (las && typeof v === "string") v = unsigned ? protoInt64.uParse(v) : protoInt64.parse(v);
+        if (
+          typeof v === "bigint" ||
+          typeof v === "string" ||
+          (typeof v === "number" && Number.isInteger(v))
+        )
+          return v.toString();
+        throw bail;
+      };
+    }
+    case ScalarType.BYTES:
+      return (v) => {
+        if (!(v instanceof Uint8Array)) throw bail;
+        return base64Encode(v);
+      };
+  }
+}
+
+function enumJson(desc: DescEnum, enumAsInteger: boolean): ValueJson {
+  if (desc.typeName === "google.protobuf.NullValue")
+    return (v) => {
+      if (typeof v !== "number") throw bail;
+      return null;
+    };
+  if (enumAsInteger)
+    return (v) => {
+      if (typeof v !== "number") throw bail;
+      return v;
+    };
+  const names = new Map<number, string>();
+  for (const v of desc.values) {
+    const named = desc.value[v.number];
+    if (named !== undefined) names.set(v.number, named.name);
+  }
+  return (v) => {
+    if (typeof v !== "number") throw bail;
+    // toJson: `desc.value[v]?.name ?? v` (an unknown number stays a number).
+    const name = Object.hasOwn(desc.value, v) ? names.get(v) : undefined;
+    return name ?? v;
+  };
+}
+
+/** protobuf-es' mapKeyToReflect (the JSON object then converts the key with String()). */
+function mapKeyReflect(type: ScalarType): (key: string) => string {
+  switch (type) {
+    case ScalarType.INT32:
+    case ScalarType.FIXED32:
+    case ScalarType.UINT32:
+    case ScalarType.SFIXED32:
+    case ScalarType.SINT32:
+      return (key) => {
+        // biome-ignore lint/correctness/useParseIntRadix: as protobuf-es (a "0x" key parses as hex)
+        const n = Number.parseInt(key);
+        return Number.isFinite(n) ? String(n) : key;
+      };
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return (key) => {
+        try {
+          return String(protoInt64.uParse(key));
+        } catch {
+          return key;
+        }
+      };
+    case ScalarType.INT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.SINT64:
+      return (key) => {
+        try {
+          return String(protoInt64.parse(key));
+        } catch {
+          return key;
+        }
+      };
+    default:
+      // STRING as is; BOOL "true"/"false" round-trip, anything else stays the key.
+      return (key) => key;
+  }
+}

@@ -1,0 +1,553 @@
+/**
+ * Differential tests of the compiled codecs against protobuf-es: random
+ * messages of several schemas (seeded), every toJson option combination, and
+ * valid, merged, truncated, corrupted and garbage binary input.
+ */
+import { deepStrictEqual, equal, notEqual, ok } from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  create,
+  createRegistry,
+  type DescField,
+  type DescMessage,
+  equals,
+  fromBinary,
+  type Registry,
+  toBinary,
+  toJson,
+} from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import {
+  compiledFromBinary,
+  decodeCompiled,
+} from "../../packages/runtime/src/compiled-binary-reader.js";
+import {
+  compiledToBinary,
+  encodeCompiled,
+} from "../../packages/runtime/src/compiled-binary-writer.js";
+import {
+  compiledToJson,
+  convertCompiled,
+  failed,
+} from "../../packages/runtime/src/compiled-json-writer.js";
+import { file_bench_v1_bench, ListItemsResponseSchema } from "../../bench/gen/bench/v1/bench_pb.js";
+import { fullItem } from "../../bench/service.js";
+import {
+  file_library_v1_library,
+  ListBooksResponseSchema,
+  ShelfSchema,
+  WatchShelfResponseSchema,
+} from "../../examples/library/src/gen/library/v1/library_pb.js";
+import {
+  file_codecs_v1_codecs,
+  MapsSchema,
+  NodeSchema,
+  ScalarsSchema,
+  WrappedSchema,
+} from "../gen/codecs/v1/codecs_pb.js";
+import { EditionSchema, file_codecs_v1_editions } from "../gen/codecs/v1/editions_pb.js";
+import {
+  file_codecs_v1_legacy,
+  GroupedSchema,
+  LegacySchema,
+  RequiredSchema,
+} from "../gen/codecs/v1/legacy_pb.js";
+import { file_conformance_v1_query, QueryRequestSchema } from "../gen/conformance/v1/query_pb.js";
+
+/** mulberry32: a small seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const registry = createRegistry(
+  file_codecs_v1_codecs,
+  file_codecs_v1_legacy,
+  file_codecs_v1_editions,
+  file_conformance_v1_query,
+  file_bench_v1_bench,
+  file_library_v1_library,
+);
+
+class Gen {
+  readonly #r: () => number;
+  constructor(seed: number) {
+    this.#r = prng(seed);
+  }
+  num(): number {
+    return this.#r();
+  }
+  int(n: number): number {
+    return Math.floor(this.#r() * n);
+  }
+  chance(p: number): boolean {
+    return this.#r() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)] as T;
+  }
+  bigint(bits: number, signed: boolean): bigint {
+    let v = 0n;
+    for (let i = 0; i < bits; i += 16) v = (v << 16n) | BigInt(this.int(0x10000));
+    v &= (1n << BigInt(bits)) - 1n;
+    return signed ? BigInt.asIntN(bits, v) : v;
+  }
+  string(): string {
+    return this.pick([
+      "",
+      "a",
+      "hello world",
+      "é",
+      "日本語のテキスト",
+      "😀 emoji",
+      "\u0000nul",
+      'quote " backslash \\ newline \n tab \t',
+      "\uFEFFbom",
+      "\ud800 lone",
+      "constructor",
+      "__proto__",
+      "x".repeat(40),
+      "long ascii text that is longer than twenty-four bytes",
+      "ünïcödé ".repeat(6),
+      String(this.int(1000)),
+    ]);
+  }
+  bytes(): Uint8Array {
+    const b = new Uint8Array(this.int(this.chance(0.2) ? 0 : 40));
+    for (let i = 0; i < b.length; i++) b[i] = this.int(256);
+    return b;
+  }
+}
+
+/** A random value for a scalar type (ScalarType numbering). */
+function scalar(g: Gen, type: number, longAsString: boolean): unknown {
+  const long = (v: bigint) => (longAsString ? String(v) : v);
+  switch (type) {
+    case 1: // double
+      return g.pick([
+        0,
+        -0,
+        1.5,
+        -2.25,
+        Number.NaN,
+        Infinity,
+        -Infinity,
+        1e21,
+        5e-324,
+        0.1,
+        g.num() * 1e6,
+      ]);
+    case 2: // float
+      return g.pick([
+        0,
+        -0,
+        1.5,
+        Number.NaN,
+        Infinity,
+        -Infinity,
+        Math.fround(g.num() * 1000),
+        3.4e38,
+      ]);
+    case 3: // int64
+    case 16: // sfixed64
+    case 18: // sint64
+      return long(
+        g.pick([0n, -1n, 1n, 9223372036854775807n, -9223372036854775808n, g.bigint(64, true)]),
+      );
+    case 4: // uint64
+    case 6: // fixed64
+      return long(g.pick([0n, 1n, 18446744073709551615n, g.bigint(64, false)]));
+    case 5: // int32
+    case 15: // sfixed32
+    case 17: // sint32
+      return g.pick([0, 1, -1, 2147483647, -2147483648, g.int(100000) - 50000]);
+    case 13: // uint32
+    case 7: // fixed32
+      return g.pick([0, 1, 4294967295, g.int(100000)]);
+    case 8:
+      return g.chance(0.5);
+    case 9:
+      return g.string();
+    case 12:
+      return g.bytes();
+  }
+  throw new Error(`scalar type ${type}`);
+}
+
+function mapKey(g: Gen, type: number): string | number | bigint | boolean {
+  if (type === 8) return g.chance(0.5);
+  if (type === 9) return g.string();
+  return scalar(g, type, false) as number | bigint;
+}
+
+function enumValue(g: Gen, field: DescField): number {
+  const e = field.enum as NonNullable<DescField["enum"]>;
+  if (e.open && g.chance(0.15)) return g.pick([7, -3, 99]);
+  return g.pick(e.values).number;
+}
+
+function randomJson(g: Gen, depth: number): unknown {
+  switch (g.int(depth > 2 ? 4 : 6)) {
+    case 0:
+      return null;
+    case 1:
+      return g.pick([0, 1.5, -3, 1e10]);
+    case 2:
+      return g.string();
+    case 3:
+      return g.chance(0.5);
+    case 4:
+      return Array.from({ length: g.int(3) }, () => randomJson(g, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: g.int(3) }, () => [g.string(), randomJson(g, depth + 1)]),
+      );
+  }
+}
+
+/** An init object for `create` (message fields as inits, wrappers unwrapped where singular). */
+function wktInit(g: Gen, desc: DescMessage, depth: number): unknown {
+  switch (desc.typeName) {
+    case "google.protobuf.Timestamp":
+      return {
+        seconds: BigInt(g.int(253402300799 + 62135596800) - 62135596800),
+        nanos: g.pick([0, 1000000, 1000, 1, g.int(1000000000)]),
+      };
+    case "google.protobuf.Duration": {
+      const seconds = BigInt(g.int(2000000) - 1000000);
+      const nanos = g.int(1000000000);
+      return {
+        seconds,
+        nanos: seconds < 0n ? -nanos : seconds > 0n ? nanos : g.pick([nanos, -nanos]),
+      };
+    }
+    case "google.protobuf.FieldMask":
+      return { paths: g.pick([[], ["a"], ["foo_bar", "x.y_z"]]) };
+    case "google.protobuf.Empty":
+      return {};
+    case "google.protobuf.Struct":
+      return randomJson(g, 4) ?? {};
+    case "google.protobuf.Value": {
+      const j = randomJson(g, depth);
+      return valueInit(j);
+    }
+    case "google.protobuf.ListValue":
+      return { values: Array.from({ length: g.int(3) }, () => valueInit(randomJson(g, 3))) };
+    case "google.protobuf.Any":
+      if (g.chance(0.2)) return {};
+      if (g.chance(0.1))
+        return { typeUrl: "type.googleapis.com/unknown.Type", value: new Uint8Array() };
+      return anyPack(
+        ScalarsSchema,
+        create(ScalarsSchema, messageInit(g, ScalarsSchema, 3) as never),
+      );
+  }
+  const f = desc.fields[0] as DescField;
+  return { value: scalar(g, f.scalar as number, false) };
+}
+
+function valueInit(j: unknown): unknown {
+  if (j === null) return { kind: { case: "nullValue", value: 0 } };
+  if (typeof j === "number") return { kind: { case: "numberValue", value: j } };
+  if (typeof j === "string") return { kind: { case: "stringValue", value: j } };
+  if (typeof j === "boolean") return { kind: { case: "boolValue", value: j } };
+  if (Array.isArray(j)) return { kind: { case: "listValue", value: { values: j.map(valueInit) } } };
+  return {
+    kind: {
+      case: "structValue",
+      value: {
+        fields: Object.fromEntries(Object.entries(j as object).map(([k, v]) => [k, valueInit(v)])),
+      },
+    },
+  };
+}
+
+function messageValue(g: Gen, field: DescField, desc: DescMessage, depth: number): unknown {
+  if (desc.typeName.startsWith("google.protobuf.")) {
+    const init = wktInit(g, desc, depth);
+    // Singular wrapper fields hold the bare value.
+    if (
+      field.fieldKind === "message" &&
+      field.oneof === undefined &&
+      desc.typeName.endsWith("Value") &&
+      desc.fields.length === 1 &&
+      desc.fields[0]?.name === "value"
+    )
+      return (init as { value: unknown }).value;
+    return init;
+  }
+  return messageInit(g, desc, depth + 1);
+}
+
+function fieldValue(g: Gen, field: DescField, depth: number): unknown {
+  const las = "longAsString" in field && field.longAsString === true;
+  switch (field.fieldKind) {
+    case "scalar":
+      return scalar(g, field.scalar, las);
+    case "enum":
+      return enumValue(g, field);
+    case "message":
+      return messageValue(g, field, field.message, depth);
+    case "list":
+      return Array.from({ length: g.int(4) }, () =>
+        field.listKind === "scalar"
+          ? scalar(g, field.scalar, las)
+          : field.listKind === "enum"
+            ? enumValue(g, field)
+            : messageValue(g, field, field.message, depth),
+      );
+    case "map": {
+      const obj: Record<string, unknown> = {};
+      for (let i = g.int(4); i > 0; i--) {
+        const k = mapKey(g, field.mapKey);
+        const key = typeof k === "string" || typeof k === "number" ? k : String(k);
+        obj[key] =
+          field.mapKind === "scalar"
+            ? scalar(g, field.scalar, false)
+            : field.mapKind === "enum"
+              ? enumValue(g, field)
+              : messageValue(g, field, field.message, depth);
+      }
+      return obj;
+    }
+  }
+}
+
+function messageInit(g: Gen, desc: DescMessage, depth: number): Record<string, unknown> {
+  const init: Record<string, unknown> = {};
+  if (depth > 4) return init;
+  for (const member of desc.members) {
+    if (member.kind === "oneof") {
+      if (g.chance(0.6)) {
+        const f = g.pick(member.fields);
+        init[member.localName] = { case: f.localName, value: fieldValue(g, f, depth) };
+      }
+    } else if (g.chance(depth === 0 ? 0.7 : 0.45)) {
+      if (member.fieldKind === "message" && depth > 3) continue;
+      init[member.localName] = fieldValue(g, member, depth);
+    }
+  }
+  return init;
+}
+
+const jsonOptionSets = Array.from({ length: 8 }, (_, i) => ({
+  alwaysEmitImplicit: (i & 1) !== 0,
+  useProtoFieldName: (i & 2) !== 0,
+  enumAsInteger: (i & 4) !== 0,
+  registry,
+}));
+
+/** JSON text with bigint and bytes made visible, keeping key order. */
+function shape(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === "bigint") return `${v}n`;
+    if (v instanceof Uint8Array) return `bytes:${Buffer.isBuffer(v) ? "buf:" : ""}${Array.from(v)}`;
+    if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+    if (Object.is(v, -0)) return "-0";
+    return v;
+  });
+}
+
+function outcome<T>(f: () => T): { value: T } | { error: string } {
+  try {
+    return { value: f() };
+  } catch (err) {
+    return { error: String(err) };
+  }
+}
+
+function assertSameJson(schema: DescMessage, message: unknown, label: string): void {
+  for (const options of jsonOptionSets) {
+    const expected = outcome(() => JSON.stringify(toJson(schema, message as never, options)));
+    const actual = outcome(() => JSON.stringify(compiledToJson(schema, message, options)));
+    deepStrictEqual(actual, expected, `${label} ${JSON.stringify({ ...options, registry: 0 })}`);
+  }
+}
+
+function assertSameEncode(schema: DescMessage, message: unknown, label: string): void {
+  const expected = outcome(() => Array.from(toBinary(schema, message as never)));
+  const actual = outcome(() => Array.from(compiledToBinary(schema)(message as never)));
+  deepStrictEqual(actual, expected, `${label} toBinary`);
+}
+
+function assertSameDecode(schema: DescMessage, bytes: Uint8Array, label: string): void {
+  const decode = compiledFromBinary(schema);
+  const expected = outcome(() => fromBinary(schema, bytes));
+  const actual = outcome(() => decode(bytes));
+  if ("error" in expected) {
+    deepStrictEqual(actual, expected, label);
+    return;
+  }
+  ok("value" in actual, `${label}: ${"error" in actual ? actual.error : ""}`);
+  deepStrictEqual(actual.value, expected.value, label);
+  equal(shape(actual.value), shape(expected.value), label);
+  // equals() follows IEEE (NaN is not equal to itself): compare only where it holds for fromBinary.
+  if (equals(schema as never, fromBinary(schema, bytes) as never, expected.value as never))
+    ok(equals(schema as never, actual.value as never, expected.value as never), label);
+}
+
+function mutations(g: Gen, bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const copy = () => new Uint8Array(bytes);
+  if (bytes.length > 0) {
+    out.push(bytes.subarray(0, g.int(bytes.length)));
+    const flipped = copy();
+    const at = g.int(flipped.length);
+    flipped[at] = (flipped[at] as number) ^ (1 << g.int(8));
+    out.push(flipped);
+    const poked = copy();
+    poked[g.int(poked.length)] = g.pick([0x00, 0x80, 0xff, 0x7f, 0x0a, 0x12]);
+    out.push(poked);
+  }
+  const merged = new Uint8Array(bytes.length * 2);
+  merged.set(bytes);
+  merged.set(bytes, bytes.length);
+  out.push(merged);
+  // An unknown varint field (no. 900) and an unknown length-delimited one (no. 901).
+  out.push(Uint8Array.from([...bytes, 0xa0, 0x38, 0x05, 0xaa, 0x38, 0x02, 0x61, 0x62]));
+  out.push(Uint8Array.from({ length: g.int(24) }, () => g.int(256)));
+  out.push(
+    Uint8Array.from([
+      ...bytes.subarray(0, g.int(bytes.length + 1)),
+      ...Array.from({ length: 4 }, () => g.int(256)),
+    ]),
+  );
+  return out;
+}
+
+const schemas: Array<{ schema: DescMessage; compiledBinary: boolean; count: number }> = [
+  { schema: ScalarsSchema, compiledBinary: true, count: 200 },
+  { schema: MapsSchema, compiledBinary: true, count: 100 },
+  { schema: NodeSchema, compiledBinary: true, count: 80 },
+  { schema: WrappedSchema, compiledBinary: false, count: 30 },
+  { schema: LegacySchema, compiledBinary: true, count: 120 },
+  { schema: RequiredSchema, compiledBinary: true, count: 40 },
+  { schema: GroupedSchema, compiledBinary: false, count: 40 },
+  { schema: EditionSchema, compiledBinary: true, count: 80 },
+  { schema: QueryRequestSchema, compiledBinary: false, count: 60 },
+  { schema: ListItemsResponseSchema, compiledBinary: true, count: 20 },
+  { schema: ShelfSchema, compiledBinary: true, count: 30 },
+  { schema: ListBooksResponseSchema, compiledBinary: true, count: 20 },
+  { schema: WatchShelfResponseSchema, compiledBinary: true, count: 30 },
+];
+
+describe("compiled codecs equal protobuf-es", () => {
+  for (const { schema, compiledBinary, count } of schemas) {
+    it(`${schema.typeName}: toJson for every option set, fromBinary for valid and broken input`, () => {
+      const g = new Gen(0x5eed ^ schema.typeName.length);
+      let compiledDecodes = 0;
+      let compiledJson = 0;
+      let compiledEncodes = 0;
+      for (let i = 0; i < count; i++) {
+        const made = outcome(() => create(schema, messageInit(g, schema, 0) as never));
+        if ("error" in made) throw new Error(`generator: ${made.error}`);
+        const message = made.value;
+        assertSameJson(schema, message, `${schema.typeName} #${i} created`);
+        if (convertCompiled(schema, message, jsonOptionSets[0] as never) !== failed) compiledJson++;
+        assertSameEncode(schema, message, `${schema.typeName} #${i} created`);
+        if (encodeCompiled(schema, message as never) !== undefined) compiledEncodes++;
+        const encoded = outcome(() => toBinary(schema, message));
+        if ("error" in encoded) continue; // e.g. a required field left unset
+        const bytes = encoded.value;
+        for (const input of [bytes, Buffer.from(bytes)]) {
+          assertSameDecode(schema, input, `${schema.typeName} #${i} decode`);
+        }
+        if (decodeCompiled(schema, bytes) !== undefined) compiledDecodes++;
+        const decoded = fromBinary(schema, bytes);
+        assertSameJson(schema, decoded, `${schema.typeName} #${i} decoded`);
+        assertSameEncode(schema, decoded, `${schema.typeName} #${i} decoded`);
+        for (const [j, input] of mutations(g, bytes).entries()) {
+          assertSameDecode(schema, input, `${schema.typeName} #${i} mutation ${j}`);
+          const broken = outcome(() => fromBinary(schema, input));
+          if ("value" in broken)
+            assertSameJson(schema, broken.value, `${schema.typeName} #${i} mutation ${j} json`);
+        }
+      }
+      // The compiled reader really ran (not only its fromBinary fallback) where the schema allows it.
+      if (compiledBinary)
+        ok(
+          compiledDecodes > count / 2,
+          `${compiledDecodes} of ${count} decoded by the compiled path`,
+        );
+      else equal(compiledDecodes, 0);
+      if (compiledBinary && schema !== RequiredSchema)
+        ok(
+          compiledEncodes > count / 2,
+          `${compiledEncodes} of ${count} encoded by the compiled path`,
+        );
+      if (schema !== RequiredSchema && schema !== WrappedSchema)
+        ok(compiledJson > count / 2, `${compiledJson} of ${count} converted by the compiled path`);
+    });
+  }
+
+  it("the compiled JSON path handles the bench list itself, without falling back", () => {
+    const list = create(ListItemsResponseSchema, {
+      items: Array.from({ length: 3 }, (_, i) => fullItem(String(i))),
+      nextPageToken: "t",
+    });
+    const json = convertCompiled(ListItemsResponseSchema, list, jsonOptionSets[0] as never);
+    notEqual(json, failed);
+    deepStrictEqual(json, toJson(ListItemsResponseSchema, list));
+    ok(decodeCompiled(ListItemsResponseSchema, toBinary(ListItemsResponseSchema, list)));
+  });
+
+  const badValues: Array<[string, unknown]> = [
+    ["string in int32", "12"],
+    ["float in int32", 1.5],
+    ["number in string", 5],
+    ["null", null],
+    ["undefined", undefined],
+    ["object", {}],
+    ["bigint", 5n],
+    ["array", [1]],
+    ["bytes", new Uint8Array([1])],
+    ["numeric string", "0"],
+    ["boolean", true],
+  ];
+  it("values of the wrong type give toJson's and toBinary's result or error", () => {
+    const g = new Gen(99);
+    for (const schema of [ScalarsSchema, MapsSchema, NodeSchema, LegacySchema]) {
+      for (let i = 0; i < 60; i++) {
+        const message = create(schema, messageInit(g, schema, 0) as never) as unknown as Record<
+          string,
+          unknown
+        >;
+        const field = g.pick(schema.fields);
+        const [label, bad] = g.pick(badValues);
+        const target = field.oneof === undefined ? field.localName : field.oneof.localName;
+        message[target] = field.oneof === undefined ? bad : { case: field.localName, value: bad };
+        assertSameJson(schema, message, `${schema.typeName}.${field.name} = ${label}`);
+        assertSameEncode(schema, message, `${schema.typeName}.${field.name} = ${label}`);
+      }
+    }
+  });
+
+  it("deep nesting beyond fromBinary's recursion limit fails like fromBinary", () => {
+    let bytes = new Uint8Array();
+    for (let i = 0; i < 120; i++) {
+      const next = new Uint8Array(bytes.length + 2);
+      next[0] = 0x12; // Node.child
+      next[1] = bytes.length; // fits while < 128
+      next.set(bytes, 2);
+      bytes = next.length < 128 ? next : bytes;
+    }
+    assertSameDecode(NodeSchema, bytes, "nested");
+    let deep: Uint8Array = new Uint8Array();
+    for (let i = 0; i < 110; i++) {
+      const len = deep.length;
+      const prefix = len < 128 ? [0x12, len] : [0x12, (len & 0x7f) | 0x80, len >> 7];
+      deep = Uint8Array.from([...prefix, ...deep]);
+    }
+    assertSameDecode(NodeSchema, deep, "too deep");
+    ok("error" in outcome(() => fromBinary(NodeSchema, deep)));
+  });
+});
+
+// Keep the registry type referenced for readers of the option sets.
+export type { Registry };
