@@ -46,7 +46,7 @@ function decodeWith(plan: Plan, bytes: Uint8Array): Msg | undefined {
   try {
     const reader = new Reader(bytes);
     const message = plan.zero();
-    readMessage(plan, message, reader, reader.len, 1);
+    plan.read(message, reader, reader.len, 1);
     return message;
   } catch {
     return undefined;
@@ -65,8 +65,8 @@ type FieldReader = (message: Msg, reader: Reader, wireType: number, depth: numbe
 
 interface Plan {
   readonly zero: () => Msg;
-  /** Field readers by field number (sparse). */
-  readonly fields: FieldReader[] | Map<number, FieldReader>;
+  /** fromBinary's readMessage loop for this message, up to `end`. */
+  readonly read: (message: Msg, reader: Reader, end: number, depth: number) => void;
 }
 
 /** Thrown to abandon the compiled path; the caller re-runs fromBinary. */
@@ -83,20 +83,86 @@ function planOf(desc: DescMessage): Plan | undefined {
     plans.set(desc, null);
     return undefined;
   }
-  // Register a placeholder first so recursive message types resolve lazily.
-  const byNumber = new Map<number, FieldReader>();
-  let max = 0;
-  for (const f of desc.fields) max = Math.max(max, f.number);
-  const dense = max <= 512;
-  const fields: FieldReader[] | Map<number, FieldReader> = dense ? [] : byNumber;
-  const plan: Plan = { zero: zeroFactory(desc), fields };
+  const readers = new Map<number, FieldReader>();
+  for (const f of desc.fields) readers.set(f.number, fieldReader(f));
+  const plan: Plan = { zero: zeroFactory(desc), read: compileLoop(desc, readers) };
   plans.set(desc, plan);
-  for (const f of desc.fields) {
-    const r = fieldReader(f);
-    if (dense) (fields as FieldReader[])[f.number] = r;
-    else byNumber.set(f.number, r);
-  }
   return plan;
+}
+
+/** Reader method names of the scalar types (BinaryReader's, with `str` for strings). */
+const scalarMethods: Record<number, string> = {
+  [ScalarType.STRING]: "str",
+  [ScalarType.BOOL]: "bool",
+  [ScalarType.DOUBLE]: "double",
+  [ScalarType.FLOAT]: "float",
+  [ScalarType.INT32]: "int32",
+  [ScalarType.INT64]: "int64",
+  [ScalarType.UINT64]: "uint64",
+  [ScalarType.FIXED64]: "fixed64",
+  [ScalarType.BYTES]: "bytes",
+  [ScalarType.FIXED32]: "fixed32",
+  [ScalarType.SFIXED32]: "sfixed32",
+  [ScalarType.SFIXED64]: "sfixed64",
+  [ScalarType.SINT64]: "sint64",
+  [ScalarType.UINT32]: "uint32",
+  [ScalarType.SINT32]: "sint32",
+};
+
+/**
+ * Generates the message's read loop: one `switch` over the field numbers, the
+ * common field kinds (singular scalars and messages, repeated messages) inline,
+ * the others through their FieldReader. Unknown numbers bail.
+ */
+function compileLoop(desc: DescMessage, readers: Map<number, FieldReader>): Plan["read"] {
+  const helpers: unknown[] = [];
+  const ref = (value: unknown): string => {
+    helpers.push(value);
+    return `h[${helpers.length - 1}]`;
+  };
+  const cases: string[] = [];
+  for (const f of desc.fields) {
+    const key = `m[${JSON.stringify(f.localName)}]`;
+    let code: string | undefined;
+    if (f.oneof === undefined) {
+      if (f.fieldKind === "scalar" && !(isLong(f.scalar) && longAsString(f))) {
+        const utf8 = (f as { utf8Validation?: boolean }).utf8Validation === true;
+        code =
+          f.scalar === ScalarType.STRING
+            ? `${key} = r.str(${utf8})`
+            : `${key} = r.${scalarMethods[f.scalar]}()`;
+      } else if (f.fieldKind === "message") {
+        code = `${key} = ${ref(subReader(f.message))}(r, depth, ${key})`;
+      } else if (f.fieldKind === "list" && f.listKind === "message") {
+        code = `${key}.push(${ref(subReader(f.message))}(r, depth, undefined))`;
+      }
+    }
+    code ??= `${ref(readers.get(f.number))}(m, r, tag & 7, depth)`;
+    cases.push(`      case ${f.number}: ${code}; break;`);
+  }
+  const source = `return function read(m, r, end, depth) {
+  if (depth > ${recursionLimit}) throw bail;
+  while (r.pos < end) {
+    const tag = r.tagBits();
+    switch (tag >>> 3) {
+${cases.join("\n")}
+      default: throw bail;
+    }
+  }
+};`;
+  return new Function("h", "bail", source)(helpers, bail) as Plan["read"];
+}
+
+/** readMessageField for one message type, resolving its plan on first use. */
+function subReader(desc: DescMessage): (reader: Reader, depth: number, into?: Msg) => Msg {
+  let plan: Plan | undefined;
+  return (reader, depth, into) => {
+    if (plan === undefined) plan = planOf(desc) as Plan;
+    const message = into ?? plan.zero();
+    const len = reader.uint32();
+    plan.read(message, reader, reader.pos + len, depth + 1);
+    return message;
+  };
 }
 
 /** Whether every message reachable from `desc` can be decoded by the compiled path. */
@@ -148,52 +214,49 @@ export function isWrapperDesc(desc: DescMessage): boolean {
  * create(), which keeps presence on a prototype chain.
  */
 function zeroFactory(desc: DescMessage): () => Msg {
-  if (desc.file.edition !== EDITION_PROTO3) return () => create(desc) as unknown as Msg;
-  const typeName = desc.typeName;
-  const inits: Array<[string, () => unknown]> = [];
+  const viaCreate = () => create(desc) as unknown as Msg;
+  if (desc.file.edition !== EDITION_PROTO3) return viaCreate;
+  const props: string[] = [`$typeName: ${JSON.stringify(desc.typeName)}`];
   for (const member of desc.members) {
+    // An object literal would make "__proto__" the prototype; create() assigns it.
+    if (member.localName === "__proto__") return viaCreate;
+    const key = JSON.stringify(member.localName);
     if (member.kind === "oneof") {
-      inits.push([member.localName, () => ({ case: undefined })]);
+      props.push(`${key}: { case: undefined }`);
       continue;
     }
     if (member.presence !== IMPLICIT) continue;
     switch (member.fieldKind) {
       case "list":
-        inits.push([member.localName, () => []]);
+        props.push(`${key}: []`);
         break;
       case "map":
-        inits.push([member.localName, () => ({})]);
+        props.push(`${key}: {}`);
         break;
       case "message":
         // Never implicit; create() would store a token here. Let create() decide.
-        return () => create(desc) as unknown as Msg;
-      case "enum": {
-        const v = member.enum.values[0]?.number ?? 0;
-        inits.push([member.localName, () => v]);
+        return viaCreate;
+      case "enum":
+        props.push(`${key}: ${member.enum.values[0]?.number ?? 0}`);
         break;
-      }
       case "scalar": {
-        if (member.getDefaultValue() !== undefined) return () => create(desc) as unknown as Msg;
-        const s = member.scalar;
-        const las = member.longAsString;
-        if (s === ScalarType.BYTES) inits.push([member.localName, () => new Uint8Array(0)]);
-        else {
-          const z = scalarZero(s, las);
-          inits.push([member.localName, () => z]);
-        }
+        if (member.getDefaultValue() !== undefined) return viaCreate;
+        const zero = scalarZero(member.scalar, member.longAsString);
+        const source =
+          member.scalar === ScalarType.BYTES
+            ? "new Uint8Array(0)"
+            : typeof zero === "bigint"
+              ? "z64"
+              : JSON.stringify(zero);
+        props.push(`${key}: ${source}`);
         break;
       }
     }
   }
-  const n = inits.length;
-  return () => {
-    const m: Msg = { $typeName: typeName };
-    for (let i = 0; i < n; i++) {
-      const init = inits[i] as [string, () => unknown];
-      m[init[0]] = init[1]();
-    }
-    return m;
-  };
+  // One object literal: the same keys in the same order as create(), built with a fixed shape.
+  return new Function("z64", `return () => ({ ${props.join(", ")} });`)(
+    protoInt64.zero,
+  ) as () => Msg;
 }
 
 function scalarZero(type: ScalarType, longAsString: boolean): unknown {
@@ -330,25 +393,12 @@ class Reader extends BinaryReader {
   }
 }
 
-/** fromBinary's readMessage for a length-delimited message ending at `end`. */
-function readMessage(plan: Plan, message: Msg, reader: Reader, end: number, depth: number) {
-  if (depth > recursionLimit) throw bail;
-  const fields = plan.fields;
-  while (reader.pos < end) {
-    const tag = reader.tagBits();
-    const no = tag >>> 3;
-    const read = Array.isArray(fields) ? fields[no] : fields.get(no);
-    if (read === undefined) throw bail; // unknown field: fromBinary keeps it in $unknown
-    read(message, reader, tag & 7, depth);
-  }
-}
-
 /** readMessageField: a new (or, for singular fields, the existing) message read from a length prefix. */
 function readSub(desc: DescMessage, reader: Reader, depth: number, into?: Msg): Msg {
   const plan = planOf(desc) as Plan;
   const message = into ?? plan.zero();
   const len = reader.uint32();
-  readMessage(plan, message, reader, reader.pos + len, depth + 1);
+  plan.read(message, reader, reader.pos + len, depth + 1);
   return message;
 }
 

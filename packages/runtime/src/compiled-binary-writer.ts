@@ -61,21 +61,34 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 class Bail extends Error {}
 const bail = new Bail("bail");
 
+/** A buffer kept between encodings (the result is copied out of it), unless one is running. */
+let scratch: Uint8Array | undefined = new Uint8Array(4096);
+
 function encodeWith(plan: Plan, message: Msg): Uint8Array | undefined {
-  const w = new Writer();
+  const buf = scratch ?? new Uint8Array(256);
+  scratch = undefined;
+  const w = new Writer(buf);
   try {
     writeMessage(plan, w, message);
+    return w.finish();
   } catch {
     return undefined;
+  } finally {
+    if (w.buf.length <= 1 << 20) scratch = w.buf;
+    else scratch = buf;
   }
-  return w.finish();
 }
 
 /** A growing byte buffer with the varint and fixed-width encodings of BinaryWriter. */
 class Writer {
-  buf = new Uint8Array(256);
-  view = new DataView(this.buf.buffer);
+  buf: Uint8Array;
+  view: DataView;
   pos = 0;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -84,7 +97,7 @@ class Writer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   finish(): Uint8Array {

@@ -133,80 +133,115 @@ function compileMessage(desc: DescMessage, flags: number): Writer {
     };
   const emitImplicit = (flags & 1) !== 0;
   const protoNames = (flags & 2) !== 0;
-  const fields = desc.fields.concat().sort((a, b) => a.number - b.number);
-  const parts = fields.map((f) => fieldPart(f, flags, emitImplicit, protoNames));
-  const n = parts.length;
-  return (m, o) => {
-    if (m === null || typeof m !== "object" || m.$typeName !== typeName) throw bail;
-    const unknown = m.$unknown as unknown[] | undefined;
-    if (unknown !== undefined && unknown.length > 0) {
-      // toJson looks unknown fields up as extensions in the registry.
-      return toJson(desc, m as never, o);
-    }
-    const json: JsonObject = {};
-    for (let i = 0; i < n; i++) (parts[i] as FieldPart)(m, o, json);
-    return json;
+  const helpers: unknown[] = [];
+  const ref = (value: unknown): string => {
+    helpers.push(value);
+    return `h[${helpers.length - 1}]`;
   };
+  // reflectToJson's loop, unrolled: for each field by number, "is set" (or written
+  // anyway with alwaysEmitImplicit and implicit presence), get, fieldToJson, assign.
+  const lines: string[] = [];
+  for (const f of desc.fields.concat().sort((a, b) => a.number - b.number)) {
+    const key = JSON.stringify(protoNames ? f.name : f.jsonName);
+    const local = `m[${JSON.stringify(f.localName)}]`;
+    const oneof = f.oneof === undefined ? undefined : `m[${JSON.stringify(f.oneof.localName)}]`;
+    const name = JSON.stringify(f.localName);
+    const emitUnset = emitImplicit && f.presence === IMPLICIT;
+    const isSet = emitUnset ? "true" : isSetSource(f, local, oneof, name, ref);
+    const get =
+      oneof === undefined ? local : `(${oneof}.case === ${name} ? ${oneof}.value : undefined)`;
+    lines.push(`  if (${isSet}) {
+    v = ${get};
+${valueSource(f, flags, emitImplicit, ref)}
+    if (v !== undefined) json[${key}] = v;
+  }`);
+  }
+  const source = `return function convert(m, o) {
+  if (m === null || typeof m !== "object" || m.$typeName !== ${JSON.stringify(typeName)}) throw bail;
+  const unknown = m.$unknown;
+  if (unknown !== undefined && unknown.length > 0) return delegate(m, o);
+  const json = {};
+  let v;
+${lines.join("\n")}
+  return json;
+};`;
+  // toJson looks unknown fields up as extensions in the registry.
+  const delegate = (m: Msg, o: CompiledJsonOptions) => toJson(desc, m as never, o);
+  return new Function("h", "bail", "delegate", "hasOwn", source)(
+    helpers,
+    bail,
+    delegate,
+    Object.hasOwn,
+  ) as Writer;
 }
 
-/** Sets one field's JSON on `json` unless toJson omits it. */
-type FieldPart = (message: Msg, options: CompiledJsonOptions, json: JsonObject) => void;
-/** Converts one value (as protobuf-es' get rules read it) to JSON. */
-type ValueJson = (value: unknown, options: CompiledJsonOptions) => JsonValue;
-
-function fieldPart(
+/** protobuf-es' unsafeIsSet as a source expression. */
+function isSetSource(
   f: DescField,
-  flags: number,
-  emitImplicit: boolean,
-  protoNames: boolean,
-): FieldPart {
-  const key = protoNames ? f.name : f.jsonName;
-  const isSet = isSetTest(f);
-  const get = getter(f);
-  // reflectToJson: an unset field is written only with alwaysEmitImplicit and implicit presence.
-  const emitUnset = emitImplicit && f.presence === IMPLICIT;
-  const write = fieldValueJson(f, flags, emitImplicit);
-  return (m, o, json) => {
-    if (!isSet(m) && !emitUnset) return;
-    const value = write(get(m), o);
-    if (value !== undefined) json[key] = value;
-  };
-}
-
-/** protobuf-es' unsafeIsSet. */
-function isSetTest(f: DescField): (m: Msg) => boolean {
-  const name = f.localName;
-  const oneof = f.oneof?.localName;
-  if (oneof !== undefined) return (m) => (m[oneof] as { case: unknown }).case === name;
-  if (f.presence !== IMPLICIT) return (m) => m[name] !== undefined && Object.hasOwn(m, name);
+  local: string,
+  oneof: string | undefined,
+  name: string,
+  ref: (value: unknown) => string,
+): string {
+  if (oneof !== undefined) return `${oneof}.case === ${name}`;
+  if (f.presence !== IMPLICIT) return `${local} !== undefined && hasOwn(m, ${name})`;
   switch (f.fieldKind) {
     case "list":
-      return (m) => (m[name] as unknown[]).length > 0;
+      return `${local}.length > 0`;
     case "map":
-      return (m) => Object.keys(m[name] as object).length > 0;
+      return `Object.keys(${local}).length > 0`;
+    case "enum":
+      return `${local} !== ${f.enum.values[0]?.number}`;
     case "scalar":
-    case "enum": {
-      const isZero = zeroTest(f);
-      return (m) => !isZero(m[name]);
-    }
+      switch (f.scalar) {
+        case ScalarType.BOOL:
+          return `${local} !== false`;
+        case ScalarType.STRING:
+          return `${local} !== ""`;
+        case ScalarType.BYTES:
+        case ScalarType.DOUBLE:
+        case ScalarType.FLOAT:
+          return `!${ref(zeroTest(f))}(${local})`;
+        default:
+          // protobuf-es matches 0n, 0 and "0" loosely.
+          return `!(${local} == 0)`;
+      }
     case "message":
-      return () => {
-        throw bail; // toJson throws "message field with implicit presence"
-      };
+      // toJson throws "message field with implicit presence".
+      return `${ref(() => {
+        throw bail;
+      })}()`;
   }
 }
 
-/** protobuf-es' unsafeGet (undefined values make the value writers bail). */
-function getter(f: DescField): (m: Msg) => unknown {
-  const name = f.localName;
-  const oneof = f.oneof?.localName;
-  if (oneof !== undefined)
-    return (m) => {
-      const adt = m[oneof] as { case: unknown; value: unknown };
-      return adt.case === name ? adt.value : undefined;
-    };
-  return (m) => m[name];
+/** Statements turning `v` (the field's value) into its JSON, as fieldToJson does. */
+function valueSource(
+  f: DescField,
+  flags: number,
+  emitImplicit: boolean,
+  ref: (value: unknown) => string,
+): string {
+  if (f.fieldKind === "scalar") {
+    switch (f.scalar) {
+      case ScalarType.STRING:
+        return `    if (typeof v !== "string") throw bail;`;
+      case ScalarType.BOOL:
+        return `    if (typeof v !== "boolean") throw bail;`;
+      case ScalarType.INT32:
+      case ScalarType.SFIXED32:
+      case ScalarType.SINT32:
+      case ScalarType.FIXED32:
+      case ScalarType.UINT32:
+        return `    if (typeof v !== "number") throw bail;`;
+      default:
+        break;
+    }
+  }
+  return `    v = ${ref(fieldValueJson(f, flags, emitImplicit))}(v, o);`;
 }
+
+/** Converts one value (as protobuf-es' get rules read it) to JSON. */
+type ValueJson = (value: unknown, options: CompiledJsonOptions) => JsonValue;
 
 /** fieldToJson: the JSON of a field's value, undefined for an omitted empty list or map. */
 function fieldValueJson(
