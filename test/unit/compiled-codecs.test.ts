@@ -13,6 +13,7 @@ import {
   equals,
   fromBinary,
   type Registry,
+  fromJson,
   toBinary,
   toJson,
 } from "@bufbuild/protobuf";
@@ -25,6 +26,7 @@ import {
   compiledToBinary,
   encodeCompiled,
 } from "../../packages/runtime/src/compiled-binary-writer.js";
+import { compiledFromJson, readCompiled } from "../../packages/runtime/src/compiled-json-reader.js";
 import {
   compiledToJson,
   convertCompiled,
@@ -376,6 +378,99 @@ function assertSameEncode(schema: DescMessage, message: unknown, label: string):
   deepStrictEqual(actual, expected, `${label} toBinary`);
 }
 
+const readOptionSets = [
+  { ignoreUnknownFields: false, registry },
+  { ignoreUnknownFields: true, registry },
+];
+
+function assertSameFromJson(schema: DescMessage, json: unknown, label: string): void {
+  for (const options of readOptionSets) {
+    const expected = outcome(() => fromJson(schema, json as never, options));
+    const actual = outcome(() => compiledFromJson(schema, json, options));
+    if ("error" in expected) {
+      deepStrictEqual(actual, expected, `${label} fromJson`);
+      continue;
+    }
+    ok("value" in actual, `${label} fromJson: ${"error" in actual ? actual.error : ""}`);
+    deepStrictEqual(actual.value, expected.value, `${label} fromJson`);
+    equal(shape(actual.value), shape(expected.value), `${label} fromJson`);
+  }
+}
+
+/** JSON variations: values of other types, nulls, unknown, duplicate and numeric keys. */
+function jsonMutations(g: Gen, json: unknown): unknown[] {
+  const out: unknown[] = [];
+  const paths: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v))
+      v.forEach((item, i) => {
+        paths.push({ parent: v, key: i });
+        walk(item);
+      });
+    else if (v !== null && typeof v === "object")
+      for (const [k, item] of Object.entries(v)) {
+        paths.push({ parent: v as Record<string, unknown>, key: k });
+        walk(item);
+      }
+  };
+  for (let n = 0; n < 6; n++) {
+    const copy = JSON.parse(JSON.stringify(json)) as unknown;
+    paths.length = 0;
+    walk(copy);
+    if (paths.length === 0) {
+      out.push(copy);
+      continue;
+    }
+    const { parent, key } = g.pick(paths);
+    const replacement = g.pick<unknown>([
+      null,
+      "",
+      "0",
+      "1",
+      "-1",
+      " 1",
+      "1e2",
+      "0x10",
+      "007",
+      "18446744073709551615",
+      "-9223372036854775809",
+      "NaN",
+      "Infinity",
+      "x",
+      "\ud800",
+      "SHADE_DARK",
+      "SIZE_LARGE",
+      "AAEC",
+      "AAE=",
+      "AAE",
+      "_-8",
+      0,
+      -0,
+      1,
+      -1,
+      1.5,
+      2147483648,
+      -2147483649,
+      4294967296,
+      1e300,
+      true,
+      false,
+      [],
+      [null],
+      {},
+      { x: 1 },
+    ]);
+    const k = key as never;
+    (parent as Record<string, unknown>)[k] = replacement;
+    if (g.chance(0.3) && !Array.isArray(parent))
+      (parent as Record<string, unknown>)[
+        g.pick(["unknownKey", "1", "[codecs.v1.ext]", "__proto__"])
+      ] = 1;
+    out.push(copy);
+  }
+  return out;
+}
+
 function assertSameDecode(schema: DescMessage, bytes: Uint8Array, label: string): void {
   const decode = compiledFromBinary(schema);
   const expected = outcome(() => fromBinary(schema, bytes));
@@ -437,6 +532,9 @@ const schemas: Array<{ schema: DescMessage; compiledBinary: boolean; count: numb
   { schema: WatchShelfResponseSchema, compiledBinary: true, count: 30 },
 ];
 
+/** Schemas whose JSON (without well-known types or bytes) the compiled JSON reader takes. */
+const jsonReadCompiled = new Set<DescMessage>([ListItemsResponseSchema, ShelfSchema]);
+
 describe("compiled codecs equal protobuf-es", () => {
   for (const { schema, compiledBinary, count } of schemas) {
     it(`${schema.typeName}: toJson for every option set, fromBinary for valid and broken input`, () => {
@@ -444,6 +542,8 @@ describe("compiled codecs equal protobuf-es", () => {
       let compiledDecodes = 0;
       let compiledJson = 0;
       let compiledEncodes = 0;
+      let compiledReads = 0;
+      let previous: { plain: unknown; protoNamed: unknown } | undefined;
       for (let i = 0; i < count; i++) {
         const made = outcome(() => create(schema, messageInit(g, schema, 0) as never));
         if ("error" in made) throw new Error(`generator: ${made.error}`);
@@ -452,6 +552,44 @@ describe("compiled codecs equal protobuf-es", () => {
         if (convertCompiled(schema, message, jsonOptionSets[0] as never) !== failed) compiledJson++;
         assertSameEncode(schema, message, `${schema.typeName} #${i} created`);
         if (encodeCompiled(schema, message as never) !== undefined) compiledEncodes++;
+        for (const options of jsonOptionSets) {
+          const json = outcome(() => toJson(schema, message, options));
+          if ("error" in json) continue;
+          assertSameFromJson(
+            schema,
+            json.value,
+            `${schema.typeName} #${i} ${options.useProtoFieldName} ${options.enumAsInteger} ${options.alwaysEmitImplicit}`,
+          );
+          if (!options.enumAsInteger && readCompiled(schema, json.value) !== undefined)
+            compiledReads++;
+        }
+        const plain = outcome(() => toJson(schema, message, { registry }));
+        // Two messages' JSON in one object: keys by both names, two members of one oneof.
+        const protoNamed = outcome(() =>
+          toJson(schema, message, { registry, useProtoFieldName: true }),
+        );
+        if ("value" in plain && "value" in protoNamed && previous !== undefined) {
+          const [a, b] = [previous.plain, previous.protoNamed] as Record<string, unknown>[];
+          assertSameFromJson(
+            schema,
+            { ...a, ...(plain.value as object) },
+            `${schema.typeName} #${i} merged`,
+          );
+          assertSameFromJson(
+            schema,
+            { ...b, ...(plain.value as object) },
+            `${schema.typeName} #${i} merged names`,
+          );
+        }
+        if ("value" in plain && "value" in protoNamed)
+          previous = { plain: plain.value, protoNamed: protoNamed.value };
+        if ("value" in plain)
+          for (const [j, mutated] of jsonMutations(g, plain.value).entries())
+            assertSameFromJson(
+              schema,
+              mutated,
+              `${schema.typeName} #${i} json mutation ${j} ${JSON.stringify(mutated)}`,
+            );
         const encoded = outcome(() => toBinary(schema, message));
         if ("error" in encoded) continue; // e.g. a required field left unset
         const bytes = encoded.value;
@@ -465,8 +603,10 @@ describe("compiled codecs equal protobuf-es", () => {
         for (const [j, input] of mutations(g, bytes).entries()) {
           assertSameDecode(schema, input, `${schema.typeName} #${i} mutation ${j}`);
           const broken = outcome(() => fromBinary(schema, input));
-          if ("value" in broken)
+          if ("value" in broken) {
             assertSameJson(schema, broken.value, `${schema.typeName} #${i} mutation ${j} json`);
+            assertSameEncode(schema, broken.value, `${schema.typeName} #${i} mutation ${j}`);
+          }
         }
       }
       // The compiled reader really ran (not only its fromBinary fallback) where the schema allows it.
@@ -476,12 +616,17 @@ describe("compiled codecs equal protobuf-es", () => {
           `${compiledDecodes} of ${count} decoded by the compiled path`,
         );
       else equal(compiledDecodes, 0);
+      if (jsonReadCompiled.has(schema))
+        ok(
+          compiledReads > count,
+          `${compiledReads} of ${count * 4} read by the compiled JSON path`,
+        );
       if (compiledBinary && schema !== RequiredSchema)
         ok(
           compiledEncodes > count / 2,
           `${compiledEncodes} of ${count} encoded by the compiled path`,
         );
-      if (schema !== RequiredSchema && schema !== WrappedSchema)
+      if (![RequiredSchema, WrappedSchema, QueryRequestSchema].includes(schema as never))
         ok(compiledJson > count / 2, `${compiledJson} of ${count} converted by the compiled path`);
     });
   }
@@ -526,6 +671,58 @@ describe("compiled codecs equal protobuf-es", () => {
         assertSameEncode(schema, message, `${schema.typeName}.${field.name} = ${label}`);
       }
     }
+  });
+
+  const jsonCases: Array<[DescMessage, string]> = [
+    [NodeSchema, '{"name":"a","pickString":"x","pickInt64":"5"}'],
+    [NodeSchema, '{"pickString":"x","pick_string":"y"}'],
+    [NodeSchema, '{"pickString":null,"pickInt64":"5"}'],
+    [NodeSchema, '{"pickShade":"SHADE_BRIGHT","otherBool":true}'],
+    [NodeSchema, '{"pickShade":2}'],
+    [NodeSchema, '{"pickShade":"SHADE_NOPE"}'],
+    [NodeSchema, '{"child":{"child":{"name":"deep"}},"children":[{"name":"a"},{}]}'],
+    [NodeSchema, '{"children":[null]}'],
+    [NodeSchema, '{"__proto__":{"name":"x"}}'],
+    [NodeSchema, '{"name":"\ud800"}'],
+    [NodeSchema, '{"maps":{"stringString":{"\ud800":"x"}}}'],
+    [NodeSchema, '{"maps":{"stringString":{"__proto__":"x","a":"b"}}}'],
+    [NodeSchema, '{"maps":{"stringNode":{"a":{"name":"n"},"b":null}}}'],
+    [NodeSchema, '{"maps":{"int32Int64":{"1":"2"}}}'],
+    [
+      ScalarsSchema,
+      '{"fInt64":"007","fUint64":"18446744073709551615","sInt64":"007","sUint64":" 7"}',
+    ],
+    [ScalarsSchema, '{"fInt64":"0x10"}'],
+    [ScalarsSchema, '{"fInt64":"-0","sInt64":"-0"}'],
+    [ScalarsSchema, '{"fInt64":5}'],
+    [ScalarsSchema, '{"fUint64":"-1"}'],
+    [ScalarsSchema, '{"fInt64":"9223372036854775808"}'],
+    [ScalarsSchema, '{"fInt32":"5"}'],
+    [ScalarsSchema, '{"fInt32":2147483648,"fUint32":-1}'],
+    [ScalarsSchema, '{"fFloat":1e39}'],
+    [ScalarsSchema, '{"fFloat":3.4e38,"fDouble":-0,"oDouble":0,"oString":"","oBool":false}'],
+    [ScalarsSchema, '{"fBytes":"AAE=","oBytes":""}'],
+    [ScalarsSchema, '{"rInt32":[1,2,3],"rString":["a",null]}'],
+    [ScalarsSchema, '{"rShade":["SHADE_DARK","SHADE_LIGHT"],"rInt64":["1","-2"],"sSint64":["3"]}'],
+    [ScalarsSchema, '{"renamed":"x","custom":"y"}'],
+    [ScalarsSchema, '{"custom":"y"}'],
+    [ScalarsSchema, '{"fDouble":"NaN"}'],
+    [LegacySchema, '{"name":"x","count":3,"sizes":["SIZE_LARGE"],"child":{"flag":false}}'],
+    [LegacySchema, '{"choiceName":"a","choiceSize":"SIZE_SMALL"}'],
+    [EditionSchema, '{"name":"","count":0,"big":"0","numbers":[1],"child":{"ratio":2.5}}'],
+    [
+      ListItemsResponseSchema,
+      '{"items":[{"id":"1","priceCents":"5","labels":{"a":"b"},"kind":"KIND_BOOK"}]}',
+    ],
+    [ListItemsResponseSchema, "[]"],
+    [ListItemsResponseSchema, '"x"'],
+  ];
+  it("hand-written JSON edge cases decode like fromJson", () => {
+    for (const [schema, text] of jsonCases) assertSameFromJson(schema, JSON.parse(text), text);
+    // The canonical ones really take the compiled path.
+    ok(readCompiled(NodeSchema, JSON.parse('{"child":{"name":"a"},"pickShade":"SHADE_BRIGHT"}')));
+    ok(readCompiled(ScalarsSchema, JSON.parse('{"fInt64":"007","sInt64":"7","rInt32":[1]}')));
+    equal(readCompiled(NodeSchema, JSON.parse('{"pickString":"x","pickInt64":"5"}')), undefined);
   });
 
   it("deep nesting beyond fromBinary's recursion limit fails like fromBinary", () => {

@@ -85,7 +85,7 @@ function planOf(desc: DescMessage): Plan | undefined {
   }
   const readers = new Map<number, FieldReader>();
   for (const f of desc.fields) readers.set(f.number, fieldReader(f));
-  const plan: Plan = { zero: zeroFactory(desc), read: compileLoop(desc, readers) };
+  const plan: Plan = { zero: zeroMessageFactory(desc), read: compileLoop(desc, readers) };
   plans.set(desc, plan);
   return plan;
 }
@@ -213,6 +213,21 @@ export function isWrapperDesc(desc: DescMessage): boolean {
  * shape is rebuilt directly (same keys in the same order); other editions use
  * create(), which keeps presence on a prototype chain.
  */
+const zeroFactories = new WeakMap<DescMessage, () => Msg>();
+
+/**
+ * A factory for the zero message `create(desc)` returns (cached per schema).
+ * @internal
+ */
+export function zeroMessageFactory(desc: DescMessage): () => Record<string, unknown> {
+  let zero = zeroFactories.get(desc);
+  if (zero === undefined) {
+    zero = zeroFactory(desc);
+    zeroFactories.set(desc, zero);
+  }
+  return zero;
+}
+
 function zeroFactory(desc: DescMessage): () => Msg {
   const viaCreate = () => create(desc) as unknown as Msg;
   if (desc.file.edition !== EDITION_PROTO3) return viaCreate;

@@ -1,4 +1,5 @@
-import { type DescField, type DescMessage, fromJson, type MessageShape } from "@bufbuild/protobuf";
+import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { compiledFromJson } from "./compiled-json-reader.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
 import { HttpBodyRequest } from "./http-body.js";
@@ -98,7 +99,7 @@ export class RequestMessageBuilder {
     }
     let message: MessageShape<DescMessage>;
     try {
-      message = fromJson(this.#schema, json as never, this.#options.readJson);
+      message = compiledFromJson(this.#schema, json, this.#options.readJson);
     } catch (err) {
       return invalid((err as Error).message);
     }
