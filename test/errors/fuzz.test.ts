@@ -13,24 +13,13 @@ import { createGatewayApp } from "../../examples/library/src/gateway.js";
 import { LibraryServiceClient } from "../../examples/library/src/gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "../../examples/library/src/library-service.js";
 import { request } from "../support/servers.js";
+import { prng } from "../support/prng.js";
 
 const seed = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const requests = Number(process.env.FUZZ_REQUESTS ?? 2000);
 const concurrency = 16;
 /** A request with no status line after this long counts as hung. */
 const answerTimeoutMs = 5000;
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with FUZZ_SEED. */
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly random: () => number) {}

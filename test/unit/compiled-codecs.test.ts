@@ -55,18 +55,7 @@ import {
   RequiredSchema,
 } from "../gen/codecs/v1/legacy_pb.js";
 import { file_conformance_v1_query, QueryRequestSchema } from "../gen/conformance/v1/query_pb.js";
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../support/prng.js";
 
 const registry = createRegistry(
   file_codecs_v1_codecs,

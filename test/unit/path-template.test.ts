@@ -7,6 +7,7 @@ import {
   pattern,
   TemplateError,
 } from "../../packages/runtime/src/path-template.js";
+import { prng as random } from "../support/prng.js";
 
 const lit = (value: string) => ({ kind: "literal" as const, value });
 const star = { kind: "wildcard" as const };
@@ -194,16 +195,6 @@ describe("invalid templates", () => {
     });
   }
 });
-
-/** Deterministic PRNG (mulberry32) so the property tests are reproducible. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("property: the parser only ever throws TemplateError", () => {
   const pieces = [

@@ -14,6 +14,7 @@ import {
   type QueryRequest,
   QueryRequestSchema,
 } from "../gen/conformance/v1/query_pb.js";
+import { prng } from "../support/prng.js";
 
 const lenient: QueryOptions = { exclude: new Set(), rejectUnknown: false };
 const strict: QueryOptions = { exclude: new Set(), rejectUnknown: true };
@@ -487,16 +488,6 @@ describe("applyQueryParams: prototype pollution", () => {
     assert.equal(r.ok, false);
   });
 });
-
-/** Deterministic PRNG (mulberry32) so the fuzz test is reproducible. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("applyQueryParams: fuzz", () => {
   const keyParts = [

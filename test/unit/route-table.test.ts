@@ -8,6 +8,7 @@ import {
   RouteTable,
   type UnescapeMode,
 } from "../../packages/runtime/src/route-table.js";
+import { prng as random } from "../support/prng.js";
 
 type Route = readonly [method: string, template: string];
 
@@ -524,16 +525,6 @@ describe("structure", () => {
     );
   });
 });
-
-/** Deterministic PRNG (mulberry32) so the property tests are reproducible. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("property: match never throws", () => {
   const routes: Route[] = [
