@@ -8,6 +8,7 @@ import {
 } from "@bufbuild/protobuf";
 import { getTextEncoding } from "@bufbuild/protobuf/wire";
 import { isWrapperDesc } from "./compiled-binary-reader.js";
+import { mapKeyReflect } from "./map-key-reflect.js";
 
 /**
  * A binary encoder compiled once per message schema whose output is byte for
@@ -609,42 +610,5 @@ function fieldValueWriter(f: DescField): (w: Writer, value: unknown) => void {
         }
       };
     }
-  }
-}
-
-/** protobuf-es' mapKeyToReflect: the object key back to the key type (unparsable keys stay strings). */
-function mapKeyReflect(type: ScalarType): (key: string) => unknown {
-  switch (type) {
-    case ScalarType.STRING:
-      return (key) => key;
-    case ScalarType.INT32:
-    case ScalarType.FIXED32:
-    case ScalarType.UINT32:
-    case ScalarType.SFIXED32:
-    case ScalarType.SINT32:
-      return (key) => {
-        // biome-ignore lint/correctness/useParseIntRadix: as protobuf-es (a "0x" key parses as hex)
-        const n = Number.parseInt(key);
-        return Number.isFinite(n) ? n : key;
-      };
-    case ScalarType.BOOL:
-      return (key) => (key === "true" ? true : key === "false" ? false : key);
-    case ScalarType.UINT64:
-    case ScalarType.FIXED64:
-      return (key) => {
-        try {
-          return protoInt64.uParse(key);
-        } catch {
-          return key;
-        }
-      };
-    default:
-      return (key) => {
-        try {
-          return protoInt64.parse(key);
-        } catch {
-          return key;
-        }
-      };
   }
 }

@@ -10,6 +10,7 @@ import {
   toJson,
 } from "@bufbuild/protobuf";
 import { base64Encode } from "@bufbuild/protobuf/wire";
+import { mapKeyReflect } from "./map-key-reflect.js";
 
 /** The `toJson` options the compiled writer takes (all of them, resolved). @internal */
 export type CompiledJsonOptions = Partial<
@@ -269,7 +270,9 @@ function fieldValueJson(
         f.mapKind === "message"
           ? messageJson(f.message, flags)
           : valueJson(f, enumAsInteger, false);
-      const key = mapKeyReflect(f.mapKey);
+      // As toJson: the key back to its type (mapKeyToReflect), then String() again.
+      const reflect = mapKeyReflect(f.mapKey);
+      const key = (k: string): string => String(reflect(k));
       return (obj, o) => {
         if (obj === null || typeof obj !== "object") throw bail;
         const keys = Object.keys(obj);
@@ -403,42 +406,4 @@ function enumJson(desc: DescEnum, enumAsInteger: boolean): ValueJson {
     const name = Object.hasOwn(desc.value, v) ? names.get(v) : undefined;
     return name ?? v;
   };
-}
-
-/** protobuf-es' mapKeyToReflect (the JSON object then converts the key with String()). */
-function mapKeyReflect(type: ScalarType): (key: string) => string {
-  switch (type) {
-    case ScalarType.INT32:
-    case ScalarType.FIXED32:
-    case ScalarType.UINT32:
-    case ScalarType.SFIXED32:
-    case ScalarType.SINT32:
-      return (key) => {
-        // biome-ignore lint/correctness/useParseIntRadix: as protobuf-es (a "0x" key parses as hex)
-        const n = Number.parseInt(key);
-        return Number.isFinite(n) ? String(n) : key;
-      };
-    case ScalarType.UINT64:
-    case ScalarType.FIXED64:
-      return (key) => {
-        try {
-          return String(protoInt64.uParse(key));
-        } catch {
-          return key;
-        }
-      };
-    case ScalarType.INT64:
-    case ScalarType.SFIXED64:
-    case ScalarType.SINT64:
-      return (key) => {
-        try {
-          return String(protoInt64.parse(key));
-        } catch {
-          return key;
-        }
-      };
-    default:
-      // STRING as is; BOOL "true"/"false" round-trip, anything else stays the key.
-      return (key) => key;
-  }
 }
