@@ -5,7 +5,7 @@ import {
   channelOptionsFor,
   createChannel,
   readiness,
-} from "../../packages/runtime/src/balancer.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
 import {
   type EchoBackend,
   eventually,

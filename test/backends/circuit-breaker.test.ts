@@ -6,7 +6,7 @@ import {
   channelOptionsFor,
   circuitBreakerOf,
   createChannel,
-} from "../../packages/runtime/src/balancer.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
 import { eventually, WhoAmIClient, whoAmI, whoAmIDefinition } from "../support/echo-backend.js";
 
 it("opens after consecutive failures, fails fast without reaching the backend, then recovers", async () => {

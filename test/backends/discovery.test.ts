@@ -5,10 +5,10 @@ import {
   channelOptionsFor,
   createChannel,
   readiness,
-} from "../../packages/runtime/src/balancer.js";
-import { parseEtcdEndpoint } from "../../packages/runtime/src/etcd-endpoint.js";
-import { parseStaticEndpoints } from "../../packages/runtime/src/resolver-static.js";
-import { buildServiceConfig } from "../../packages/runtime/src/service-config.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
+import { parseEtcdEndpoint } from "../../packages/runtime/src/balancer/etcd-endpoint.js";
+import { parseStaticEndpoints } from "../../packages/runtime/src/balancer/resolver-static.js";
+import { buildServiceConfig } from "../../packages/runtime/src/balancer/service-config.js";
 import {
   type EchoBackend,
   eventually,

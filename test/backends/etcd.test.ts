@@ -5,8 +5,8 @@ import {
   channelOptionsFor,
   createChannel,
   readiness,
-} from "../../packages/runtime/src/balancer.js";
-import { registerInEtcd } from "../../packages/runtime/src/etcd-registration.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
+import { registerInEtcd } from "../../packages/runtime/src/balancer/etcd-registration.js";
 import { type BackendProcess, spawnBackend } from "../support/backend-processes.js";
 import {
   type EchoBackend,

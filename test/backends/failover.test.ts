@@ -5,7 +5,7 @@ import {
   channelOptionsFor,
   createChannel,
   readiness,
-} from "../../packages/runtime/src/balancer.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
 import { type BackendProcess, spawnBackend } from "../support/backend-processes.js";
 import { eventually, WhoAmIClient, whoAmI } from "../support/echo-backend.js";
 

@@ -1,7 +1,7 @@
 /** etcd discovery end to end through the gateway, against a real etcd server. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { readiness } from "@ts-gateway/runtime";
+import { readiness } from "@ts-gateway/runtime/balancer";
 import { Etcd3 } from "etcd3";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
 import {

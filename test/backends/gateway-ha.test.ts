@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { readiness } from "@ts-gateway/runtime";
+import { readiness } from "@ts-gateway/runtime/balancer";
 import {
   eventually,
   type HaGateway,

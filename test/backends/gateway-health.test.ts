@@ -1,7 +1,7 @@
 /** The health endpoints mounted on a real gateway mux with `mountHealth`. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { HealthCheckResponse_ServingStatus as Status } from "@ts-gateway/runtime";
+import { HealthCheckResponse_ServingStatus as Status } from "@ts-gateway/runtime/health";
 import { type HaBackend, startHaBackend } from "../support/ha-backend.js";
 import { eventually, type HaGateway, startHaGateway } from "../support/ha-gateway.js";
 

@@ -7,9 +7,9 @@ import {
   channelOptionsFor,
   createChannel,
   readiness,
-} from "../../packages/runtime/src/balancer.js";
-import { gracefulShutdown } from "../../packages/runtime/src/graceful-shutdown.js";
-import { readyzHandler } from "../../packages/runtime/src/health-endpoints.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
+import { gracefulShutdown } from "../../packages/runtime/src/lifecycle/graceful-shutdown.js";
+import { readyzHandler } from "../../packages/runtime/src/health/health-endpoints.js";
 import { HealthCheckResponse_ServingStatus as Status } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
 import { eventually, startEchoBackend, WhoAmIClient, whoAmI } from "../support/echo-backend.js";
 

@@ -8,13 +8,13 @@ import {
   channelOptionsFor,
   createChannel,
   readiness,
-} from "../../packages/runtime/src/balancer.js";
-import { healthServiceDefinition } from "../../packages/runtime/src/health-definition.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
+import { healthServiceDefinition } from "../../packages/runtime/src/grpc/health-definition.js";
 import {
   healthzHandler,
   livezHandler,
   readyzHandler,
-} from "../../packages/runtime/src/health-endpoints.js";
+} from "../../packages/runtime/src/health/health-endpoints.js";
 import {
   type HealthCheckResponse,
   HealthCheckRequestSchema,

@@ -5,8 +5,8 @@ import {
   channelOptionsFor,
   createChannel,
   readiness,
-} from "../../packages/runtime/src/balancer.js";
-import { addHealthService } from "../../packages/runtime/src/health-service.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
+import { addHealthService } from "../../packages/runtime/src/health/health-service.js";
 import { eventually, WhoAmIClient, whoAmI, whoAmIDefinition } from "../support/echo-backend.js";
 import { makeTestPki, type TestPki } from "../support/tls.js";
 

@@ -2,8 +2,8 @@
 // maximum → the call's timeout, or a 400 for a bad header.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { callTimeout, timeoutPolicy } from "../../packages/runtime/src/deadline.js";
-import { acceptsTrailers } from "../../packages/runtime/src/response-metadata.js";
+import { callTimeout, timeoutPolicy } from "../../packages/runtime/src/core/deadline.js";
+import { acceptsTrailers } from "../../packages/runtime/src/http/response-metadata.js";
 
 const rows: Array<{
   header: string | string[] | undefined;

@@ -1,5 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
-import { addHealthService, type HealthService } from "../../packages/runtime/src/health-service.js";
+import {
+  addHealthService,
+  type HealthService,
+} from "../../packages/runtime/src/health/health-service.js";
 
 /** Request of the test "whoami" service: JSON `{ delayMs?: number }`. */
 export interface WhoAmIRequest {

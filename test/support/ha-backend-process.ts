@@ -4,7 +4,8 @@
  * ETCD_HOSTS + ETCD_SERVICE + ETCD_TTL to register in etcd. Prints
  * `READY <port>` once serving (and registered). SIGTERM shuts down gracefully.
  */
-import { gracefulShutdown, registerInEtcd } from "@ts-gateway/runtime";
+import { gracefulShutdown } from "@ts-gateway/runtime";
+import { registerInEtcd } from "@ts-gateway/runtime/etcd";
 import { startHaBackend } from "./ha-backend.js";
 
 const id = process.env.BACKEND_ID ?? "backend";

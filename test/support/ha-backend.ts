@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { addHealthService, Code, type HealthService, RpcError } from "@ts-gateway/runtime";
+import { addHealthService, type HealthService } from "@ts-gateway/runtime/health";
+import { Code, RpcError } from "@ts-gateway/runtime";
 import { addHaService, type HaServiceApi } from "../gen/ha/v1/ha_gateway.js";
 
 /** A replica of `ha.v1.HaService` (with the standard health service) on 127.0.0.1. */

@@ -10,11 +10,9 @@ import {
   channelOptionsFor,
   createChannel,
   idempotentMethods,
-  type MountHealthOptions,
-  type MuxOptions,
-  mountHealth,
-  Mux,
-} from "@ts-gateway/runtime";
+} from "@ts-gateway/runtime/balancer";
+import { type MountHealthOptions, mountHealth } from "@ts-gateway/runtime/health";
+import { type MuxOptions, Mux } from "@ts-gateway/runtime";
 import { HaServiceClient, haServiceRoutes, registerHaService } from "../gen/ha/v1/ha_gateway.js";
 
 /** A gateway node: the generated ha.v1 router on a mux, over one balanced channel. */

@@ -21,17 +21,20 @@ import { anyPack } from "@bufbuild/protobuf/wkt";
 import {
   compiledFromBinary,
   decodeCompiled,
-} from "../../packages/runtime/src/compiled-binary-reader.js";
+} from "../../packages/runtime/src/codec/compiled-binary-reader.js";
 import {
   compiledToBinary,
   encodeCompiled,
-} from "../../packages/runtime/src/compiled-binary-writer.js";
-import { compiledFromJson, readCompiled } from "../../packages/runtime/src/compiled-json-reader.js";
+} from "../../packages/runtime/src/codec/compiled-binary-writer.js";
+import {
+  compiledFromJson,
+  readCompiled,
+} from "../../packages/runtime/src/codec/compiled-json-reader.js";
 import {
   compiledToJson,
   convertCompiled,
   failed,
-} from "../../packages/runtime/src/compiled-json-writer.js";
+} from "../../packages/runtime/src/codec/compiled-json-writer.js";
 import { file_bench_v1_bench, ListItemsResponseSchema } from "../../bench/gen/bench/v1/bench_pb.js";
 import { fullItem } from "../../bench/service.js";
 import {

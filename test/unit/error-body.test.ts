@@ -7,7 +7,7 @@ import {
   createErrorDetailsRegistry,
   errorBody,
   errorDetailsRegistry,
-} from "../../packages/runtime/src/error-body.js";
+} from "../../packages/runtime/src/core/error-body.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
@@ -16,7 +16,7 @@ import {
   RetryInfoSchema,
 } from "../../packages/runtime/src/proto/google/rpc/error_details_pb.js";
 import { HealthCheckRequestSchema } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
-import { Code, RpcError, type RpcErrorDetail } from "../../packages/runtime/src/rpc-error.js";
+import { Code, RpcError, type RpcErrorDetail } from "../../packages/runtime/src/core/rpc-error.js";
 
 const errorInfo = anyPack(
   ErrorInfoSchema,

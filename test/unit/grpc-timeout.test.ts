@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatGrpcTimeout, parseGrpcTimeout } from "../../packages/runtime/src/grpc-timeout.js";
+import {
+  formatGrpcTimeout,
+  parseGrpcTimeout,
+} from "../../packages/runtime/src/core/grpc-timeout.js";
 
 describe("parseGrpcTimeout", () => {
   const valid: Array<[string, number]> = [

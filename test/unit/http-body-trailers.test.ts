@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { get, type ServerResponse } from "node:http";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { HttpBodyResponse } from "../../packages/runtime/src/http-body.js";
+import { HttpBodyResponse } from "../../packages/runtime/src/core/http-body.js";
 import { HttpBodySchema } from "../gen/google/api/httpbody_pb.js";
 import { startHttpServer } from "../support/servers.js";
 

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { codeFromHttpStatus, httpStatusFromCode } from "../../packages/runtime/src/http-status.js";
-import { Code } from "../../packages/runtime/src/rpc-error.js";
+import {
+  codeFromHttpStatus,
+  httpStatusFromCode,
+} from "../../packages/runtime/src/core/http-status.js";
+import { Code } from "../../packages/runtime/src/core/rpc-error.js";
 
 describe("httpStatusFromCode", () => {
   const cases: Array<[Code, number]> = [

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, fromJson } from "@bufbuild/protobuf";
 import { TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { type PathParam, applyPathParams } from "../../packages/runtime/src/path-params.js";
-import { applyQueryParams } from "../../packages/runtime/src/query-params.js";
+import { type PathParam, applyPathParams } from "../../packages/runtime/src/core/path-params.js";
+import { applyQueryParams } from "../../packages/runtime/src/core/query-params.js";
 import {
   Color,
   NestedSchema,

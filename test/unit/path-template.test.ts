@@ -6,7 +6,7 @@ import {
   parsePathTemplate,
   pattern,
   TemplateError,
-} from "../../packages/runtime/src/path-template.js";
+} from "../../packages/runtime/src/core/path-template.js";
 import { prng as random } from "../support/prng.js";
 
 const lit = (value: string) => ({ kind: "literal" as const, value });

@@ -7,7 +7,7 @@ import {
   applyQueryParams,
   applyQueryPlan,
   compileQueryPlan,
-} from "../../packages/runtime/src/query-params.js";
+} from "../../packages/runtime/src/core/query-params.js";
 import {
   Color,
   NestedSchema,

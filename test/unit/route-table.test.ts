@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { compilePathTemplate } from "../../packages/runtime/src/path-template.js";
+import { compilePathTemplate } from "../../packages/runtime/src/core/path-template.js";
 import {
   findConflicts,
   type MatchResult,
   patternKey,
   RouteTable,
   type UnescapeMode,
-} from "../../packages/runtime/src/route-table.js";
+} from "../../packages/runtime/src/core/route-table.js";
 import { prng as random } from "../support/prng.js";
 
 type Route = readonly [method: string, template: string];

@@ -3,12 +3,12 @@ import { after, before, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
-import { errorBody } from "../../packages/runtime/src/error-body.js";
-import { fromServiceError, toServiceError } from "../../packages/runtime/src/grpc-status.js";
+import { errorBody } from "../../packages/runtime/src/core/error-body.js";
+import { fromServiceError, toServiceError } from "../../packages/runtime/src/grpc/grpc-status.js";
 import {
   headersFromMetadata,
   metadataTrailerPrefix,
-} from "../../packages/runtime/src/header-matcher.js";
+} from "../../packages/runtime/src/http/header-matcher.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
@@ -19,7 +19,7 @@ import {
   RpcError,
   findDetails,
   statusFromRpcError,
-} from "../../packages/runtime/src/rpc-error.js";
+} from "../../packages/runtime/src/core/rpc-error.js";
 
 const brand = Symbol.for("@ts-gateway/runtime/RpcError");
 

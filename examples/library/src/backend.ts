@@ -1,5 +1,5 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { addHealthService, type HealthService } from "@ts-gateway/runtime";
+import { addHealthService, type HealthService } from "@ts-gateway/runtime/health";
 import { addLibraryService, type LibraryServiceApi } from "./gen/library/v1/library_gateway.js";
 
 /**

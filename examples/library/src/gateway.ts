@@ -1,4 +1,5 @@
-import { Code, type MountHealthOptions, Mux, mountHealth } from "@ts-gateway/runtime";
+import { Code, Mux } from "@ts-gateway/runtime";
+import { type MountHealthOptions, mountHealth } from "@ts-gateway/runtime/health";
 import { expressRouter } from "@ts-gateway/runtime/express";
 import express, { type Express } from "express";
 import {

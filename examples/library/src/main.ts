@@ -3,13 +3,8 @@
 // SIGTERM/SIGINT shut down gracefully: /readyz turns 503, in-flight requests
 // finish, the channel closes, then the backend goes NOT_SERVING and stops.
 import type { AddressInfo } from "node:net";
-import {
-  attachWebSocket,
-  createChannel,
-  gracefulShutdown,
-  idempotentMethods,
-  Mux,
-} from "@ts-gateway/runtime";
+import { attachWebSocket, gracefulShutdown, Mux } from "@ts-gateway/runtime";
+import { createChannel, idempotentMethods } from "@ts-gateway/runtime/balancer";
 import { startBackend } from "./backend.js";
 import { createGatewayApp } from "./gateway.js";
 import { LibraryServiceClient, libraryServiceRoutes } from "./gen/library/v1/library_gateway.js";

@@ -2,45 +2,50 @@
 // and what applications use to mount, configure and operate the gateway.
 
 // The mux: routing and transcoding
-export { Mux } from "./mux.js";
-export type { NextFunction, PathHandler, RegisterOptions } from "./mux.js";
-export type { ErrorHandler, JsonOptions, MuxOptions } from "./mux-options.js";
-export type { RouteSpec, ServiceRoutes } from "./route-spec.js";
-export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./response-metadata.js";
-export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./websocket.js";
+export { Mux } from "./http/mux.js";
+export type { NextFunction, PathHandler, RegisterOptions } from "./http/mux.js";
+export type { ErrorHandler, JsonOptions, MuxOptions } from "./http/mux-options.js";
+export type { RouteSpec, ServiceRoutes } from "./core/route-spec.js";
+export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";
+export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
 
 // Path templates and the route table
-export { compilePathTemplate, parsePathTemplate, pattern, TemplateError } from "./path-template.js";
-export type { CompiledPattern, PatternSegment, PatternVariable } from "./path-template.js";
-export type { TemplateNode } from "./path-template-ast.js";
-export { findConflicts, RouteTable } from "./route-table.js";
+export {
+  compilePathTemplate,
+  parsePathTemplate,
+  pattern,
+  TemplateError,
+} from "./core/path-template.js";
+export type { CompiledPattern, PatternSegment, PatternVariable } from "./core/path-template.js";
+export type { TemplateNode } from "./core/path-template-ast.js";
+export { findConflicts, RouteTable } from "./core/route-table.js";
 export type {
   MatchResult,
   RouteConflict,
   RouteDefinition,
   RouteTableOptions,
-} from "./route-table.js";
-export type { UnescapeMode } from "./path-unescape.js";
+} from "./core/route-table.js";
+export type { UnescapeMode } from "./core/path-unescape.js";
 
 // Calls: context, grpc-js client and server adapters
-export { createCallContext } from "./call-context.js";
-export type { CallContext, CallContextInit, CallOptions } from "./call-context.js";
-export { GrpcClient } from "./grpc-client.js";
-export { createServiceDefinition, grpcHandlers } from "./grpc-server.js";
+export { createCallContext } from "./core/call-context.js";
+export type { CallContext, CallContextInit, CallOptions } from "./core/call-context.js";
+export { GrpcClient } from "./grpc/grpc-client.js";
+export { createServiceDefinition, grpcHandlers } from "./grpc/grpc-server.js";
 export type {
   BidiStreamingMethod,
   ClientStreamingMethod,
   ServerStreamingMethod,
   UnaryMethod,
-} from "./method-kinds.js";
+} from "./core/method-kinds.js";
 
 // Errors
-export { Code, codeToString, findDetails, isCode, RpcError } from "./rpc-error.js";
-export type { OutgoingDetail, RpcErrorDetail, RpcErrorOptions } from "./rpc-error.js";
-export { fromServiceError, toServiceError } from "./grpc-status.js";
-export { codeFromHttpStatus, httpStatusFromCode } from "./http-status.js";
-export { createErrorDetailsRegistry, errorBody, errorDetailsRegistry } from "./error-body.js";
-export type { ErrorBodyJsonOptions } from "./error-body.js";
+export { Code, codeToString, findDetails, isCode, RpcError } from "./core/rpc-error.js";
+export type { OutgoingDetail, RpcErrorDetail, RpcErrorOptions } from "./core/rpc-error.js";
+export { fromServiceError, toServiceError } from "./grpc/grpc-status.js";
+export { codeFromHttpStatus, httpStatusFromCode } from "./core/http-status.js";
+export { createErrorDetailsRegistry, errorBody, errorDetailsRegistry } from "./core/error-body.js";
+export type { ErrorBodyJsonOptions } from "./core/error-body.js";
 
 // Headers and metadata
 export {
@@ -53,59 +58,16 @@ export {
   metadataFromHeaders,
   metadataHeaderPrefix,
   metadataTrailerPrefix,
-} from "./header-matcher.js";
+} from "./http/header-matcher.js";
 export type {
   HeaderMatcher,
   MetadataFromHeadersOptions,
   MetadataFromHeadersResult,
   OutgoingHeaderMatcher,
-} from "./header-matcher.js";
-export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
-export type { GrpcTimeoutResult } from "./grpc-timeout.js";
+} from "./http/header-matcher.js";
+export { formatGrpcTimeout, parseGrpcTimeout } from "./core/grpc-timeout.js";
+export type { GrpcTimeoutResult } from "./core/grpc-timeout.js";
 
-// Backends: balancing, discovery, health, shutdown
-export {
-  backendName,
-  channelOptionsFor,
-  circuitBreakerOf,
-  createChannel,
-  readiness,
-  registerBalancers,
-} from "./balancer.js";
-export type {
-  BackendEndpoint,
-  BackendTlsOptions,
-  BalancerOptions,
-  KeepaliveOptions,
-} from "./balancer.js";
-export type {
-  BalancerReadiness,
-  ConnectivityStateName,
-  EndpointStatus,
-} from "./balancer-registry.js";
-export type {
-  BalancingPolicy,
-  HealthCheckOptions,
-  OutlierDetectionOptions,
-  RetryOptions,
-  ServiceConfigOptions,
-} from "./service-config.js";
-export type { CircuitBreakerOptions } from "./circuit-breaker.js";
-export { registerInEtcd } from "./etcd-registration.js";
-export type { EtcdRegistration, EtcdRegistrationOptions } from "./etcd-registration.js";
-export type { EtcdEndpointValue } from "./etcd-endpoint.js";
-export { addHealthService, createHealthService } from "./health-service.js";
-export type { HealthService, HealthServiceOptions, ServingStatus } from "./health-service.js";
-export { HealthCheckResponse_ServingStatus } from "./proto/grpc/health/v1/health_pb.js";
-export { healthzHandler, livezHandler, readyzHandler } from "./health-endpoints.js";
-export type {
-  HealthErrorWriter,
-  HealthzOptions,
-  NodeHandler,
-  ReadyzOptions,
-} from "./health-endpoints.js";
-export { idempotentMethods } from "./idempotent-methods.js";
-export { mountHealth } from "./mount-health.js";
-export type { HealthPaths, MountHealthOptions } from "./mount-health.js";
-export { gracefulShutdown } from "./graceful-shutdown.js";
-export type { GracefulShutdown, GracefulShutdownOptions } from "./graceful-shutdown.js";
+// Lifecycle
+export { gracefulShutdown } from "./lifecycle/graceful-shutdown.js";
+export type { GracefulShutdown, GracefulShutdownOptions } from "./lifecycle/graceful-shutdown.js";

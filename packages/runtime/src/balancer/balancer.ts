@@ -1,0 +1,185 @@
+import { randomUUID } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import type { CircuitBreakerPolicy } from "cockatiel";
+import type { Etcd3 } from "etcd3";
+import {
+  BALANCER_ID_OPTION,
+  type BalancerReadiness,
+  balancerReadiness,
+} from "./balancer-registry.js";
+import {
+  type CircuitBreakerOptions,
+  circuitBreakerInterceptor,
+  createCircuitBreaker,
+} from "./circuit-breaker.js";
+import { registerHealthCheckPolicy } from "./health-check-policy.js";
+import { registerLeastRequestPolicy } from "./least-request.js";
+import { ETCD_CLIENT_OPTION, ETCD_PREFIX_OPTION, registerEtcdResolver } from "./resolver-etcd.js";
+import { registerStaticResolver, staticTarget } from "./resolver-static.js";
+import { buildServiceConfig, type ServiceConfigOptions } from "./service-config.js";
+import { registerWeightedRoundRobinPolicy } from "./weighted-round-robin.js";
+
+/** One endpoint of a static list: `"host:port"` or `{ host, port }`. */
+export type BackendEndpoint = string | { readonly host: string; readonly port: number };
+
+/** TLS to backends; with `cert` and `key`, mutual TLS. */
+export interface BackendTlsOptions {
+  /** Trusted roots (PEM); default: Node's root store. */
+  ca?: Buffer;
+  /** Client certificate chain (PEM) for mutual TLS. */
+  cert?: Buffer;
+  /** Client private key (PEM) for mutual TLS. */
+  key?: Buffer;
+  /** Name to verify in the server certificate, when it differs from the target host. */
+  serverName?: string;
+}
+
+/** HTTP/2 keepalive pings to backends. */
+export interface KeepaliveOptions {
+  /** Ping after this much inactivity; default 30 000 ms. */
+  timeMs?: number;
+  /** Drop the connection if a ping is not answered in time; default 10 000 ms. */
+  timeoutMs?: number;
+  /** Ping even with no call in flight; default true. */
+  permitWithoutCalls?: boolean;
+}
+
+/** Options for {@link createChannel}. */
+export interface BalancerOptions extends ServiceConfigOptions {
+  /** Backend name, for errors and readiness; default: the target. */
+  name?: string;
+  /** Circuit breaker per backend; `false` disables it. Default on (5 consecutive failures, 5 s open). */
+  circuitBreaker?: false | CircuitBreakerOptions;
+  /** TLS to backends; plaintext if absent (and `credentials` absent). */
+  tls?: BackendTlsOptions;
+  /** Explicit channel credentials; overrides `tls`. */
+  credentials?: grpc.ChannelCredentials;
+  keepalive?: KeepaliveOptions;
+  /** Reconnect backoff to a lost endpoint; default 1000 ms initial, 10 000 ms max (grpc-js: 120 s max). */
+  reconnectBackoff?: { initialMs?: number; maxMs?: number };
+  /** etcd client for `etcd:///<service>` targets. */
+  etcd?: Etcd3;
+  /** etcd key prefix; default `/services/`. */
+  etcdPrefix?: string;
+  /** Extra grpc-js channel options (win over computed ones). */
+  channelOptions?: grpc.ChannelOptions;
+}
+
+interface ChannelState {
+  readonly id: string;
+  readonly name: string;
+  readonly breaker: CircuitBreakerPolicy | undefined;
+  readonly interceptors: grpc.Interceptor[];
+}
+
+const channels = new WeakMap<grpc.Channel, ChannelState>();
+
+/** Registers this package's resolvers and balancing policies with grpc-js (idempotent). */
+export function registerBalancers(): void {
+  registerHealthCheckPolicy();
+  registerLeastRequestPolicy();
+  registerWeightedRoundRobinPolicy();
+  registerStaticResolver();
+  registerEtcdResolver();
+}
+
+function endpointString(endpoint: BackendEndpoint): string {
+  if (typeof endpoint === "string") return endpoint;
+  return endpoint.host.includes(":")
+    ? `[${endpoint.host}]:${endpoint.port}`
+    : `${endpoint.host}:${endpoint.port}`;
+}
+
+function credentialsFor(options: BalancerOptions): grpc.ChannelCredentials {
+  if (options.credentials !== undefined) return options.credentials;
+  const tls = options.tls;
+  if (tls === undefined) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+}
+
+/**
+ * Creates a grpc-js channel that balances over a backend's endpoints with
+ * grpc-js's own resolver and LB machinery: `target` is a static list, or a
+ * `dns:///host:port`, `etcd:///service`, `ipv4:…` target. Health probing,
+ * outlier detection, retries and the default deadline come from a generated
+ * service config; pass {@link channelOptionsFor} to generated clients.
+ */
+export function createChannel(
+  target: string | readonly BackendEndpoint[],
+  options: BalancerOptions = {},
+): grpc.Channel {
+  registerBalancers();
+  const uri = typeof target === "string" ? target : staticTarget(target.map(endpointString));
+  const id = randomUUID();
+  const keepalive = options.keepalive ?? {};
+  const serviceConfig = buildServiceConfig(options);
+  // Fail at construction on a bad config; grpc-js would silently fall back to pick_first.
+  for (const lb of serviceConfig.loadBalancingConfig)
+    grpc.experimental.parseLoadBalancingConfig(lb);
+  const channelOptions: grpc.ChannelOptions = {
+    "grpc.service_config": JSON.stringify(serviceConfig),
+    "grpc.enable_retries": 1,
+    "grpc.keepalive_time_ms": keepalive.timeMs ?? 30_000,
+    "grpc.keepalive_timeout_ms": keepalive.timeoutMs ?? 10_000,
+    "grpc.keepalive_permit_without_calls": keepalive.permitWithoutCalls === false ? 0 : 1,
+    "grpc.initial_reconnect_backoff_ms": options.reconnectBackoff?.initialMs ?? 1000,
+    "grpc.max_reconnect_backoff_ms": options.reconnectBackoff?.maxMs ?? 10_000,
+    // Stay connected so readiness and health probing keep working between bursts.
+    "grpc.client_idle_timeout_ms": 2 ** 31 - 1,
+    [BALANCER_ID_OPTION]: id,
+    ...(options.tls?.serverName === undefined
+      ? {}
+      : { "grpc.ssl_target_name_override": options.tls.serverName }),
+    ...(options.etcd === undefined ? {} : { [ETCD_CLIENT_OPTION]: options.etcd }),
+    ...(options.etcdPrefix === undefined ? {} : { [ETCD_PREFIX_OPTION]: options.etcdPrefix }),
+    ...options.channelOptions,
+  };
+  const channel = new grpc.Channel(uri, credentialsFor(options), channelOptions);
+  const breaker =
+    options.circuitBreaker === false ? undefined : createCircuitBreaker(options.circuitBreaker);
+  const isFailure =
+    options.circuitBreaker === false ? undefined : options.circuitBreaker?.isFailure;
+  const interceptors = breaker === undefined ? [] : [circuitBreakerInterceptor(breaker, isFailure)];
+  channels.set(channel, { id, name: options.name ?? uri, breaker, interceptors });
+  channel.getConnectivityState(true); // connect eagerly so readiness is meaningful before the first call
+  return channel;
+}
+
+/**
+ * grpc-js client options that make a (generated) client use `channel`:
+ * `new FooServiceClient(address, credentials, channelOptionsFor(channel))`;
+ * address and credentials are then ignored. Adds the circuit breaker interceptor.
+ */
+export function channelOptionsFor(
+  channel: grpc.Channel,
+  extra: grpc.ClientOptions = {},
+): grpc.ClientOptions {
+  const state = channels.get(channel);
+  const given = extra.interceptors ?? [];
+  // Idempotent: options that already went through here do not get the breaker twice.
+  const interceptors = [...given, ...(state?.interceptors ?? []).filter((i) => !given.includes(i))];
+  return { ...extra, channelOverride: channel, interceptors };
+}
+
+/** The circuit breaker of a channel made by {@link createChannel}, if any. */
+export function circuitBreakerOf(channel: grpc.Channel): CircuitBreakerPolicy | undefined {
+  return channels.get(channel)?.breaker;
+}
+
+/** The name given to a channel made by {@link createChannel}. */
+export function backendName(channel: grpc.Channel): string {
+  return channels.get(channel)?.name ?? channel.getTarget();
+}
+
+/**
+ * Readiness of a channel: ready when at least one endpoint is connected and
+ * healthy. Endpoint detail is available for channels made by {@link createChannel}.
+ */
+export function readiness(channel: grpc.Channel): BalancerReadiness {
+  const state = channels.get(channel);
+  const snapshot = state === undefined ? undefined : balancerReadiness(state.id);
+  if (snapshot !== undefined) return snapshot;
+  const connectivity = channel.getConnectivityState(true);
+  const name = grpc.connectivityState[connectivity] as BalancerReadiness["state"];
+  return { ready: connectivity === grpc.connectivityState.READY, state: name, endpoints: [] };
+}

@@ -1,0 +1,114 @@
+import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { compiledFromJson } from "../codec/compiled-json-reader.js";
+import { FieldMaskFiller } from "./field-mask-fill.js";
+import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
+import { HttpBodyRequest } from "./http-body.js";
+import type { ResolvedMuxOptions } from "../http/mux-options.js";
+import { applyPathParams } from "./path-params.js";
+import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";
+import { withHttpStatus } from "../http/response-writer.js";
+import type { RouteSpec } from "./route-spec.js";
+import { Code, RpcError } from "./rpc-error.js";
+
+/**
+ * Builds a route's request message from the JSON body, the path variables and
+ * the query string, per its google.api.http rule: one proto3-JSON object is
+ * assembled (path variables win over body fields; the query fills fields
+ * neither binds) and decoded once with `fromJson`. Everything that depends
+ * only on the route is computed at construction.
+ * @internal
+ */
+export class RequestMessageBuilder {
+  /** Whether the route reads a request body. */
+  readonly hasBody: boolean;
+  /**
+   * Whether the body is a raw `google.api.HttpBody` (any content type) rather
+   * than JSON; `build` then wants the request's Content-Type.
+   */
+  readonly rawBody: boolean;
+  readonly #httpBody: HttpBodyRequest | undefined;
+  readonly #schema: DescMessage;
+  /** For `body: "field.path"`: the JSON keys (proto names) to nest the body under. */
+  readonly #bodyPath: readonly string[] | undefined;
+  readonly #query: QueryPlan | undefined;
+  readonly #options: ResolvedMuxOptions;
+  readonly #maskFiller: FieldMaskFiller | undefined;
+
+  constructor(schema: DescMessage, route: RouteSpec, options: ResolvedMuxOptions) {
+    this.#schema = schema;
+    this.#options = options;
+    const body = route.body ?? "";
+    this.hasBody = body !== "";
+    this.#httpBody = HttpBodyRequest.forRoute(schema, route.body);
+    this.rawBody = this.#httpBody !== undefined;
+    this.#maskFiller = FieldMaskFiller.forRoute(schema, route.method, route.body);
+    if (body !== "" && body !== "*") {
+      const resolved = resolveFieldPath(schema, body);
+      if (!resolved.ok)
+        throw new Error(`route ${route.method} ${route.path}: body "${body}": ${resolved.message}`);
+      this.#bodyPath = resolved.fields.map((f: DescField) => f.name);
+    }
+    if (body !== "*") {
+      const exclude = new Set(route.pattern.variables.map((v) => v.fieldPath));
+      if (body !== "") exclude.add(body);
+      this.#query = compileQueryPlan(schema, {
+        exclude,
+        rejectUnknown: options.rejectUnknownQueryParameters,
+      });
+    }
+  }
+
+  /** Decodes the request, or returns an INVALID_ARGUMENT error whose message tells the client what to fix. */
+  build(
+    body: Buffer | undefined,
+    params: ReadonlyArray<[string, string]>,
+    query: string,
+    contentType?: string,
+  ): MessageShape<DescMessage> | RpcError {
+    let json = newObject();
+    let maskPaths: string[] | undefined;
+    if (this.#httpBody === undefined && this.hasBody && body !== undefined && body.length > 0) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString("utf8"));
+      } catch (err) {
+        return invalid(`request body is not valid JSON: ${(err as Error).message}`);
+      }
+      if (this.#bodyPath === undefined) {
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+          return invalid("request body must be a JSON object");
+        }
+        json = parsed as Record<string, unknown>;
+      } else {
+        let target = json;
+        const path = this.#bodyPath;
+        for (let i = 0; i < path.length - 1; i++) {
+          const next = newObject();
+          setOwn(target, path[i] as string, next);
+          target = next;
+        }
+        setOwn(target, path[path.length - 1] as string, parsed);
+        maskPaths = this.#maskFiller?.pathsOf(parsed);
+      }
+    }
+    const path = applyPathParams(this.#schema, json, params);
+    if (!path.ok) return invalid(path.message);
+    if (this.#query !== undefined && query !== "") {
+      const q = applyQueryPlan(this.#query, json, query);
+      if (!q.ok) return invalid(q.message);
+    }
+    let message: MessageShape<DescMessage>;
+    try {
+      message = compiledFromJson(this.#schema, json, this.#options.readJson);
+    } catch (err) {
+      return invalid((err as Error).message);
+    }
+    if (maskPaths !== undefined) this.#maskFiller?.fill(message, maskPaths);
+    if (this.#httpBody !== undefined) return this.#httpBody.set(message, body, contentType);
+    return message;
+  }
+}
+
+function invalid(message: string): RpcError {
+  return withHttpStatus(new RpcError(message, Code.InvalidArgument), 400);
+}

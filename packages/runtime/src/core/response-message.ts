@@ -1,0 +1,72 @@
+import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
+import { ScalarType } from "@bufbuild/protobuf";
+import { compiledToJson } from "../codec/compiled-json-writer.js";
+import { resolveFieldPath } from "./field-path.js";
+import type { ResolvedMuxOptions } from "../http/mux-options.js";
+
+/**
+ * Writes a route's response message as JSON text: the whole message, or with
+ * `response_body` only that field (its zero value when unset, like grpc-gateway).
+ * @internal
+ */
+export class ResponseJsonWriter {
+  readonly #schema: DescMessage;
+  readonly #fields: readonly DescField[] | undefined;
+  readonly #options: ResolvedMuxOptions["writeJson"];
+
+  constructor(schema: DescMessage, responseBody: string | undefined, options: ResolvedMuxOptions) {
+    this.#schema = schema;
+    this.#options = options.writeJson;
+    if (responseBody !== undefined && responseBody !== "") {
+      const resolved = resolveFieldPath(schema, responseBody);
+      if (!resolved.ok) throw new Error(`response_body "${responseBody}": ${resolved.message}`);
+      this.#fields = resolved.fields;
+    }
+  }
+
+  write(message: MessageShape<DescMessage>): string {
+    const json = compiledToJson(this.#schema, message, this.#options);
+    if (this.#fields === undefined) return JSON.stringify(json);
+    let value: JsonValue | undefined = json;
+    for (const field of this.#fields) {
+      const key = this.#options.useProtoFieldName ? field.name : field.jsonName;
+      value =
+        value !== null && typeof value === "object" && !Array.isArray(value)
+          ? value[key]
+          : undefined;
+      if (value === undefined)
+        return JSON.stringify(zeroJson(this.#fields[this.#fields.length - 1]!, this.#options));
+    }
+    return JSON.stringify(value);
+  }
+}
+
+/** The JSON of an unset field, for response_body. */
+function zeroJson(field: DescField, options: ResolvedMuxOptions["writeJson"]): JsonValue {
+  switch (field.fieldKind) {
+    case "list":
+      return [];
+    case "map":
+      return {};
+    case "message":
+      return field.message.typeName === "google.protobuf.Value" ? null : {};
+    case "enum":
+      return options.enumAsInteger ? 0 : (field.enum.values.find((v) => v.number === 0)?.name ?? 0);
+    case "scalar":
+      switch (field.scalar) {
+        case ScalarType.BOOL:
+          return false;
+        case ScalarType.STRING:
+        case ScalarType.BYTES:
+          return "";
+        case ScalarType.INT64:
+        case ScalarType.UINT64:
+        case ScalarType.FIXED64:
+        case ScalarType.SFIXED64:
+        case ScalarType.SINT64:
+          return "0";
+        default:
+          return 0;
+      }
+  }
+}

@@ -1,0 +1,232 @@
+import {
+  create,
+  type DescMessage,
+  isMessage,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { channelOptionsFor } from "../balancer/balancer.js";
+import { type CallOptions, mergeMetadata } from "../core/call-context.js";
+import { drained } from "../util/drained.js";
+import { serializers } from "./grpc-serialization.js";
+import {
+  type BidiStreamingMethod,
+  type ClientStreamingMethod,
+  grpcPath,
+  type ServerStreamingMethod,
+  type UnaryMethod,
+} from "../core/method-kinds.js";
+import { Code, RpcError } from "../core/rpc-error.js";
+
+/**
+ * The grpc-js transport under every generated client: one `grpc.Client` (so
+ * grpc-js credentials, channel options, interceptors and `channelOverride`
+ * all apply) and one typed call per method kind. Errors are {@link RpcError}s.
+ */
+export class GrpcClient {
+  /** The underlying grpc-js client. */
+  readonly client: grpc.Client;
+
+  constructor(address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) {
+    this.client = new grpc.Client(address, credentials, options);
+  }
+
+  /** A client over an existing channel, e.g. a balanced one from the runtime. */
+  /**
+   * A client over an existing channel, e.g. a balanced one from `createChannel`;
+   * that channel's interceptors (its circuit breaker) apply automatically.
+   */
+  static fromChannel(channel: grpc.Channel, options?: grpc.ClientOptions): GrpcClient {
+    return new GrpcClient(
+      channel.getTarget(),
+      grpc.credentials.createInsecure(),
+      channelOptionsFor(channel, options),
+    );
+  }
+
+  unary<I extends DescMessage, O extends DescMessage>(
+    method: UnaryMethod<I, O>,
+    request: MessageInitShape<I>,
+    options?: CallOptions,
+  ): Promise<MessageShape<O>> {
+    const input = serializers(method.input);
+    const output = serializers(method.output);
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeUnaryRequest(
+        grpcPath(method),
+        input.serialize,
+        output.deserialize,
+        toMessage(method.input, request),
+        requestMetadata(options),
+        grpcCallOptions(options),
+        settle(resolve, reject),
+      );
+      observe(call, options);
+    });
+  }
+
+  serverStream<I extends DescMessage, O extends DescMessage>(
+    method: ServerStreamingMethod<I, O>,
+    request: MessageInitShape<I>,
+    options?: CallOptions,
+  ): AsyncIterable<MessageShape<O>> {
+    const call = this.client.makeServerStreamRequest(
+      grpcPath(method),
+      serializers(method.input).serialize,
+      serializers(method.output).deserialize,
+      toMessage(method.input, request),
+      requestMetadata(options),
+      grpcCallOptions(options),
+    );
+    observe(call, options);
+    return responses<MessageShape<O>>(call);
+  }
+
+  clientStream<I extends DescMessage, O extends DescMessage>(
+    method: ClientStreamingMethod<I, O>,
+    requests: AsyncIterable<MessageInitShape<I>>,
+    options?: CallOptions,
+  ): Promise<MessageShape<O>> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeClientStreamRequest(
+        grpcPath(method),
+        serializers(method.input).serialize,
+        serializers(method.output).deserialize,
+        requestMetadata(options),
+        grpcCallOptions(options),
+        settle(resolve, reject),
+      );
+      observe(call, options);
+      pump(method.input, requests, call);
+    });
+  }
+
+  bidiStream<I extends DescMessage, O extends DescMessage>(
+    method: BidiStreamingMethod<I, O>,
+    requests: AsyncIterable<MessageInitShape<I>>,
+    options?: CallOptions,
+  ): AsyncIterable<MessageShape<O>> {
+    const call = this.client.makeBidiStreamRequest(
+      grpcPath(method),
+      serializers(method.input).serialize,
+      serializers(method.output).deserialize,
+      requestMetadata(options),
+      grpcCallOptions(options),
+    );
+    observe(call, options);
+    pump(method.input, requests, call);
+    return responses<MessageShape<O>>(call);
+  }
+
+  /** Closes the underlying channel (unless it was provided by `fromChannel`'s caller and shared). */
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** A grpc-js unary-response callback settling a promise, failures as RpcError. */
+function settle<O>(
+  resolve: (value: O) => void,
+  reject: (reason: RpcError) => void,
+): (err: grpc.ServiceError | null, value?: O) => void {
+  return (err, value) => {
+    if (err) reject(RpcError.from(err));
+    else if (value === undefined) reject(new RpcError("no response message", Code.Internal));
+    else resolve(value);
+  };
+}
+
+function toMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>): MessageShape<D> {
+  return isMessage(init, schema) ? init : create(schema, init);
+}
+
+function requestMetadata(options: CallOptions | undefined): grpc.Metadata {
+  return options?.metadata ?? new grpc.Metadata();
+}
+
+function grpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {
+  if (options === undefined) return {};
+  let deadline: number | undefined;
+  if (options.deadline !== undefined) deadline = +options.deadline;
+  if (options.timeoutMs !== undefined) {
+    const fromTimeout = Date.now() + options.timeoutMs;
+    deadline = deadline === undefined ? fromTimeout : Math.min(deadline, fromTimeout);
+  }
+  return deadline === undefined ? {} : { deadline };
+}
+
+/**
+ * Call options may offer this method instead of (before) `signal`: it
+ * registers a cancel callback and returns its disposer, so a caller can avoid
+ * creating an AbortSignal per call (the gateway's context does). @internal
+ */
+export const onCancelKey: unique symbol = Symbol.for("@ts-gateway/runtime.onCancel");
+
+interface CancelHook {
+  [onCancelKey]?: (listener: () => void) => () => void;
+}
+
+/** Wires cancellation and response metadata between a grpc-js call and the call options. */
+function observe(call: grpc.Call, options: CallOptions | undefined): void {
+  if (options === undefined) return;
+  const { responseMetadata, responseTrailers } = options;
+  if (responseMetadata !== undefined) {
+    call.on("metadata", (md: grpc.Metadata) => mergeMetadata(responseMetadata, md));
+  }
+  if (responseTrailers !== undefined) {
+    call.on("status", (status: grpc.StatusObject) =>
+      mergeMetadata(responseTrailers, status.metadata),
+    );
+  }
+  const hook = (options as CancelHook)[onCancelKey];
+  if (typeof hook === "function") {
+    const dispose = hook.call(options, () => call.cancel());
+    call.on("status", dispose);
+    return;
+  }
+  const signal = options.signal;
+  if (signal !== undefined) {
+    if (signal.aborted) {
+      call.cancel();
+      return;
+    }
+    const cancel = () => call.cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    call.on("status", () => signal.removeEventListener("abort", cancel));
+  }
+}
+
+/** Writes requests into a client-streaming call, honouring backpressure; cancels the call if the source fails. */
+function pump<I extends DescMessage>(
+  schema: I,
+  requests: AsyncIterable<MessageInitShape<I>>,
+  call: grpc.ClientWritableStream<MessageShape<I>>,
+): void {
+  void (async () => {
+    try {
+      for await (const request of requests) {
+        if (!call.write(toMessage(schema, request))) {
+          await drained(call);
+        }
+      }
+      call.end();
+    } catch {
+      call.cancel();
+    }
+  })();
+}
+
+/** Iterates a readable grpc-js call, converting its error, and cancels it if the consumer stops early. */
+async function* responses<O>(call: grpc.ClientReadableStream<O>): AsyncGenerator<O> {
+  let finished = false;
+  try {
+    for await (const message of call) yield message as O;
+    finished = true;
+  } catch (err) {
+    finished = true;
+    throw RpcError.from(err);
+  } finally {
+    if (!finished) call.cancel();
+  }
+}

@@ -1,0 +1,161 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Metadata } from "@grpc/grpc-js";
+import type { CallContext } from "../core/call-context.js";
+import { callTimeout, maxTimerMs } from "../core/deadline.js";
+import { onCancelKey } from "../grpc/grpc-client.js";
+import { metadataFromHeaders } from "./header-matcher.js";
+import type { ResolvedMuxOptions } from "./mux-options.js";
+import { withHttpStatus } from "./response-writer.js";
+import { Code, RpcError } from "../core/rpc-error.js";
+
+/**
+ * The call context of one HTTP request: metadata from its headers, the deadline
+ * from `Grpc-Timeout` (or the mux's default, capped at its maximum), and a
+ * signal aborted when the client goes away (CANCELLED: the gRPC call is
+ * cancelled) or the deadline passes (DEADLINE_EXCEEDED: the gateway enforces
+ * it itself, so an in-process implementation that ignores it still ends in 504).
+ * @internal
+ */
+export function gatewayContext(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ResolvedMuxOptions,
+): GatewayCallContext | RpcError {
+  const md = metadataFromHeaders(req.headers, {
+    headerMatcher: options.headers.headerMatcher,
+    peerAddress: req.socket.remoteAddress,
+  });
+  if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);
+  const timeout = callTimeout(req.headers["grpc-timeout"], options.timeouts);
+  if (!timeout.ok) return withHttpStatus(new RpcError(timeout.message, Code.InvalidArgument), 400);
+  const ms = timeout.ms;
+  const context = new GatewayCallContext(
+    md.metadata,
+    ms === undefined ? undefined : new Date(Date.now() + ms),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  if (ms !== undefined && ms <= maxTimerMs) {
+    timer = setTimeout(
+      () => context.expire(new RpcError(`deadline of ${ms}ms exceeded`, Code.DeadlineExceeded)),
+      ms,
+    );
+  }
+  res.once("close", () => {
+    if (timer !== undefined) clearTimeout(timer);
+    if (!res.writableFinished)
+      context.cancel(new RpcError("HTTP client went away", Code.Cancelled));
+  });
+  return context;
+}
+
+/**
+ * A gateway call's context. Its AbortSignal is created only when read: most
+ * calls never cancel, and an AbortController plus listener costs several µs
+ * per request. The grpc-js client registers through {@link onCancelKey}
+ * instead of reading the signal.
+ * @internal
+ */
+export class GatewayCallContext implements CallContext {
+  readonly metadata: Metadata;
+  readonly deadline: Date | undefined;
+  readonly responseMetadata = new Metadata();
+  readonly responseTrailers = new Metadata();
+  #controller: AbortController | undefined;
+  #reason: RpcError | undefined;
+  #listeners: Array<() => void> | undefined;
+  #racers: Array<(reason: RpcError) => void> | undefined;
+  /** Ended by {@link cancel} (not by the deadline). */
+  #cancelled = false;
+
+  constructor(metadata: Metadata, deadline: Date | undefined) {
+    this.metadata = metadata;
+    this.deadline = deadline;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /**
+   * Cancels the call (once), e.g. when the client went away: aborts the
+   * signal, runs the cancel listeners (a grpc-js client cancels its call) and
+   * settles {@link race}.
+   */
+  cancel(reason: RpcError): void {
+    if (this.#end(reason)) return;
+    this.#cancelled = true;
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener();
+  }
+
+  /**
+   * Ends the call at its deadline: aborts the signal (an in-process
+   * implementation sees DEADLINE_EXCEEDED) and settles {@link race}. A grpc-js
+   * call is left to its own deadline, so its status stays DEADLINE_EXCEEDED
+   * rather than CANCELLED.
+   */
+  expire(reason: RpcError): void {
+    this.#end(reason);
+  }
+
+  /** Records the reason, aborts the signal and rejects racers; true if already ended. */
+  #end(reason: RpcError): boolean {
+    if (this.#reason !== undefined) return true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    const racers = this.#racers;
+    this.#racers = undefined;
+    if (racers !== undefined) for (const racer of racers) racer(reason);
+    return false;
+  }
+
+  /**
+   * The backend's result, or, when the call has a deadline and it passes (or
+   * the call is cancelled) first, a rejection with the reason: the gateway
+   * answers 504 on time even if an in-process implementation ignores its
+   * signal. Without a deadline, the result as it is.
+   */
+  race<T>(result: T | PromiseLike<T>): T | PromiseLike<T> {
+    if (this.deadline === undefined) return result;
+    return new Promise<T>((resolve, reject) => {
+      if (this.#reason !== undefined) {
+        reject(this.#reason);
+        return;
+      }
+      if (this.#racers === undefined) this.#racers = [reject];
+      else this.#racers.push(reject);
+      Promise.resolve(result).then(resolve, reject);
+    });
+  }
+
+  /**
+   * Calls `listener` with the reason when the call ends by its deadline or is
+   * cancelled (at once if it has), after the signal was aborted: a stream
+   * ends on time even when an in-process implementation ignores its signal.
+   */
+  onEnd(listener: (reason: RpcError) => void): void {
+    if (this.#reason !== undefined) listener(this.#reason);
+    else if (this.#racers === undefined) this.#racers = [listener];
+    else this.#racers.push(listener);
+  }
+
+  [onCancelKey](listener: () => void): () => void {
+    if (this.#reason !== undefined) {
+      if (this.#cancelled) listener();
+      return noop;
+    }
+    if (this.#listeners === undefined) this.#listeners = [listener];
+    else this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners?.indexOf(listener) ?? -1;
+      if (i !== -1) this.#listeners?.splice(i, 1);
+    };
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CallContext } from "../core/call-context.js";
+import { errorBody } from "../core/error-body.js";
+import { httpStatusFromCode } from "../core/http-status.js";
+import type { ResolvedMuxOptions } from "./mux-options.js";
+import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
+import { Code, RpcError } from "../core/rpc-error.js";
+
+const httpStatusOverrides = new WeakMap<RpcError, number>();
+
+/**
+ * Marks an error the gateway raises itself with the HTTP status it answers
+ * (413, 415, 405, …) where the gRPC code's usual mapping would be less precise.
+ * @internal
+ */
+export function withHttpStatus(error: RpcError, status: number): RpcError {
+  httpStatusOverrides.set(error, status);
+  return error;
+}
+
+/** The HTTP status for an error: an explicit gateway status, or the gRPC code's mapping. */
+export function httpStatusOf(error: RpcError): number {
+  return httpStatusOverrides.get(error) ?? httpStatusFromCode(error.code);
+}
+
+/**
+ * Writes a JSON response body with its status; without `Content-Length`
+ * (chunked) when HTTP trailers were announced with a `Trailer` header.
+ * @internal
+ */
+export function writeJson(res: ServerResponse, status: number, json: string): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json");
+  if (!res.hasHeader("Trailer")) res.setHeader("Content-Length", Buffer.byteLength(json));
+  res.end(json);
+}
+
+/**
+ * Answers a request with an error: the mux's `errorHandler` when set, or the
+ * `google.rpc.Status` JSON body with the mapped HTTP status. Never writes to a
+ * response whose headers are gone or whose client left. An error with code OK
+ * is answered as UNKNOWN (500): a failure never looks successful.
+ *
+ * With the failed call's `context`, its response metadata is written first
+ * (`Grpc-Metadata-*`; the error's metadata and the context's trailers as
+ * `Grpc-Trailer-*`, or as HTTP trailers when the client accepts them), also
+ * before a custom `errorHandler` runs. A 401 (UNAUTHENTICATED) answer of the
+ * default writer gets `WWW-Authenticate`: the backend's `www-authenticate`
+ * metadata, else the mux's `wwwAuthenticate` option.
+ * @internal
+ */
+export function writeError(
+  error: RpcError,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ResolvedMuxOptions,
+  context?: CallContext,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  if (error.code === Code.Ok) {
+    // A failure must not look successful (grpc-js sends OK errors as UNKNOWN too).
+    error = new RpcError(error.rawMessage, Code.Unknown, {
+      metadata: error.metadata,
+      details: error.details,
+      cause: error,
+    });
+  }
+  try {
+    if (context !== undefined) {
+      writeErrorMetadata(
+        res,
+        error.metadata,
+        context,
+        options,
+        options.errorHandler === undefined && acceptsTrailers(req),
+      );
+    }
+    if (options.errorHandler !== undefined) {
+      options.errorHandler(error, req, res);
+      return;
+    }
+    const status = httpStatusOf(error);
+    if (status === 401 && error.code === Code.Unauthenticated) {
+      const challenge = wwwAuthenticate(error, context, options);
+      if (challenge !== undefined) res.setHeader("WWW-Authenticate", challenge);
+    }
+    writeJson(res, status, errorBody(error, options.registry));
+  } catch {
+    // A throwing errorHandler (or a header Node rejects): answer a bare 500
+    // rather than leaving the request hanging or crashing the process.
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    writeJson(res, 500, errorBody(new RpcError("error handler failed", Code.Internal)));
+  }
+}
+
+function wwwAuthenticate(
+  error: RpcError,
+  context: CallContext | undefined,
+  options: ResolvedMuxOptions,
+): string | undefined {
+  const fromBackend =
+    error.metadata.get("www-authenticate")[0] ??
+    context?.responseMetadata.get("www-authenticate")[0];
+  if (typeof fromBackend === "string" && /^[\t\x20-\x7e]+$/.test(fromBackend)) {
+    return fromBackend;
+  }
+  return options.wwwAuthenticate;
+}

@@ -1,0 +1,159 @@
+// The runtime's layers, read from its own imports: each folder of
+// packages/runtime/src imports only from folders below it, core and codec stay
+// free of Node, grpc-js and the optional peers, and no import cycle exists.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const src = resolve(dirname(fileURLToPath(import.meta.url)), "../../packages/runtime/src");
+
+/** Layer ranks, bottom first: a folder may import its own folder and lower ranks only. */
+const ranks: Record<string, number> = {
+  util: 0,
+  proto: 0,
+  codec: 1,
+  core: 2,
+  grpc: 3,
+  http: 3,
+  balancer: 4,
+  docs: 4,
+  health: 5,
+  lifecycle: 6,
+};
+/** The subpath entries (src/*.ts) sit on top: they import anything, nothing imports them. */
+const entryRank = 100;
+/** Packages a pure layer may not import (value or type). */
+const pureLayers = new Set(["proto", "codec", "core"]);
+const impure = [/^node:/, /^@grpc\/grpc-js$/, /^ws$/, /^express$/, /^cockatiel$/, /^etcd3$/];
+
+/**
+ * Imports that break the rules today, each to be removed by the architecture
+ * work; a new violation fails the test, and so does an entry here that no
+ * longer occurs (so the list only shrinks).
+ */
+const known = new Set<string>([
+  "core/call-context.ts -> @grpc/grpc-js: core/ stays free of @grpc/grpc-js",
+  "core/http-body.ts -> node:http: core/ stays free of node:http",
+  "core/request-message.ts -> http/mux-options.ts: core/ may not import http/",
+  "core/request-message.ts -> http/response-writer.ts: core/ may not import http/",
+  "core/response-message.ts -> http/mux-options.ts: core/ may not import http/",
+  "core/rpc-error.ts -> @grpc/grpc-js: core/ stays free of @grpc/grpc-js",
+  "grpc/grpc-client.ts -> balancer/balancer.ts: grpc/ may not import balancer/",
+  "http/gateway-context.ts -> grpc/grpc-client.ts: http/ may not import grpc/",
+  "cycle: http/mux-options.ts -> http/request-body.ts -> http/response-metadata.ts -> http/response-writer.ts",
+  "cycle: http/mux.ts -> http/websocket.ts",
+]);
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return tsFiles(path);
+    return name.endsWith(".ts") && !name.endsWith(".d.ts") ? [path] : [];
+  });
+}
+
+function layerOf(file: string): string {
+  const rel = relative(src, file);
+  const slash = rel.indexOf("/");
+  return slash === -1 ? "(entry)" : rel.slice(0, slash);
+}
+
+function rankOf(layer: string): number {
+  if (layer === "(entry)") return entryRank;
+  const rank = ranks[layer];
+  if (rank === undefined)
+    throw new Error(`folder ${layer}/ has no layer rank in ${import.meta.url}`);
+  return rank;
+}
+
+const importPattern =
+  /(?:^|\n)\s*(?:import|export)\s[^"';]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(importPattern)].map((m) => m[1] ?? m[2] ?? "");
+}
+
+const files = tsFiles(src);
+const graph = new Map<string, string[]>();
+const violations: string[] = [];
+for (const file of files) {
+  const from = relative(src, file);
+  const layer = layerOf(file);
+  const edges: string[] = [];
+  for (const spec of importsOf(file)) {
+    if (spec.startsWith(".")) {
+      const target = resolve(dirname(file), spec).replace(/\.js$/, ".ts");
+      const to = relative(src, target);
+      edges.push(to);
+      const toLayer = layerOf(target);
+      if (toLayer === "(entry)") violations.push(`${from} -> ${to}: imports a subpath entry`);
+      else if (toLayer !== layer && rankOf(toLayer) >= rankOf(layer)) {
+        violations.push(`${from} -> ${to}: ${layer}/ may not import ${toLayer}/`);
+      }
+    } else if (pureLayers.has(layer) && impure.some((re) => re.test(spec))) {
+      violations.push(`${from} -> ${spec}: ${layer}/ stays free of ${spec}`);
+    }
+  }
+  graph.set(from, edges);
+}
+
+/** Tarjan's strongly connected components: every component of two or more files is a cycle. */
+function cycles(): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    indices.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!indices.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) ?? 0, indices.get(w) ?? 0));
+      }
+    }
+    if (low.get(v) === indices.get(v)) {
+      const component: string[] = [];
+      let w: string | undefined;
+      do {
+        w = stack.pop();
+        if (w === undefined) break;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!indices.has(v)) visit(v);
+  return found;
+}
+
+test("every runtime folder has a layer rank", () => {
+  for (const file of files) rankOf(layerOf(file));
+});
+
+test("imports go down the layers only", () => {
+  const unexpected = violations.filter((v) => !known.has(v));
+  const fixed = [...known].filter((v) => !v.startsWith("cycle: ") && !violations.includes(v));
+  assert.deepEqual(unexpected, [], "imports that go up or sideways a layer");
+  assert.deepEqual(fixed, [], "known violations that are gone: remove them from `known`");
+});
+
+test("no import cycles", () => {
+  const found = cycles().map((c) => c.join(" -> "));
+  const unexpected = found.filter((c) => !known.has(`cycle: ${c}`));
+  const fixed = [...known].filter((v) => v.startsWith("cycle: ") && !found.includes(v.slice(7)));
+  assert.deepEqual(unexpected, []);
+  assert.deepEqual(fixed, [], "known cycles that are gone: remove them from `known`");
+});
