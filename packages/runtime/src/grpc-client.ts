@@ -32,10 +32,9 @@ export class GrpcClient {
     this.client = new grpc.Client(address, credentials, options);
   }
 
-  /** A client over an existing channel, e.g. a balanced one from the runtime. */
   /**
-   * A client over an existing channel, e.g. a balanced one from `createChannel`;
-   * that channel's interceptors (its circuit breaker) apply automatically.
+   * A client over an existing channel, e.g. a balanced one from `createChannel`
+   * (whose per-endpoint circuit breaker is part of the channel's balancing).
    */
   static fromChannel(channel: grpc.Channel, options?: grpc.ClientOptions): GrpcClient {
     return new GrpcClient(

@@ -67,7 +67,6 @@ export type { GrpcTimeoutResult } from "./grpc-timeout.js";
 export {
   backendName,
   channelOptionsFor,
-  circuitBreakerOf,
   createChannel,
   readiness,
   registerBalancers,
