@@ -3,6 +3,7 @@
 // and the mux-wide errorHandler replaces the writer for all of them.
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
+import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { Code, Mux, type RpcError } from "@ts-gateway/runtime";
@@ -112,6 +113,34 @@ const rows: Row[] = [
     status: 400,
     code: Code.InvalidArgument,
     message: "base64",
+  },
+  {
+    name: "a Grpc-Metadata value that is not printable ASCII",
+    path: "/v1/echo/hi",
+    headers: { "grpc-metadata-name": "J\u00fcrgen" },
+    status: 400,
+    code: Code.InvalidArgument,
+    message: 'header "grpc-metadata-name" has a value that is not printable ASCII',
+  },
+  {
+    name: "a gzip-encoded body",
+    method: "POST",
+    path: "/v1/echo",
+    body: gzipSync('{"text":"hi"}'),
+    headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    status: 415,
+    code: Code.InvalidArgument,
+    message: 'Content-Encoding "gzip"',
+  },
+  {
+    name: "a plain body labelled br",
+    method: "POST",
+    path: "/v1/echo",
+    body: '{"text":"hi"}',
+    headers: { "content-type": "application/json", "content-encoding": "br" },
+    status: 415,
+    code: Code.InvalidArgument,
+    message: 'Content-Encoding "br"',
   },
 ];
 

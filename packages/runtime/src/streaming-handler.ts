@@ -4,7 +4,7 @@ import type { CallContext } from "./call-context.js";
 import { gatewayContext } from "./gateway-context.js";
 import { readJsonMessages } from "./json-stream-reader.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
-import { readBody } from "./request-body.js";
+import { readBody, unsupportedContentEncoding } from "./request-body.js";
 import { RequestMessageBuilder } from "./request-message.js";
 import { ResponseJsonWriter } from "./response-message.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
@@ -57,6 +57,8 @@ export function streamingHandler(
     query: string,
   ): Promise<void> => {
     if (builder.hasBody) {
+      const encoding = unsupportedContentEncoding(req);
+      if (encoding !== undefined) throw encoding;
       const contentType = req.headers["content-type"];
       if (!isStreamContentType(contentType)) {
         throw withHttpStatus(

@@ -3,7 +3,7 @@ import { create, type DescMethod, isMessage } from "@bufbuild/protobuf";
 import { gatewayContext } from "./gateway-context.js";
 import { HttpBodyResponse } from "./http-body.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
-import { readBody } from "./request-body.js";
+import { readBody, unsupportedContentEncoding } from "./request-body.js";
 import { RequestMessageBuilder } from "./request-message.js";
 import { ResponseJsonWriter } from "./response-message.js";
 import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
@@ -46,6 +46,8 @@ export function unaryHandler(
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
     if (builder.hasBody) {
+      const encoding = unsupportedContentEncoding(req);
+      if (encoding !== undefined) throw encoding;
       if (!builder.rawBody && !options.acceptsContentType(contentType)) {
         throw withHttpStatus(
           new RpcError(
