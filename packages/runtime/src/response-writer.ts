@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "./call-context.js";
 import { errorBody } from "./error-body.js";
+import { publicError } from "./error-redaction.js";
 import { httpStatusFromCode } from "./http-status.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
@@ -65,6 +66,7 @@ export function writeError(
       cause: error,
     });
   }
+  error = publicError(error, options.redactInternalErrors);
   try {
     if (context !== undefined) {
       writeErrorMetadata(
