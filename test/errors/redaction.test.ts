@@ -3,7 +3,10 @@
 // grpc-gateway; other codes and the default keep the backend's message.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Code, type RpcError } from "@ts-gateway/runtime";
+import { Code, RpcError } from "@ts-gateway/runtime";
+import { resolveMuxOptions } from "../../packages/runtime/src/mux-options.js";
+import { ndjsonFormat, sseFormat } from "../../packages/runtime/src/stream-format.js";
+import { closeReason } from "../../packages/runtime/src/websocket.js";
 import { request } from "../support/servers.js";
 import { modes, startErrorGateway } from "./error-fixture.js";
 
@@ -54,3 +57,34 @@ for (const mode of modes) {
     });
   });
 }
+
+describe("redactInternalErrors in stream error lines and WebSocket close reasons", () => {
+  const writers: [string, (redact: boolean, error: RpcError) => string | undefined][] = [
+    [
+      "NDJSON error line",
+      (redact, e) =>
+        ndjsonFormat(undefined as never, resolveMuxOptions({ redactInternalErrors: redact })).error(
+          e,
+        ),
+    ],
+    [
+      "SSE error event",
+      (redact, e) =>
+        sseFormat(undefined as never, resolveMuxOptions({ redactInternalErrors: redact })).error(e),
+    ],
+    [
+      "WebSocket close reason",
+      (redact, e) => closeReason(e, resolveMuxOptions({ redactInternalErrors: redact })),
+    ],
+  ];
+  for (const [name, write] of writers) {
+    test(name, () => {
+      const secret = new RpcError("stack at /srv/app.js:12", Code.Internal);
+      assert.match(String(write(false, secret)), /stack at/);
+      assert.doesNotMatch(String(write(true, secret)), /stack at/);
+      assert.match(String(write(true, secret)), /"message":"internal error"/);
+      const notFound = new RpcError("no such shelf", Code.NotFound);
+      assert.match(String(write(true, notFound)), /no such shelf/);
+    });
+  }
+});
