@@ -135,6 +135,11 @@ class BreakerSubchannel extends BaseSubchannelWrapper {
   getWrappedSubchannel(): SubchannelInterface {
     return this.child;
   }
+  /** Called by grpc-js once the last reference is gone: re-resolutions replace subchannels. */
+  protected override destroy(): void {
+    super.destroy();
+    this.endpoint.wrappers.delete(this);
+  }
 }
 
 /** Counts the end of each call on its endpoint's breaker, and unwraps the subchannel. */
