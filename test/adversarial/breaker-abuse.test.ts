@@ -13,6 +13,8 @@ import { after, before, describe, it } from "node:test";
 import { eventually, type HaProcess, readyPort, spawnHaBackend } from "../support/ha-gateway.js";
 
 const gatewayEntry = fileURLToPath(new URL("../support/ha-gateway-process.ts", import.meta.url));
+/** Bound on a process start: generous, for a loaded CI machine, but a bound. */
+const START_TIMEOUT_MS = 60_000;
 
 interface EndpointJson {
   address: string;
@@ -31,12 +33,17 @@ class GatewayProcess {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const gateway = new GatewayProcess(child);
-    gateway.url = `http://127.0.0.1:${await readyPort(child, "gateway", 20_000)}`;
-    await eventually(
-      async () => (await fetch(`${gateway.url}/readyz`)).status === 200,
-      10_000,
-      "gateway ready",
-    );
+    try {
+      gateway.url = `http://127.0.0.1:${await readyPort(child, "gateway", START_TIMEOUT_MS)}`;
+      await eventually(
+        async () => (await fetch(`${gateway.url}/readyz`)).status === 200,
+        START_TIMEOUT_MS,
+        "gateway ready",
+      );
+    } catch (error) {
+      await gateway.stop();
+      throw error;
+    }
     return gateway;
   }
 
@@ -102,6 +109,19 @@ async function normalRequests(url: string, n: number): Promise<string[]> {
   return out;
 }
 
+/** Spawns backends in parallel into `into`, so `after` kills those that started even if one did not. */
+async function spawnAll(
+  into: HaProcess[],
+  specs: [id: string, env: Record<string, string>][],
+): Promise<void> {
+  const results = await Promise.allSettled(
+    specs.map(([id, env]) => spawnHaBackend(id, { env, timeoutMs: START_TIMEOUT_MS })),
+  );
+  for (const r of results) if (r.status === "fulfilled") into.push(r.value);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
+
 async function stopAll(gateway: GatewayProcess | undefined, backends: HaProcess[]): Promise<void> {
   await gateway?.stop();
   await Promise.all(backends.map((b) => b.stop("SIGKILL")));
@@ -111,11 +131,11 @@ describe("breaker abuse: client deadlines and cancellations", () => {
   const backends: HaProcess[] = [];
   let gateway: GatewayProcess | undefined;
   before(async () => {
-    backends.push(
-      ...(await Promise.all(
-        ["r1", "r2", "r3"].map((id) => spawnHaBackend(id, { env: { SLOW_MS: "300" } })),
-      )),
-    );
+    await spawnAll(backends, [
+      ["r1", { SLOW_MS: "300" }],
+      ["r2", { SLOW_MS: "300" }],
+      ["r3", { SLOW_MS: "300" }],
+    ]);
     gateway = await GatewayProcess.start(backends);
   });
   after(() => stopAll(gateway, backends));
@@ -168,13 +188,11 @@ describe("breaker: a failing endpoint is ejected alone, a killed one leaves, the
   const backends: HaProcess[] = [];
   let gateway: GatewayProcess | undefined;
   before(async () => {
-    backends.push(
-      ...(await Promise.all([
-        spawnHaBackend("ok1"),
-        spawnHaBackend("bad", { env: { FAIL_ALL: "1" } }),
-        spawnHaBackend("ok2"),
-      ])),
-    );
+    await spawnAll(backends, [
+      ["ok1", {}],
+      ["bad", { FAIL_ALL: "1" }],
+      ["ok2", {}],
+    ]);
     gateway = await GatewayProcess.start(backends);
   });
   after(() => stopAll(gateway, backends));

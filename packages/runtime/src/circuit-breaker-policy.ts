@@ -26,7 +26,7 @@ type TypedLoadBalancingConfig = grpc.experimental.TypedLoadBalancingConfig;
 /** Name of the per-endpoint circuit breaker policy in service configs. */
 export const CIRCUIT_BREAKER_POLICY = "ts_gateway_circuit_breaker";
 
-function positive(obj: Record<string, unknown>, key: string): number {
+function nonNegative(obj: Record<string, unknown>, key: string): number {
   const value = obj[key];
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     throw new Error(`${CIRCUIT_BREAKER_POLICY}: ${key} must be a non-negative number`);
@@ -66,9 +66,9 @@ class CircuitBreakerConfig implements TypedLoadBalancingConfig {
       throw new Error(`${CIRCUIT_BREAKER_POLICY}: failure_codes must be an array of status codes`);
     }
     return new CircuitBreakerConfig(
-      Math.max(1, positive(obj, "consecutive_failures")),
-      positive(obj, "half_open_after_ms"),
-      positive(obj, "max_ejection_percent"),
+      Math.max(1, nonNegative(obj, "consecutive_failures")),
+      nonNegative(obj, "half_open_after_ms"),
+      nonNegative(obj, "max_ejection_percent"),
       new Set(codes),
       parseLoadBalancingConfig(children[0]),
     );
