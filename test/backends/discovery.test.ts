@@ -60,7 +60,7 @@ describe("etcd registration values", () => {
 });
 
 describe("service config", () => {
-  it("wraps the policy in outlier detection and health checking; retries only listed methods", () => {
+  it("wraps the policy in outlier detection, the circuit breaker and health checking; retries only listed methods", () => {
     const config = buildServiceConfig({
       policy: "least_request",
       deadlineMs: 1500,
@@ -69,7 +69,22 @@ describe("service config", () => {
     const health = (
       config.loadBalancingConfig[0] as { ts_gateway_health: { child_policy: object[] } }
     ).ts_gateway_health;
-    const od = (health.child_policy[0] as { outlier_detection: { child_policy: object[] } })
+    const breaker = (
+      health.child_policy[0] as {
+        ts_gateway_circuit_breaker: { child_policy: object[] } & Record<string, unknown>;
+      }
+    ).ts_gateway_circuit_breaker;
+    assert.deepEqual(
+      { ...breaker, child_policy: undefined },
+      {
+        consecutive_failures: 5,
+        half_open_after_ms: 5000,
+        max_ejection_percent: 50,
+        failure_codes: [14],
+        child_policy: undefined,
+      },
+    );
+    const od = (breaker.child_policy[0] as { outlier_detection: { child_policy: object[] } })
       .outlier_detection;
     assert.deepEqual(od.child_policy, [{ ts_gateway_least_request: { choice_count: 2 } }]);
     assert.deepEqual(config.methodConfig, [

@@ -3,9 +3,10 @@
 // and the mux-wide errorHandler replaces the writer for all of them.
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
+import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import { Code, Mux, type RpcError } from "@ts-gateway/runtime";
+import { Code, createChannel, Mux, type MuxOptions, type RpcError } from "@ts-gateway/runtime";
 import { ErrorServiceClient, registerErrorService } from "../gen/errors/v1/errors_gateway.js";
 import { request, startHttpServer } from "../support/servers.js";
 import { type ErrorGateway, startErrorGateway } from "./error-fixture.js";
@@ -113,6 +114,34 @@ const rows: Row[] = [
     code: Code.InvalidArgument,
     message: "base64",
   },
+  {
+    name: "a Grpc-Metadata value that is not printable ASCII",
+    path: "/v1/echo/hi",
+    headers: { "grpc-metadata-name": "J\u00fcrgen" },
+    status: 400,
+    code: Code.InvalidArgument,
+    message: 'header "grpc-metadata-name" has a value that is not printable ASCII',
+  },
+  {
+    name: "a gzip-encoded body",
+    method: "POST",
+    path: "/v1/echo",
+    body: gzipSync('{"text":"hi"}'),
+    headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    status: 415,
+    code: Code.InvalidArgument,
+    message: 'Content-Encoding "gzip"',
+  },
+  {
+    name: "a plain body labelled br",
+    method: "POST",
+    path: "/v1/echo",
+    body: '{"text":"hi"}',
+    headers: { "content-type": "application/json", "content-encoding": "br" },
+    status: 415,
+    code: Code.InvalidArgument,
+    message: 'Content-Encoding "br"',
+  },
 ];
 
 describe("gateway-raised errors", () => {
@@ -212,19 +241,96 @@ describe("limits are configurable", () => {
 });
 
 describe("backend unreachable", () => {
-  test("a client pointed at a closed port → 503 UNAVAILABLE", async () => {
+  test("a client pointed at a closed port → 503 UNAVAILABLE, a plain message, the detail as its cause", async () => {
     const port = await closedPort();
     const client = new ErrorServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    const seen: RpcError[] = [];
+    const handlers: MuxOptions[] = [
+      {},
+      {
+        errorHandler: (error, _req, res) => {
+          seen.push(error);
+          res.writeHead(503).end();
+        },
+      },
+    ];
+    try {
+      for (const options of handlers) {
+        const mux = new Mux(options);
+        registerErrorService(mux, client);
+        const http = await startHttpServer(mux.handler);
+        try {
+          const res = await request(`${http.url}/v1/echo/hi`);
+          assert.equal(res.status, 503, res.text);
+          if (options.errorHandler === undefined) {
+            assert.deepEqual(res.json, {
+              code: Code.Unavailable,
+              message: "backend unavailable",
+              details: [],
+            });
+          }
+        } finally {
+          await http.close();
+        }
+      }
+    } finally {
+      client.close();
+    }
+    assert.equal(seen[0]?.rawMessage, "backend unavailable");
+    const cause = seen[0]?.cause as RpcError | undefined;
+    assert.match(String(cause?.rawMessage), new RegExp(`ECONNREFUSED 127.0.0.1:${port}`));
+  });
+});
+
+describe("gateway-raised 503 and 504 bodies name no backend", () => {
+  const leaks = /127\.0\.0\.1|remote_addr|ECONNREFUSED|LB pick|Resolution note/;
+  const rows: { name: string; path: string; headers?: Record<string, string>; status: number }[] = [
+    {
+      name: "a deadline passed at the backend",
+      path: "/v1/sleep/30000",
+      headers: { "grpc-timeout": "50m" },
+      status: 504,
+    },
+    {
+      name: "a deadline passed before the call",
+      path: "/v1/echo/hi",
+      headers: { "grpc-timeout": "1n" },
+      status: 504,
+    },
+  ];
+  for (const row of rows) {
+    test(`${row.name} → ${row.status}`, async () => {
+      const gw = await startErrorGateway("remote");
+      try {
+        for (let i = 0; i < 5; i++) {
+          const res = await request(
+            gw.url + row.path,
+            row.headers === undefined ? {} : { headers: row.headers },
+          );
+          assert.equal(res.status, row.status, res.text);
+          assert.doesNotMatch(res.text, leaks);
+        }
+      } finally {
+        gw.service.stop();
+        await gw.close();
+      }
+    });
+  }
+  test("a balanced channel whose endpoints are all down → 503", async () => {
+    const port = await closedPort();
+    const channel = createChannel([`127.0.0.1:${port}`], { healthCheck: false });
+    const client = ErrorServiceClient.fromChannel(channel);
     const mux = new Mux();
     registerErrorService(mux, client);
     const http = await startHttpServer(mux.handler);
     try {
-      const res = await request(`${http.url}/v1/echo/hi`);
+      const res = await request(`${http.url}/v1/echo/hi`, { headers: { "grpc-timeout": "2S" } });
       assert.equal(res.status, 503, res.text);
-      assert.equal((res.json as { code: number }).code, Code.Unavailable);
+      assert.doesNotMatch(res.text, leaks);
+      assert.equal((res.json as { message: string }).message, "backend unavailable");
     } finally {
       await http.close();
-      client.close();
+      channel.close();
     }
   });
 });

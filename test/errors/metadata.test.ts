@@ -33,6 +33,9 @@ const incoming: Record<string, string> = {
   "Proxy-Authorization": "Basic secret",
   "X-Custom": "not matched by default",
   "Grpc-Timeout": "10S",
+  // gRPC's own keys never come from a client:
+  "Grpc-Metadata-Grpc-Previous-Rpc-Attempts": "7",
+  "Grpc-Metadata-Grpc-Custom": "x",
 };
 
 const expected: Record<string, string | Buffer> = {
@@ -60,6 +63,8 @@ const neverForwarded = [
   "host",
   "grpcgateway-host",
   "grpcgateway-connection",
+  "grpc-previous-rpc-attempts",
+  "grpc-custom",
 ];
 
 for (const mode of modes) {

@@ -149,5 +149,36 @@ for (const mode of ["remote", "local"] as BackendMode[]) {
       assert.equal(res.status, 415);
       await res.text();
     });
+
+    for (const [path, encoding] of [
+      ["/v1/sums/x", "gzip"],
+      ["/v1/rooms/r9:echo", "br"],
+      ["/v1/rooms/r9:echo", "identity, deflate"],
+    ] as const) {
+      test(`Content-Encoding "${encoding}" on ${path} answers 415 naming it`, async () => {
+        const res = await fetch(`${gw.url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/x-ndjson", "content-encoding": encoding },
+          body: '{"value":1}\n',
+        });
+        assert.equal(res.status, 415);
+        const body = (await res.json()) as { code: number; message: string };
+        assert.equal(body.code, 3);
+        assert.match(
+          body.message,
+          new RegExp(`Content-Encoding "${encoding.replace("identity, ", "")}"`),
+        );
+      });
+    }
+
+    test('Content-Encoding "identity" is read as it is', async () => {
+      const res = await fetch(`${gw.url}/v1/sums/i`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson", "content-encoding": "identity" },
+        body: '{"value":2}\n{"value":3}\n',
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(((await res.json()) as { total: number }).total, 5);
+    });
   });
 }

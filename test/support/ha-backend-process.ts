@@ -1,6 +1,7 @@
 /**
  * Entry of an `ha.v1.HaService` replica in its own process. Env: BACKEND_ID,
- * BACKEND_PORT (0 = any), SLOW_MS (+ DELAY_ALL=1 to delay every call), optional
+ * BACKEND_PORT (0 = any), SLOW_MS (+ DELAY_ALL=1 to delay every call), FAIL_ALL=1
+ * (WhoAmI and SlowWhoAmI answer UNAVAILABLE, health stays SERVING), optional
  * ETCD_HOSTS + ETCD_SERVICE + ETCD_TTL to register in etcd. Prints
  * `READY <port>` once serving (and registered). SIGTERM shuts down gracefully.
  */
@@ -13,6 +14,7 @@ const backend = await startHaBackend(id, {
   port: Number(process.env.BACKEND_PORT ?? 0),
   slowMs: Number(process.env.SLOW_MS ?? 0),
   delayAll: process.env.DELAY_ALL === "1",
+  failAll: process.env.FAIL_ALL === "1",
 });
 const registration = process.env.ETCD_HOSTS
   ? await registerInEtcd({

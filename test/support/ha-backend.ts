@@ -17,10 +17,13 @@ export interface HaBackend {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Starts a replica; `slowMs` is the extra delay of SlowWhoAmI (and of every call with `delayAll`). */
+/**
+ * Starts a replica; `slowMs` is the extra delay of SlowWhoAmI (and of every call with `delayAll`);
+ * with `failAll` WhoAmI and SlowWhoAmI answer UNAVAILABLE while health stays SERVING.
+ */
 export async function startHaBackend(
   id: string,
-  options: { port?: number; slowMs?: number; delayAll?: boolean } = {},
+  options: { port?: number; slowMs?: number; delayAll?: boolean; failAll?: boolean } = {},
 ): Promise<HaBackend> {
   let served = 0;
   const failures = new Map<string, number>();
@@ -33,6 +36,7 @@ export async function startHaBackend(
     return answer();
   };
   const delay = async (slow: boolean) => {
+    if (options.failAll) throw new RpcError(`${id} is failing`, Code.Unavailable);
     const ms = slow || options.delayAll ? (options.slowMs ?? 0) : 0;
     if (ms > 0) await sleep(ms);
   };

@@ -6,7 +6,6 @@
 export {
   backendName,
   channelOptionsFor,
-  circuitBreakerOf,
   createChannel,
   readiness,
   registerBalancers,

@@ -30,6 +30,8 @@ export interface EndpointStatus {
   readonly state: ConnectivityStateName;
   /** Last result of health probing (true while unknown or when probing is disabled). */
   readonly healthy: boolean;
+  /** Taken out of rotation by its circuit breaker (see `CircuitBreakerOptions`). */
+  readonly ejected: boolean;
 }
 
 /** Readiness of one balanced backend. */
@@ -42,6 +44,7 @@ export interface BalancerReadiness {
 }
 
 const snapshots = new Map<string, () => BalancerReadiness>();
+const ejections = new Map<string, () => ReadonlySet<string>>();
 
 /** Publishes the snapshot function of the balancer with `id` (the latest policy instance wins). @internal */
 export function publishBalancer(id: string, snapshot: () => BalancerReadiness): void {
@@ -53,7 +56,21 @@ export function unpublishBalancer(id: string, snapshot?: () => BalancerReadiness
   if (snapshot === undefined || snapshots.get(id) === snapshot) snapshots.delete(id);
 }
 
+/** Publishes the addresses the circuit breaker policy of balancer `id` ejected. @internal */
+export function publishEjections(id: string, ejected: () => ReadonlySet<string>): void {
+  ejections.set(id, ejected);
+}
+
+/** Forgets a balancer's ejections, if `ejected` is still the published function. @internal */
+export function unpublishEjections(id: string, ejected: () => ReadonlySet<string>): void {
+  if (ejections.get(id) === ejected) ejections.delete(id);
+}
+
 /** Reads the readiness of the balancer with `id`; `undefined` before its policy started. @internal */
 export function balancerReadiness(id: string): BalancerReadiness | undefined {
-  return snapshots.get(id)?.();
+  const snapshot = snapshots.get(id)?.();
+  const ejected = ejections.get(id)?.();
+  if (snapshot === undefined || ejected === undefined || ejected.size === 0) return snapshot;
+  const endpoints = snapshot.endpoints.map((e) => ({ ...e, ejected: ejected.has(e.address) }));
+  return { ...snapshot, endpoints };
 }

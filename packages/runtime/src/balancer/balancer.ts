@@ -1,17 +1,12 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import type { CircuitBreakerPolicy } from "cockatiel";
 import type { Etcd3 } from "etcd3";
 import {
   BALANCER_ID_OPTION,
   type BalancerReadiness,
   balancerReadiness,
 } from "./balancer-registry.js";
-import {
-  type CircuitBreakerOptions,
-  circuitBreakerInterceptor,
-  createCircuitBreaker,
-} from "./circuit-breaker.js";
+import { registerCircuitBreakerPolicy } from "./circuit-breaker-policy.js";
 import { registerHealthCheckPolicy } from "./health-check-policy.js";
 import { registerLeastRequestPolicy } from "./least-request.js";
 import { ETCD_CLIENT_OPTION, ETCD_PREFIX_OPTION, registerEtcdResolver } from "./resolver-etcd.js";
@@ -48,8 +43,6 @@ export interface KeepaliveOptions {
 export interface BalancerOptions extends ServiceConfigOptions {
   /** Backend name, for errors and readiness; default: the target. */
   name?: string;
-  /** Circuit breaker per backend; `false` disables it. Default on (5 consecutive failures, 5 s open). */
-  circuitBreaker?: false | CircuitBreakerOptions;
   /** TLS to backends; plaintext if absent (and `credentials` absent). */
   tls?: BackendTlsOptions;
   /** Explicit channel credentials; overrides `tls`. */
@@ -68,8 +61,6 @@ export interface BalancerOptions extends ServiceConfigOptions {
 interface ChannelState {
   readonly id: string;
   readonly name: string;
-  readonly breaker: CircuitBreakerPolicy | undefined;
-  readonly interceptors: grpc.Interceptor[];
 }
 
 const channels = new WeakMap<grpc.Channel, ChannelState>();
@@ -77,6 +68,7 @@ const channels = new WeakMap<grpc.Channel, ChannelState>();
 /** Registers this package's resolvers and balancing policies with grpc-js (idempotent). */
 export function registerBalancers(): void {
   registerHealthCheckPolicy();
+  registerCircuitBreakerPolicy();
   registerLeastRequestPolicy();
   registerWeightedRoundRobinPolicy();
   registerStaticResolver();
@@ -135,12 +127,7 @@ export function createChannel(
     ...options.channelOptions,
   };
   const channel = new grpc.Channel(uri, credentialsFor(options), channelOptions);
-  const breaker =
-    options.circuitBreaker === false ? undefined : createCircuitBreaker(options.circuitBreaker);
-  const isFailure =
-    options.circuitBreaker === false ? undefined : options.circuitBreaker?.isFailure;
-  const interceptors = breaker === undefined ? [] : [circuitBreakerInterceptor(breaker, isFailure)];
-  channels.set(channel, { id, name: options.name ?? uri, breaker, interceptors });
+  channels.set(channel, { id, name: options.name ?? uri });
   channel.getConnectivityState(true); // connect eagerly so readiness is meaningful before the first call
   return channel;
 }
@@ -148,22 +135,14 @@ export function createChannel(
 /**
  * grpc-js client options that make a (generated) client use `channel`:
  * `new FooServiceClient(address, credentials, channelOptionsFor(channel))`;
- * address and credentials are then ignored. Adds the circuit breaker interceptor.
+ * address and credentials are then ignored. The channel's circuit breaker is
+ * part of its balancing policy, so it applies to every client on it.
  */
 export function channelOptionsFor(
   channel: grpc.Channel,
   extra: grpc.ClientOptions = {},
 ): grpc.ClientOptions {
-  const state = channels.get(channel);
-  const given = extra.interceptors ?? [];
-  // Idempotent: options that already went through here do not get the breaker twice.
-  const interceptors = [...given, ...(state?.interceptors ?? []).filter((i) => !given.includes(i))];
-  return { ...extra, channelOverride: channel, interceptors };
-}
-
-/** The circuit breaker of a channel made by {@link createChannel}, if any. */
-export function circuitBreakerOf(channel: grpc.Channel): CircuitBreakerPolicy | undefined {
-  return channels.get(channel)?.breaker;
+  return { ...extra, channelOverride: channel };
 }
 
 /** The name given to a channel made by {@link createChannel}. */

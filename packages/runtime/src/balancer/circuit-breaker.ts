@@ -1,87 +1,68 @@
 import * as grpc from "@grpc/grpc-js";
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleAll,
-  IsolatedCircuitError,
-} from "cockatiel";
 
-/** Options for {@link createCircuitBreaker}. */
+/**
+ * Options of the per-endpoint circuit breaker. Each endpoint has its own
+ * cockatiel breaker; when it opens, the endpoint is ejected (gets no calls)
+ * for `halfOpenAfterMs`, then the next call through it is the trial.
+ */
 export interface CircuitBreakerOptions {
-  /** Consecutive failed calls that open the circuit; default 5. */
+  /** Consecutive failed calls on one endpoint that open its circuit; default 5. */
   consecutiveFailures?: number;
-  /** How long the circuit stays open before one trial call; default 5000 ms. */
+  /** How long an open endpoint stays ejected before a trial call; default 5000 ms. */
   halfOpenAfterMs?: number;
-  /** Which final statuses count as backend failures; default UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN. */
+  /**
+   * At most this percentage of the endpoints is ejected at once, and never all
+   * of them; default 50 (Envoy's `max_ejection_percent`, which like this one
+   * ejects at least one endpoint of two or more).
+   */
+  maxEjectionPercent?: number;
+  /**
+   * Which final statuses of a call that reached an endpoint count as that
+   * endpoint's failure; default UNAVAILABLE only. CANCELLED and
+   * DEADLINE_EXCEEDED never count, whatever this says: the caller chose them.
+   */
   isFailure?: (code: grpc.status) => boolean;
 }
 
-const DEFAULT_FAILURES = new Set<grpc.status>([
-  grpc.status.UNAVAILABLE,
+/** Statuses the caller causes; never an endpoint's failure. */
+const CALLER_CODES: ReadonlySet<grpc.status> = new Set([
+  grpc.status.OK,
+  grpc.status.CANCELLED,
   grpc.status.DEADLINE_EXCEEDED,
-  grpc.status.INTERNAL,
-  grpc.status.UNKNOWN,
 ]);
 
-/** Creates a cockatiel circuit breaker for one backend. */
-export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreakerPolicy {
-  return circuitBreaker(handleAll, {
-    halfOpenAfter: options.halfOpenAfterMs ?? 5000,
-    breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
-  });
+const ALL_CODES = Object.values(grpc.status).filter((v): v is grpc.status => typeof v === "number");
+
+/** JSON shape of the `ts_gateway_circuit_breaker` policy config. @internal */
+export interface CircuitBreakerPolicyJson {
+  consecutive_failures: number;
+  half_open_after_ms: number;
+  max_ejection_percent: number;
+  /** Status codes (numbers) that count as an endpoint's failure. */
+  failure_codes: number[];
+  child_policy: object[];
 }
 
-class CallFailed extends Error {
-  constructor(readonly code: grpc.status) {
-    super(`call failed with ${grpc.status[code]}`);
-  }
+/** The policy config for `options`, with defaults applied once. @internal */
+export function circuitBreakerConfig(
+  options: CircuitBreakerOptions,
+  child: object,
+): CircuitBreakerPolicyJson {
+  const isFailure = options.isFailure ?? ((code) => code === grpc.status.UNAVAILABLE);
+  return {
+    consecutive_failures: options.consecutiveFailures ?? 5,
+    half_open_after_ms: options.halfOpenAfterMs ?? 5000,
+    max_ejection_percent: options.maxEjectionPercent ?? 50,
+    failure_codes: ALL_CODES.filter((code) => !CALLER_CODES.has(code) && isFailure(code)),
+    child_policy: [child],
+  };
 }
 
 /**
- * A grpc-js client interceptor that runs every call through `breaker`. When the
- * circuit is open, calls end at once with UNAVAILABLE without touching the
- * network; the final status of each call (after grpc-js retries) feeds the breaker.
+ * How many of `endpoints` may be ejected at once: `percent` of them rounded
+ * down, at least one of two or more, never all. @internal
  */
-export function circuitBreakerInterceptor(
-  breaker: CircuitBreakerPolicy,
-  isFailure: (code: grpc.status) => boolean = (code) => DEFAULT_FAILURES.has(code),
-): grpc.Interceptor {
-  return (options, nextCall) => {
-    const inner = nextCall(options);
-    return new grpc.InterceptingCall(inner, {
-      start(metadata, listener, next) {
-        let started = false;
-        let settle: ((code: grpc.status) => void) | undefined;
-        const outcome = new Promise<void>((resolve, reject) => {
-          settle = (code) => (isFailure(code) ? reject(new CallFailed(code)) : resolve());
-        });
-        breaker
-          .execute(() => {
-            started = true;
-            next(metadata, {
-              onReceiveStatus(status, nextStatus) {
-                settle?.(status.code);
-                nextStatus(status);
-              },
-            });
-            return outcome;
-          })
-          .catch((error: unknown) => {
-            if (started) return;
-            const open =
-              error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError;
-            const details = open ? "circuit breaker is open" : `circuit breaker: ${String(error)}`;
-            // End the never-started call below us too, so its deadline timer does not linger.
-            inner.cancelWithStatus(grpc.status.UNAVAILABLE, details);
-            listener.onReceiveStatus({
-              code: grpc.status.UNAVAILABLE,
-              details,
-              metadata: new grpc.Metadata(),
-            });
-          });
-      },
-    });
-  };
+export function ejectionCap(endpoints: number, percent: number): number {
+  if (endpoints < 2 || percent <= 0) return 0;
+  return Math.min(endpoints - 1, Math.max(1, Math.floor((endpoints * percent) / 100)));
 }

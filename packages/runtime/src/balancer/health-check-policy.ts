@@ -213,6 +213,7 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
           address: key,
           state: grpc.connectivityState[state] as ConnectivityStateName,
           healthy: wrapper?.isProbedHealthy() ?? this.known.get(key) ?? true,
+          ejected: false,
         });
       }
     }

@@ -1,4 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
+import { type CircuitBreakerOptions, circuitBreakerConfig } from "./circuit-breaker.js";
+import { CIRCUIT_BREAKER_POLICY } from "./circuit-breaker-policy.js";
 import { HEALTH_CHECK_POLICY } from "./health-check-policy.js";
 import { LEAST_REQUEST_POLICY } from "./least-request.js";
 import { WEIGHTED_ROUND_ROBIN_POLICY } from "./weighted-round-robin.js";
@@ -72,6 +74,11 @@ export interface ServiceConfigOptions {
   healthCheck?: false | HealthCheckOptions;
   /** Outlier detection; `false` disables it. Default on with success-rate ejection (never for pick_first). */
   outlierDetection?: false | OutlierDetectionOptions;
+  /**
+   * Circuit breaker per endpoint: an endpoint failing (UNAVAILABLE) 5 times in a
+   * row is ejected for 5 s, at most 50% of the endpoints at once; `false` disables it.
+   */
+  circuitBreaker?: false | CircuitBreakerOptions;
   /** Ask the resolver to re-resolve this often (DNS); default 30 000 ms, 0 = only on disconnects. */
   reresolveIntervalMs?: number;
   /** Default per-call deadline for every method (callers may set shorter ones). */
@@ -146,6 +153,9 @@ export function buildServiceConfig(options: ServiceConfigOptions): {
         child_policy: [lb],
       },
     };
+  }
+  if (options.circuitBreaker !== false) {
+    lb = { [CIRCUIT_BREAKER_POLICY]: circuitBreakerConfig(options.circuitBreaker ?? {}, lb) };
   }
   const hc = options.healthCheck;
   lb = {

@@ -32,10 +32,9 @@ export class GrpcClient {
     this.client = new grpc.Client(address, credentials, options);
   }
 
-  /** A client over an existing channel, e.g. a balanced one from the runtime. */
   /**
-   * A client over an existing channel, e.g. a balanced one from `createChannel`;
-   * that channel's interceptors (its circuit breaker) apply automatically.
+   * A client over an existing channel, e.g. a balanced one from `createChannel`
+   * (whose per-endpoint circuit breaker is part of the channel's balancing).
    */
   static fromChannel(channel: grpc.Channel, options?: grpc.ClientOptions): GrpcClient {
     return new GrpcClient(
@@ -53,15 +52,18 @@ export class GrpcClient {
     const input = serializers(method.input);
     const output = serializers(method.output);
     return new Promise((resolve, reject) => {
+      const callOptions = grpcCallOptions(options);
+      const answer = new Answer(callOptions.deadline);
       const call = this.client.makeUnaryRequest(
         grpcPath(method),
         input.serialize,
         output.deserialize,
         toMessage(method.input, request),
         requestMetadata(options),
-        grpcCallOptions(options),
-        settle(resolve, reject),
+        callOptions,
+        settle(resolve, reject, answer),
       );
+      answer.watch(call);
       observe(call, options);
     });
   }
@@ -71,16 +73,18 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
+    const callOptions = grpcCallOptions(options);
     const call = this.client.makeServerStreamRequest(
       grpcPath(method),
       serializers(method.input).serialize,
       serializers(method.output).deserialize,
       toMessage(method.input, request),
       requestMetadata(options),
-      grpcCallOptions(options),
+      callOptions,
     );
+    const answer = new Answer(callOptions.deadline).watch(call);
     observe(call, options);
-    return responses<MessageShape<O>>(call);
+    return responses<MessageShape<O>>(call, answer);
   }
 
   clientStream<I extends DescMessage, O extends DescMessage>(
@@ -89,14 +93,17 @@ export class GrpcClient {
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
     return new Promise((resolve, reject) => {
+      const callOptions = grpcCallOptions(options);
+      const answer = new Answer(callOptions.deadline);
       const call = this.client.makeClientStreamRequest(
         grpcPath(method),
         serializers(method.input).serialize,
         serializers(method.output).deserialize,
         requestMetadata(options),
-        grpcCallOptions(options),
-        settle(resolve, reject),
+        callOptions,
+        settle(resolve, reject, answer),
       );
+      answer.watch(call);
       observe(call, options);
       pump(method.input, requests, call);
     });
@@ -107,16 +114,18 @@ export class GrpcClient {
     requests: AsyncIterable<MessageInitShape<I>>,
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
+    const callOptions = grpcCallOptions(options);
     const call = this.client.makeBidiStreamRequest(
       grpcPath(method),
       serializers(method.input).serialize,
       serializers(method.output).deserialize,
       requestMetadata(options),
-      grpcCallOptions(options),
+      callOptions,
     );
+    const answer = new Answer(callOptions.deadline).watch(call);
     observe(call, options);
     pump(method.input, requests, call);
-    return responses<MessageShape<O>>(call);
+    return responses<MessageShape<O>>(call, answer);
   }
 
   /** Closes the underlying channel (unless it was provided by `fromChannel`'s caller and shared). */
@@ -125,13 +134,66 @@ export class GrpcClient {
   }
 }
 
+/**
+ * Whether the backend answered a call, to tell the statuses it sent from the
+ * ones grpc-js made up on the gateway's side (no connection, no endpoint,
+ * connection lost before an answer, the deadline passed). Those get a plain
+ * message: their details (backend addresses, grpc-js internals) are for logs,
+ * not for HTTP clients, and stay in the error's `cause`.
+ */
+class Answer {
+  private headers = false;
+  constructor(private readonly deadline: grpc.Deadline | undefined) {}
+
+  watch(call: grpc.Call): this {
+    call.once("metadata", () => {
+      this.headers = true;
+    });
+    return this;
+  }
+
+  /** The grpc-js failure as an RpcError, with a plain message when the gateway's side raised it. */
+  error(err: unknown): RpcError {
+    const error = RpcError.from(err);
+    if (!this.raisedByGateway(error)) return error;
+    return new RpcError(plainMessage(error.code), error.code, {
+      metadata: error.metadata,
+      cause: error,
+    });
+  }
+
+  private raisedByGateway(error: RpcError): boolean {
+    // The gateway's deadline passed: whatever grpc-js says, the gateway stopped the call.
+    if (error.code === Code.DeadlineExceeded && this.deadline !== undefined) {
+      if (Date.now() >= +this.deadline) return true;
+    }
+    // A backend's status comes with response headers, or is a trailers-only
+    // response, which carries the backend's content-type.
+    return !this.headers && error.metadata.get("content-type").length === 0;
+  }
+}
+
+function plainMessage(code: Code): string {
+  switch (code) {
+    case Code.Unavailable:
+      return "backend unavailable";
+    case Code.DeadlineExceeded:
+      return "deadline exceeded";
+    case Code.Cancelled:
+      return "call cancelled";
+    default:
+      return "backend call failed";
+  }
+}
+
 /** A grpc-js unary-response callback settling a promise, failures as RpcError. */
 function settle<O>(
   resolve: (value: O) => void,
   reject: (reason: RpcError) => void,
+  answer: Answer,
 ): (err: grpc.ServiceError | null, value?: O) => void {
   return (err, value) => {
-    if (err) reject(RpcError.from(err));
+    if (err) reject(answer.error(err));
     else if (value === undefined) reject(new RpcError("no response message", Code.Internal));
     else resolve(value);
   };
@@ -218,14 +280,17 @@ function pump<I extends DescMessage>(
 }
 
 /** Iterates a readable grpc-js call, converting its error, and cancels it if the consumer stops early. */
-async function* responses<O>(call: grpc.ClientReadableStream<O>): AsyncGenerator<O> {
+async function* responses<O>(
+  call: grpc.ClientReadableStream<O>,
+  answer: Answer,
+): AsyncGenerator<O> {
   let finished = false;
   try {
     for await (const message of call) yield message as O;
     finished = true;
   } catch (err) {
     finished = true;
-    throw RpcError.from(err);
+    throw answer.error(err);
   } finally {
     if (!finished) call.cancel();
   }

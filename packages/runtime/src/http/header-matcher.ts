@@ -109,7 +109,7 @@ const neverForwarded = new Set([
  * Metadata keys that must not be sent: grpc-js/HTTP/2 set them or reject them
  * (Node's http2 throws on connection-specific headers), or they would change
  * how the call is made. The reserved list follows grpc-go's `isReservedHeader`,
- * plus HTTP/2 connection headers and grpc-js's `grpc-internal-*` keys.
+ * plus HTTP/2 connection headers; every other `grpc-` key is dropped as well.
  */
 const reservedKeys = new Set([
   "content-type",
@@ -162,7 +162,7 @@ export interface MetadataFromHeadersOptions {
  * `Host`, and any header named in `Connection`) and `grpc-timeout` are
  * skipped; the matcher picks the metadata key; keys with characters gRPC does
  * not allow (`[0-9a-z_.-]`) and reserved keys (`content-type`, `user-agent`,
- * `grpc-status`, `grpc-internal-*`, …) are dropped.
+ * and every `grpc-` key: `grpc-status`, `grpc-previous-rpc-attempts`, …) are dropped.
  *
  * Values: a key ending in `-bin` takes comma-separated standard base64
  * (padded or not), decoded to a `Buffer`; invalid base64 is an error result
@@ -226,9 +226,10 @@ function connectionHeaderTokens(value: string | undefined): Set<string> | undefi
   return tokens;
 }
 
-/** Whether `key` is a legal gRPC metadata key (`[0-9a-z_.-]+`) that is not reserved. */
+/** Whether `key` is a legal gRPC metadata key (`[0-9a-z_.-]+`) that is not reserved nor `grpc-`. */
 function isForwardableKey(key: string): boolean {
-  if (key.length === 0 || reservedKeys.has(key) || key.startsWith("grpc-internal-")) {
+  // gRPC reserves every `grpc-` key for itself (grpc-previous-rpc-attempts, grpc-internal-*, …).
+  if (key.length === 0 || reservedKeys.has(key) || key.startsWith("grpc-")) {
     return false;
   }
   for (let i = 0; i < key.length; i++) {

@@ -59,6 +59,13 @@ export interface MuxOptions extends JsonOptions {
    * Default `"Bearer"`.
    */
   wwwAuthenticate?: string | false;
+  /**
+   * Replace the message of INTERNAL and UNKNOWN errors with `internal error`
+   * and drop their details, in every error body (HTTP, stream error lines,
+   * WebSocket close reasons); the original error stays the `cause` of the one
+   * `errorHandler` receives. Default false (as grpc-gateway: messages pass through).
+   */
+  redactInternalErrors?: boolean;
   /** Writes error responses; the default writes `google.rpc.Status` JSON. */
   errorHandler?: ErrorHandler;
   /** Maps request header names to metadata keys; replaces `defaultHeaderMatcher` (call it from yours to extend it). */
@@ -98,6 +105,7 @@ export interface ResolvedMuxOptions {
   readonly timeouts: TimeoutPolicy;
   readonly wwwAuthenticate: string | undefined;
   readonly errorHandler: ErrorHandler | undefined;
+  readonly redactInternalErrors: boolean;
   readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
   readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
@@ -133,6 +141,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     wwwAuthenticate:
       options.wwwAuthenticate === false ? undefined : (options.wwwAuthenticate ?? "Bearer"),
     errorHandler: options.errorHandler,
+    redactInternalErrors: options.redactInternalErrors ?? false,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     webSocket: options.webSocket ?? false,
     readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },

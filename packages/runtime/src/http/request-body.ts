@@ -62,6 +62,28 @@ function tooLarge(limit: number): RpcError {
   );
 }
 
+/**
+ * A 415 naming the request's `Content-Encoding` when the body is encoded in a
+ * way the gateway does not decode (anything but `identity`); `undefined` when
+ * the body can be read as it is.
+ */
+export function unsupportedContentEncoding(req: IncomingMessage): RpcError | undefined {
+  const encoding = req.headers["content-encoding"];
+  if (encoding === undefined) return undefined;
+  const unsupported = encoding
+    .split(",")
+    .map((token) => token.trim())
+    .filter((token) => token !== "" && token.toLowerCase() !== "identity");
+  if (unsupported.length === 0) return undefined;
+  return withHttpStatus(
+    new RpcError(
+      `unsupported Content-Encoding "${unsupported.join(", ")}": send the body unencoded (identity)`,
+      Code.InvalidArgument,
+    ),
+    415,
+  );
+}
+
 /** True when a Content-Type header is JSON (`application/json`, `+json`) or absent. */
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (contentType === undefined || contentType === "") return true;

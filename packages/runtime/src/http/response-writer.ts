@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
 import { httpStatusFromCode } from "../core/http-status.js";
+
+import { publicError } from "./error-redaction.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -65,6 +67,7 @@ export function writeError(
       cause: error,
     });
   }
+  error = publicError(error, options.redactInternalErrors);
   try {
     if (context !== undefined) {
       writeErrorMetadata(

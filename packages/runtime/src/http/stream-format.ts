@@ -1,6 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { errorBody } from "../core/error-body.js";
+
+import { publicError } from "./error-redaction.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import type { ResponseJsonWriter } from "../core/response-message.js";
 import type { RpcError } from "../core/rpc-error.js";
@@ -54,7 +56,8 @@ export function ndjsonFormat(
   return {
     headers: () => ({ "Content-Type": "application/json" }),
     message: (m) => `{"result":${writer.write(m)}}\n`,
-    error: (e) => `{"error":${errorBody(e, options.registry)}}\n`,
+    error: (e) =>
+      `{"error":${errorBody(publicError(e, options.redactInternalErrors), options.registry)}}\n`,
     heartbeat: undefined,
   };
 }
@@ -68,7 +71,8 @@ export function sseFormat(writer: ResponseJsonWriter, options: ResolvedMuxOption
       "X-Accel-Buffering": "no",
     }),
     message: (m) => `data: ${writer.write(m)}\n\n`,
-    error: (e) => `event: error\ndata: ${errorBody(e, options.registry)}\n\n`,
+    error: (e) =>
+      `event: error\ndata: ${errorBody(publicError(e, options.redactInternalErrors), options.registry)}\n\n`,
     heartbeat: ": heartbeat\n\n",
   };
 }

@@ -7,6 +7,8 @@ import type { ResolvedMuxOptions } from "./mux-options.js";
 import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
+
+import { readBody, unsupportedContentEncoding } from "./request-body.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
 import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
@@ -57,6 +59,8 @@ export function streamingHandler(
     query: string,
   ): Promise<void> => {
     if (builder.hasBody) {
+      const encoding = unsupportedContentEncoding(req);
+      if (encoding !== undefined) throw encoding;
       const contentType = req.headers["content-type"];
       if (!isStreamContentType(contentType)) {
         throw withHttpStatus(

@@ -6,6 +6,8 @@ import type { ResolvedMuxOptions } from "./mux-options.js";
 import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
+
+import { readBody, unsupportedContentEncoding } from "./request-body.js";
 import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -46,6 +48,8 @@ export function unaryHandler(
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
     if (builder.hasBody) {
+      const encoding = unsupportedContentEncoding(req);
+      if (encoding !== undefined) throw encoding;
       if (!builder.rawBody && !options.acceptsContentType(contentType)) {
         throw withHttpStatus(
           new RpcError(

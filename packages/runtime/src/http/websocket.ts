@@ -5,6 +5,8 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
+
+import { publicError } from "./error-redaction.js";
 import { gatewayContext } from "./gateway-context.js";
 import type { Mux } from "./mux.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
@@ -190,7 +192,8 @@ export function rejectUpgrade(socket: Duplex, error: RpcError, options: Resolved
 }
 
 /** The close reason of a failed call: its status JSON, cut to the 123 bytes a reason may hold. */
-export function closeReason(error: RpcError, options: ResolvedMuxOptions): string {
+export function closeReason(failure: RpcError, options: ResolvedMuxOptions): string {
+  const error = publicError(failure, options.redactInternalErrors);
   const full = errorBody(error, options.registry);
   if (Buffer.byteLength(full) <= 123) return full;
   const chars = [...error.rawMessage];
