@@ -8,6 +8,8 @@ export type { ErrorHandler, JsonOptions, MuxOptions } from "./mux-options.js";
 export type { RouteSpec, ServiceRoutes } from "./route-spec.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./response-metadata.js";
 export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./websocket.js";
+export { gatewayServer } from "./gateway-server.js";
+export type { GatewayServerOptions, ServerLimits } from "./gateway-server.js";
 
 // Path templates and the route table
 export { compilePathTemplate, parsePathTemplate, pattern, TemplateError } from "./path-template.js";

@@ -78,6 +78,13 @@ export interface MuxOptions extends JsonOptions {
    * through {@link Mux.handleUpgrade} (or `attachWebSocket(server, mux)`). Default false.
    */
   webSocket?: boolean;
+  /**
+   * Browser origins allowed to open a WebSocket (`Origin` header, e.g.
+   * `"https://app.example"`), or a predicate. Upgrade requests without
+   * `Origin` (not from a browser) are always served. Default: only the
+   * request's own host (`Origin`'s host equal to `Host`); any other is a 403.
+   */
+  allowedOrigins?: readonly string[] | ((origin: string) => boolean);
 }
 
 /** Options after defaults are applied, once, at construction. @internal */
@@ -100,6 +107,8 @@ export interface ResolvedMuxOptions {
   readonly errorHandler: ErrorHandler | undefined;
   readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
+  /** Lower-cased origins, a predicate, or undefined for "same host only". */
+  readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
   readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
   /** protobuf-es `toJson` options (its name for emitDefaultValues is alwaysEmitImplicit). */
   readonly writeJson: {
@@ -135,6 +144,10 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     errorHandler: options.errorHandler,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     webSocket: options.webSocket ?? false,
+    allowedOrigins:
+      options.allowedOrigins === undefined || typeof options.allowedOrigins === "function"
+        ? options.allowedOrigins
+        : options.allowedOrigins.map((o) => o.toLowerCase()),
     readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
     writeJson: {
       alwaysEmitImplicit: options.emitDefaultValues ?? false,
