@@ -69,7 +69,8 @@ export interface MuxOptions extends JsonOptions {
   outgoingTrailerMatcher?: OutgoingHeaderMatcher;
   /**
    * Interval of stream keepalives in milliseconds: `:` comment lines on
-   * Server-Sent Events streams and pings on WebSockets (a WebSocket that
+   * Server-Sent Events streams, empty lines on NDJSON streams (headers go out
+   * after one interval even before a message) and pings on WebSockets (a WebSocket that
    * answers none of two pings is dropped). Default 15000; 0 disables.
    */
   heartbeatIntervalMs?: number;
