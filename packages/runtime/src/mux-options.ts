@@ -86,6 +86,18 @@ export interface MuxOptions extends JsonOptions {
    * request's own host (`Origin`'s host equal to `Host`); any other is a 403.
    */
   allowedOrigins?: readonly string[] | ((origin: string) => boolean);
+  /**
+   * A streaming response (HTTP or WebSocket) whose client takes no bytes for
+   * this long is closed. Default 300 000 (Envoy's `stream_idle_timeout`, 5
+   * min); 0 disables.
+   */
+  streamIdleTimeoutMs?: number;
+  /**
+   * Longest life of a streaming call (server, client or bidi; HTTP or
+   * WebSocket): it then ends with DEADLINE_EXCEEDED as if its deadline had
+   * passed. Default 0: none (as Envoy's `max_stream_duration`).
+   */
+  maxStreamDurationMs?: number;
 }
 
 /** Options after defaults are applied, once, at construction. @internal */
@@ -108,6 +120,8 @@ export interface ResolvedMuxOptions {
   readonly errorHandler: ErrorHandler | undefined;
   readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
+  readonly streamIdleTimeoutMs: number;
+  readonly maxStreamDurationMs: number;
   /** Lower-cased origins, a predicate, or undefined for "same host only". */
   readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
   readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
@@ -145,6 +159,8 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     errorHandler: options.errorHandler,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     webSocket: options.webSocket ?? false,
+    streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 300_000,
+    maxStreamDurationMs: options.maxStreamDurationMs ?? 0,
     allowedOrigins:
       options.allowedOrigins === undefined || typeof options.allowedOrigins === "function"
         ? options.allowedOrigins

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import type { CallContext } from "./call-context.js";
-import { gatewayContext } from "./gateway-context.js";
+import { type GatewayCallContext, gatewayContext } from "./gateway-context.js";
 import { readJsonMessages } from "./json-stream-reader.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { readBody } from "./request-body.js";
@@ -70,6 +70,7 @@ export function streamingHandler(
     }
     const context = gatewayContext(req, res, options);
     if (context instanceof RpcError) throw context;
+    limitStreamDuration(context, res, options.maxStreamDurationMs);
     const format = () =>
       selectStreamFormat(req, method.output, route.responseBody, writer, options);
     if (!clientStreams) {
@@ -186,4 +187,26 @@ function isStreamContentType(contentType: string | undefined): boolean {
     type === "application/x-ndjson" ||
     type === "application/jsonl"
   );
+}
+
+/**
+ * Ends a streaming call after `ms` (the `maxStreamDurationMs` option) as if
+ * its deadline had passed; the timer goes when `lifecycle` closes. @internal
+ */
+export function limitStreamDuration(
+  context: GatewayCallContext,
+  lifecycle: { once(event: "close", listener: () => void): unknown },
+  ms: number,
+): void {
+  if (ms <= 0) return;
+  const timer = setTimeout(
+    () =>
+      // cancel, not expire: the call has no deadline of its own that would stop a remote backend.
+      context.cancel(
+        new RpcError(`stream exceeded its maximum duration of ${ms}ms`, Code.DeadlineExceeded),
+      ),
+    ms,
+  );
+  timer.unref();
+  lifecycle.once("close", () => clearTimeout(timer));
 }

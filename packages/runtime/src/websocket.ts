@@ -14,7 +14,7 @@ import { toMessage } from "./response-stream.js";
 import { httpStatusOf, withHttpStatus } from "./response-writer.js";
 import type { RouteSpec } from "./route-spec.js";
 import { Code, RpcError } from "./rpc-error.js";
-import { requestStream } from "./streaming-handler.js";
+import { limitStreamDuration, requestStream } from "./streaming-handler.js";
 
 /**
  * WebSocket close code of a call that ended OK. A failed call closes with
@@ -123,6 +123,7 @@ export function webSocketHandler(
       rejectUpgrade(socket, context, options);
       return;
     }
+    limitStreamDuration(context, lifecycle, options.maxStreamDurationMs);
     let request: unknown;
     if (kind === "server_streaming" && !builder.hasBody) {
       request = builder.build(undefined, params, query);
@@ -163,7 +164,7 @@ export function webSocketHandler(
       async function serve(ctx: CallContext): Promise<void> {
         if (kind === "client_streaming") {
           const response = await call(requests.messages, ctx);
-          await send(ws, writer.write(toMessage(method.output, response)));
+          await send(ws, writer.write(toMessage(method.output, response)), options);
           return;
         }
         if (kind === "server_streaming" && builder.hasBody) {
@@ -188,7 +189,7 @@ export function webSocketHandler(
             iterator.return?.().catch(() => {});
             return;
           }
-          await send(ws, writer.write(toMessage(method.output, next.value)));
+          await send(ws, writer.write(toMessage(method.output, next.value)), options);
         }
       }
     });
@@ -303,13 +304,24 @@ export function closeReason(error: RpcError, options: ResolvedMuxOptions): strin
   }
 }
 
-/** Sends a text frame; waits for the socket to take it when much is already buffered (backpressure). */
-function send(ws: WebSocket, text: string): Promise<void> {
+/**
+ * Sends a text frame; waits for the socket to take it when much is already
+ * buffered (backpressure). A client that takes nothing for
+ * `streamIdleTimeoutMs` is dropped.
+ */
+function send(ws: WebSocket, text: string, options: ResolvedMuxOptions): Promise<void> {
   if (ws.bufferedAmount < 64 * 1024) {
     ws.send(text);
     return Promise.resolve();
   }
-  return new Promise((resolve) => ws.send(text, () => resolve()));
+  return new Promise((resolve) => {
+    const ms = options.streamIdleTimeoutMs;
+    const timer = ms > 0 ? setTimeout(() => ws.terminate(), ms) : undefined;
+    ws.send(text, () => {
+      if (timer !== undefined) clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Pings every `intervalMs`; terminates a socket that answered none of the last two pings. Returns a stop function. */
