@@ -29,6 +29,7 @@ describe("adversarial: the example gateway as a child process", () => {
       HEADERS_TIMEOUT_MS: "1000",
       BODY_IDLE_TIMEOUT_MS: "1000",
       KEEP_ALIVE_TIMEOUT_MS: "1500",
+      MAX_CONNECTIONS: "64",
     });
     const res = await fetch(`${gw.url}/v1/shelves`, {
       method: "POST",
@@ -343,11 +344,25 @@ describe("adversarial: the example gateway as a child process", () => {
     clearInterval(dribble);
     assert.ok(headersCut, "slow headers held");
     assert.ok(bodyCut, "slow body held");
+    assert.ok(await idle.closed(2000), "a connection that sends nothing held");
     assert.equal(parseHttp(slowHeaders.received())?.status, 408);
     assert.equal(parseHttp(slowBody.received())?.status, 408);
     assert.match(parseHttp(slowBody.received())?.body ?? "", /"code":4/);
     idle.socket.destroy();
     await healthy("slow clients");
+  });
+
+  test("the connection cap: idle sockets past MAX_CONNECTIONS are refused, fds stay bounded", async () => {
+    const conns = await Promise.all(
+      Array.from({ length: 100 }, () => rawConnect(gw.port).catch(() => undefined)),
+    );
+    const open = conns.filter((c) => c !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await Promise.all(open.map((c) => c.closed(0)));
+    assert.ok(refused.filter(Boolean).length >= 100 - 64, "more than 64 connections held");
+    assert.ok(gw.fds() <= baselineFds + 64 + fdMargin, `${gw.fds()} fds`);
+    for (const c of open) c.socket.destroy();
+    await healthy("connection cap");
   });
 
   test("seeded fuzz of unary routes with prototype-polluting JSON", async () => {

@@ -96,14 +96,14 @@ async function killedBackends(): Promise<void> {
   const backends = await Promise.all(
     ["b1", "b2", "b3"].map(async (id) => {
       const child = spawnEntry("../support/ha-backend-process.ts", { BACKEND_ID: id });
-      return { child, port: await readyPort(child, id, 20_000) };
+      return { child, port: await readyPort(child, id, 60_000) };
     }),
   );
   const gateway = spawnEntry("../support/ha-gateway-process.ts", {
     GATEWAY_ID: "chaos",
     BACKENDS: backends.map((b) => `127.0.0.1:${b.port}`).join(","),
   });
-  const port = await readyPort(gateway, "gateway", 20_000);
+  const port = await readyPort(gateway, "gateway", 60_000);
   const load = autocannon({
     url: `http://127.0.0.1:${port}/v1/whoami`,
     connections: 16,
