@@ -5,11 +5,8 @@ import {
   type BalancerOptions,
   channelOptionsFor,
   createChannel,
-} from "../../packages/runtime/src/balancer/balancer.js";
-import { eventually, WhoAmIClient, whoAmI, whoAmIDefinition } from "../support/echo-backend.js";
-
   readiness,
-} from "../../packages/runtime/src/balancer.js";
+} from "../../packages/runtime/src/balancer/balancer.js";
 import { ejectionCap } from "../../packages/runtime/src/balancer/circuit-breaker.js";
 import {
   type EchoBackend,

@@ -149,6 +149,22 @@ for (const mode of ["remote", "local"] as BackendMode[]) {
       await until(beating.impl.events, "cancelled", () => beating.impl.cancelled.includes("count"));
     });
 
+    test("NDJSON: headers and empty heartbeat lines go out while the stream is idle", async () => {
+      const req = openRequest(`${beating.url}/v1/count/0?hang=true`, { method: "GET" });
+      req.end();
+      const res = await req.response;
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers["content-type"], "application/json");
+      let text = "";
+      res.setEncoding("utf8");
+      for await (const chunk of res) {
+        text += chunk;
+        if (text.length >= 3) break;
+      }
+      assert.match(text, /^\n{3,}$/);
+      await until(beating.impl.events, "cancelled", () => beating.impl.cancelled.includes("count"));
+    });
+
     test("the client going away cancels the backend's stream", async () => {
       const req = openRequest(`${gw.url}/v1/count/1?hang=true`, { method: "GET" });
       req.end();

@@ -2,8 +2,9 @@
 // REST/JSON gateway in front of it, then prints a few requests to try.
 // SIGTERM/SIGINT shut down gracefully: /readyz turns 503, in-flight requests
 // finish, the channel closes, then the backend goes NOT_SERVING and stops.
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { attachWebSocket, gracefulShutdown, Mux } from "@ts-gateway/runtime";
+import { attachWebSocket, gatewayServer, gracefulShutdown, Mux } from "@ts-gateway/runtime";
 import { createChannel, idempotentMethods } from "@ts-gateway/runtime/balancer";
 import { startBackend } from "./backend.js";
 import { createGatewayApp } from "./gateway.js";
@@ -35,7 +36,15 @@ const gateway = createGatewayApp(client, {
   mux,
   health: { channel, isDraining: () => shutdown.draining },
 });
-const server = gateway.listen(httpPort, host);
+// Server bounds (timeouts, connection cap; README "Limits") and JSON errors for bad requests Node
+// itself refuses. The defaults are nginx's; the environment can lower them (the adversarial tests do).
+const server = gatewayServer(createServer(gateway), {
+  mux,
+  headersTimeoutMs: envNumber("HEADERS_TIMEOUT_MS"),
+  bodyIdleTimeoutMs: envNumber("BODY_IDLE_TIMEOUT_MS"),
+  keepAliveTimeoutMs: envNumber("KEEP_ALIVE_TIMEOUT_MS"),
+  maxConnections: envNumber("MAX_CONNECTIONS"),
+});
 attachWebSocket(server, mux);
 // Backend last: the gateway drains against a live backend first.
 const backendShutdown = gracefulShutdown({
@@ -45,10 +54,11 @@ const backendShutdown = gracefulShutdown({
 });
 const shutdown = gracefulShutdown({
   httpServers: [server],
+  muxes: [mux],
   channels: [channel],
   // Time for load balancers to see /readyz go 503 before connections are refused.
   drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 0),
-  gracePeriodMs: 10_000,
+  gracePeriodMs: envNumber("GRACE_PERIOD_MS") ?? 10_000,
   onShutdown: async (reason) => {
     await backendShutdown.shutdown(reason);
     console.log(`stopped (${reason})`);
@@ -59,6 +69,7 @@ server.on("error", (err) => {
   console.error(`cannot start the gateway on ${host}:${httpPort}: ${err.message} (set PORT)`);
   process.exit(1);
 });
+server.listen(httpPort, host);
 server.on("listening", () => {
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
@@ -79,3 +90,8 @@ Try:
   WebSocket: ws://${host}:${port}/v1/shelves/1:discuss                  # bidi, one JSON message per frame
 `);
 });
+
+function envNumber(name: string): number | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : Number(value);
+}

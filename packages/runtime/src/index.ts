@@ -9,6 +9,9 @@ export type { RouteSpec, ServiceRoutes } from "./core/route-spec.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";
 export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
 
+export { gatewayServer } from "./http/gateway-server.js";
+export type { GatewayServerOptions, ServerLimits } from "./http/gateway-server.js";
+
 // Path templates and the route table
 export {
   compilePathTemplate,

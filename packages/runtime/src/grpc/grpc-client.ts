@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import {
   create,
   type DescMessage,
@@ -229,8 +230,16 @@ interface CancelHook {
   [onCancelKey]?: (listener: () => void) => () => void;
 }
 
-/** Wires cancellation and response metadata between a grpc-js call and the call options. */
+/**
+ * Wires cancellation and response metadata between a grpc-js call and the
+ * call options. Also gives the call an `'error'` listener from the moment it
+ * exists: a streaming call reports its failure to the iterator (or a unary
+ * one to its callback) only while someone listens, and grpc-js emits
+ * `'error'` on a stream whose lazy iterator was never started or already
+ * stopped (a deadline of `1n`): without a listener that ends the process.
+ */
 function observe(call: grpc.Call, options: CallOptions | undefined): void {
+  (call as unknown as EventEmitter).on("error", ignoreError);
   if (options === undefined) return;
   const { responseMetadata, responseTrailers } = options;
   if (responseMetadata !== undefined) {
@@ -258,6 +267,9 @@ function observe(call: grpc.Call, options: CallOptions | undefined): void {
     call.on("status", () => signal.removeEventListener("abort", cancel));
   }
 }
+
+/** The failure is delivered elsewhere (status, callback, iterator); see {@link observe}. */
+function ignoreError(): void {}
 
 /** Writes requests into a client-streaming call, honouring backpressure; cancels the call if the source fails. */
 function pump<I extends DescMessage>(

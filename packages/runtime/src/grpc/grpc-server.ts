@@ -180,6 +180,8 @@ function sendHeaders(call: ServerCall, ctx: CallContext): void {
 
 function serverContext(call: ServerCall): CallContext {
   const controller = new AbortController();
+  // grpc-js has its own listener too; this one makes sure an 'error' never goes unheard.
+  (call as grpc.ServerUnaryCall<unknown, unknown>).on("error", () => {});
   (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () =>
     controller.abort(new RpcError("call cancelled", grpc.status.CANCELLED)),
   );

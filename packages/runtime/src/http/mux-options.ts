@@ -76,7 +76,8 @@ export interface MuxOptions extends JsonOptions {
   outgoingTrailerMatcher?: OutgoingHeaderMatcher;
   /**
    * Interval of stream keepalives in milliseconds: `:` comment lines on
-   * Server-Sent Events streams and pings on WebSockets (a WebSocket that
+   * Server-Sent Events streams, empty lines on NDJSON streams (headers go out
+   * after one interval even before a message) and pings on WebSockets (a WebSocket that
    * answers none of two pings is dropped). Default 15000; 0 disables.
    */
   heartbeatIntervalMs?: number;
@@ -85,6 +86,25 @@ export interface MuxOptions extends JsonOptions {
    * through {@link Mux.handleUpgrade} (or `attachWebSocket(server, mux)`). Default false.
    */
   webSocket?: boolean;
+  /**
+   * Browser origins allowed to open a WebSocket (`Origin` header, e.g.
+   * `"https://app.example"`), or a predicate. Upgrade requests without
+   * `Origin` (not from a browser) are always served. Default: only the
+   * request's own host (`Origin`'s host equal to `Host`); any other is a 403.
+   */
+  allowedOrigins?: readonly string[] | ((origin: string) => boolean);
+  /**
+   * A streaming response (HTTP or WebSocket) whose client takes no bytes for
+   * this long is closed. Default 300 000 (Envoy's `stream_idle_timeout`, 5
+   * min); 0 disables.
+   */
+  streamIdleTimeoutMs?: number;
+  /**
+   * Longest life of a streaming call (server, client or bidi; HTTP or
+   * WebSocket): it then ends with DEADLINE_EXCEEDED as if its deadline had
+   * passed. Default 0: none (as Envoy's `max_stream_duration`).
+   */
+  maxStreamDurationMs?: number;
 }
 
 /** Options after defaults are applied, once, at construction. @internal */
@@ -108,6 +128,10 @@ export interface ResolvedMuxOptions {
   readonly redactInternalErrors: boolean;
   readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
+  readonly streamIdleTimeoutMs: number;
+  readonly maxStreamDurationMs: number;
+  /** Lower-cased origins, a predicate, or undefined for "same host only". */
+  readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
   readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
   /** protobuf-es `toJson` options (its name for emitDefaultValues is alwaysEmitImplicit). */
   readonly writeJson: {
@@ -144,6 +168,12 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     redactInternalErrors: options.redactInternalErrors ?? false,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     webSocket: options.webSocket ?? false,
+    streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 300_000,
+    maxStreamDurationMs: options.maxStreamDurationMs ?? 0,
+    allowedOrigins:
+      options.allowedOrigins === undefined || typeof options.allowedOrigins === "function"
+        ? options.allowedOrigins
+        : options.allowedOrigins.map((o) => o.toLowerCase()),
     readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
     writeJson: {
       alwaysEmitImplicit: options.emitDefaultValues ?? false,

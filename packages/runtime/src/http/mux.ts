@@ -15,7 +15,12 @@ import { Code, RpcError } from "../core/rpc-error.js";
 import { type RouteHandler, unaryHandler } from "./unary-handler.js";
 import { streamingHandler } from "./streaming-handler.js";
 import type { WebSocketServer } from "ws";
-import { createWebSocketServer, type UpgradeHandler, webSocketHandler } from "./websocket.js";
+import {
+  createWebSocketServer,
+  guardSocket,
+  type UpgradeHandler,
+  webSocketHandler,
+} from "./websocket.js";
 
 /** Called when a request matches no route; Express's and Connect's `next`. */
 export type NextFunction = (err?: unknown) => void;
@@ -125,6 +130,8 @@ export class Mux {
    * mux was built with `notFound: "404"`); without, they get a 404.
    */
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
+    // Writes after a client reset emit 'error' on the response; never let one go unheard.
+    if (res.listenerCount("error") === 0) res.on("error", ignoreError);
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
@@ -187,13 +194,24 @@ export class Mux {
       m = this.#upgradeTable.match(m.allow[0], path);
     }
     if (m.kind !== "match") return false;
+    guardSocket(socket);
     m.value(req, socket, head, m.params, q === -1 ? "" : url.slice(q + 1));
     return true;
+  }
+
+  /**
+   * Closes every open WebSocket of this mux with `code` (default 1001, going
+   * away), e.g. when the server shuts down; their calls are cancelled.
+   */
+  closeWebSockets(code = 1001, reason = "server shutting down"): void {
+    for (const ws of this.#webSocketServer?.clients ?? []) ws.close(code, reason);
   }
 
   /** `handle` bound to this mux, for `http.createServer(mux.handler)`. */
   readonly handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
 }
+
+function ignoreError(): void {}
 
 function routeName(method: DescMethod, route: RouteSpec): string {
   return `${method.parent.name}.${method.name} (${route.method} ${route.path})`;

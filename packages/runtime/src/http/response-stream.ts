@@ -107,7 +107,7 @@ export async function writeResponseStream(
       if (next.done === true) break;
       const message = toMessage(output, next.value);
       if (!committed) commit(message);
-      if (!res.write(format.message(message))) await drained(res);
+      if (!res.write(format.message(message))) await drained(res, options.streamIdleTimeoutMs);
       if (finished) return;
       if (res.destroyed) {
         finish();

@@ -58,7 +58,9 @@ export function ndjsonFormat(
     message: (m) => `{"result":${writer.write(m)}}\n`,
     error: (e) =>
       `{"error":${errorBody(publicError(e, options.redactInternalErrors), options.registry)}}\n`,
-    heartbeat: undefined,
+    // An empty line: NDJSON readers skip blank lines, and proxies (nginx's 60 s
+    // proxy_read_timeout) see bytes on an idle stream.
+    heartbeat: "\n",
   };
 }
 

@@ -1,13 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import type { CallContext } from "../core/call-context.js";
-import { gatewayContext } from "./gateway-context.js";
+import { gatewayContext, type GatewayCallContext } from "./gateway-context.js";
 import { readJsonMessages } from "./json-stream-reader.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
-import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
-
 import { readBody, unsupportedContentEncoding } from "./request-body.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
@@ -74,6 +72,7 @@ export function streamingHandler(
     }
     const context = gatewayContext(req, res, options);
     if (context instanceof RpcError) throw context;
+    limitStreamDuration(context, res, options.maxStreamDurationMs);
     const format = () =>
       selectStreamFormat(req, method.output, route.responseBody, writer, options);
     if (!clientStreams) {
@@ -190,4 +189,26 @@ function isStreamContentType(contentType: string | undefined): boolean {
     type === "application/x-ndjson" ||
     type === "application/jsonl"
   );
+}
+
+/**
+ * Ends a streaming call after `ms` (the `maxStreamDurationMs` option) as if
+ * its deadline had passed; the timer goes when `lifecycle` closes. @internal
+ */
+export function limitStreamDuration(
+  context: GatewayCallContext,
+  lifecycle: { once(event: "close", listener: () => void): unknown },
+  ms: number,
+): void {
+  if (ms <= 0) return;
+  const timer = setTimeout(
+    () =>
+      // cancel, not expire: the call has no deadline of its own that would stop a remote backend.
+      context.cancel(
+        new RpcError(`stream exceeded its maximum duration of ${ms}ms`, Code.DeadlineExceeded),
+      ),
+    ms,
+  );
+  timer.unref();
+  lifecycle.once("close", () => clearTimeout(timer));
 }

@@ -3,10 +3,8 @@ import { create, type DescMethod, isMessage } from "@bufbuild/protobuf";
 import { gatewayContext } from "./gateway-context.js";
 import { HttpBodyResponse } from "../core/http-body.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
-import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
-
 import { readBody, unsupportedContentEncoding } from "./request-body.js";
 import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";

@@ -13,10 +13,10 @@ import type { ResolvedMuxOptions } from "./mux-options.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
 import { toMessage } from "./response-stream.js";
-import { httpStatusOf } from "./response-writer.js";
+import { httpStatusOf, withHttpStatus } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { requestStream } from "./streaming-handler.js";
+import { requestStream, limitStreamDuration } from "./streaming-handler.js";
 
 /**
  * WebSocket close code of a call that ended OK. A failed call closes with
@@ -37,13 +37,35 @@ export type UpgradeHandler = (
   query: string,
 ) => void;
 
-/** The mux's WebSocket server: no HTTP server of its own, one message at most `maxRequestBytes`. @internal */
+/**
+ * The mux's WebSocket server: no HTTP server of its own, one message at most
+ * `maxRequestBytes`. A handshake `ws` refuses (not GET, a bad
+ * `Sec-WebSocket-Key`…) is answered with the `google.rpc.Status` JSON instead
+ * of `ws`'s text/html page. @internal
+ */
 export function createWebSocketServer(options: ResolvedMuxOptions): WebSocketServer {
-  return new WebSocketServer({
+  const server = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxRequestBytes,
     perMessageDeflate: false,
   });
+  server.on("error", () => {}); // never emitted without an HTTP server of its own; kept harmless
+  server.on("wsClientError", (error: Error, socket: Duplex) => {
+    const wrongMethod = error.message === "Invalid HTTP method";
+    rejectUpgrade(
+      socket,
+      withHttpStatus(
+        new RpcError(
+          `WebSocket handshake refused: ${error.message}`,
+          wrongMethod ? Code.Unimplemented : Code.InvalidArgument,
+        ),
+        wrongMethod ? 405 : 400,
+      ),
+      options,
+      wrongMethod ? { Allow: "GET" } : { "Sec-WebSocket-Version": "13" },
+    );
+  });
+  return server;
 }
 
 /**
@@ -82,6 +104,20 @@ export function webSocketHandler(
   );
   const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
   return (req, socket, head, params, query) => {
+    if (!originAllowed(req, options.allowedOrigins)) {
+      rejectUpgrade(
+        socket,
+        withHttpStatus(
+          new RpcError(
+            `WebSocket upgrade from origin ${JSON.stringify(req.headers.origin)} refused`,
+            Code.PermissionDenied,
+          ),
+          403,
+        ),
+        options,
+      );
+      return;
+    }
     // gatewayContext cancels the call when its response closes unfinished; the socket plays the response.
     const lifecycle = Object.assign(new EventEmitter(), { writableFinished: false });
     const context = gatewayContext(req, lifecycle as unknown as ServerResponse, options);
@@ -89,6 +125,7 @@ export function webSocketHandler(
       rejectUpgrade(socket, context, options);
       return;
     }
+    limitStreamDuration(context, lifecycle, options.maxStreamDurationMs);
     let request: unknown;
     if (kind === "server_streaming" && !builder.hasBody) {
       request = builder.build(undefined, params, query);
@@ -98,6 +135,9 @@ export function webSocketHandler(
       }
     }
     server.handleUpgrade(req, socket, head, (ws) => {
+      // A malformed frame (oversize, unmasked, reserved opcode) is an 'error' here; ws then
+      // closes the socket with its close code (1009, 1002), and 'close' below cancels the call.
+      ws.on("error", () => {});
       const frames = new FrameQueue(ws);
       const requests = requestStream(frames, builder, params, query, context);
       const heartbeat = keepAlive(ws, options.heartbeatIntervalMs);
@@ -126,7 +166,7 @@ export function webSocketHandler(
       async function serve(ctx: CallContext): Promise<void> {
         if (kind === "client_streaming") {
           const response = await call(requests.messages, ctx);
-          await send(ws, writer.write(toMessage(method.output, response)));
+          await send(ws, writer.write(toMessage(method.output, response)), options);
           return;
         }
         if (kind === "server_streaming" && builder.hasBody) {
@@ -151,7 +191,7 @@ export function webSocketHandler(
             iterator.return?.().catch(() => {});
             return;
           }
-          await send(ws, writer.write(toMessage(method.output, next.value)));
+          await send(ws, writer.write(toMessage(method.output, next.value)), options);
         }
       }
     });
@@ -166,6 +206,7 @@ export function webSocketHandler(
  */
 export function attachWebSocket(server: Server, mux: Mux): () => void {
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    guardSocket(socket);
     if (!mux.handleUpgrade(req, socket, head)) {
       rejectUpgrade(
         socket,
@@ -178,17 +219,79 @@ export function attachWebSocket(server: Server, mux: Mux): () => void {
   return () => server.off("upgrade", onUpgrade);
 }
 
-/** Answers an upgrade request with an HTTP error and the `google.rpc.Status` body. @internal */
-export function rejectUpgrade(socket: Duplex, error: RpcError, options: ResolvedMuxOptions): void {
+/**
+ * Gives an upgrade request's socket an `'error'` listener: Node removes its
+ * own once it hands the socket to the `'upgrade'` event, and a reset
+ * (ECONNRESET) before `ws` adds one would otherwise end the process. Idempotent. @internal
+ */
+export function guardSocket(socket: Duplex): void {
+  if (socket.listeners("error").includes(destroyOnError)) return;
+  socket.on("error", destroyOnError);
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** How long a refused upgrade's socket may keep sending (its body) after the answer before it is destroyed. */
+const rejectLingerMs = 1000;
+
+/**
+ * Answers an upgrade request with an HTTP error and the `google.rpc.Status`
+ * body, then closes the socket for good: what the client still sends (a
+ * body) is read and dropped, so the answer is not lost to a reset, and the
+ * socket is destroyed once the client closes its side or after
+ * {@link rejectLingerMs} at most. @internal
+ */
+export function rejectUpgrade(
+  socket: Duplex,
+  error: RpcError,
+  options: ResolvedMuxOptions,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  guardSocket(socket);
+  if (socket.destroyed) return;
   const status = httpStatusOf(error);
   const body = errorBody(error, options.registry);
+  let extra = "";
+  for (const [name, value] of Object.entries(headers)) extra += `${name}: ${value}\r\n`;
+  const linger = setTimeout(() => socket.destroy(), rejectLingerMs);
+  linger.unref();
+  socket.once("close", () => clearTimeout(linger));
+  socket.once("end", () => socket.destroy());
+  socket.resume();
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
       "Content-Type: application/json\r\n" +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      extra +
       "Connection: close\r\n\r\n" +
       body,
   );
+}
+
+/**
+ * Whether an upgrade request's `Origin` may open a WebSocket: requests without
+ * `Origin` (not from a browser) may; a browser's must be listed in
+ * `allowedOrigins` (or pass it, a predicate), and by default must be the
+ * request's own host (`Origin: https://app.example` for `Host: app.example`),
+ * which stops cross-site WebSocket hijacking with the user's cookies. @internal
+ */
+export function originAllowed(
+  req: IncomingMessage,
+  allowed: ResolvedMuxOptions["allowedOrigins"],
+): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (typeof allowed === "function") return allowed(origin);
+  if (allowed !== undefined) return allowed.includes(origin.toLowerCase());
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false; // "null" (sandboxed pages, file:) or garbage
+  }
+  return host !== "" && host === req.headers.host?.toLowerCase();
 }
 
 /** The close reason of a failed call: its status JSON, cut to the 123 bytes a reason may hold. */
@@ -204,13 +307,24 @@ export function closeReason(failure: RpcError, options: ResolvedMuxOptions): str
   }
 }
 
-/** Sends a text frame; waits for the socket to take it when much is already buffered (backpressure). */
-function send(ws: WebSocket, text: string): Promise<void> {
+/**
+ * Sends a text frame; waits for the socket to take it when much is already
+ * buffered (backpressure). A client that takes nothing for
+ * `streamIdleTimeoutMs` is dropped.
+ */
+function send(ws: WebSocket, text: string, options: ResolvedMuxOptions): Promise<void> {
   if (ws.bufferedAmount < 64 * 1024) {
     ws.send(text);
     return Promise.resolve();
   }
-  return new Promise((resolve) => ws.send(text, () => resolve()));
+  return new Promise((resolve) => {
+    const ms = options.streamIdleTimeoutMs;
+    const timer = ms > 0 ? setTimeout(() => ws.terminate(), ms) : undefined;
+    ws.send(text, () => {
+      if (timer !== undefined) clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Pings every `intervalMs`; terminates a socket that answered none of the last two pings. Returns a stop function. */

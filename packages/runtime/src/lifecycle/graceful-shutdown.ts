@@ -1,4 +1,6 @@
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import { Server as NetServer } from "node:net";
+import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import type { HealthService } from "../health/health-service.js";
 
@@ -10,6 +12,11 @@ export interface GracefulShutdownOptions {
   grpcServers?: readonly grpc.Server[];
   /** Health service to flip to NOT_SERVING first, so balancers eject this backend. */
   health?: HealthService;
+  /**
+   * Muxes whose WebSockets to close with 1001 (going away) when the servers
+   * stop accepting: anything with a `closeWebSockets()` method, like `Mux`.
+   */
+  muxes?: readonly { closeWebSockets(): void }[];
   /** Channels to close once in-flight work is done. */
   channels?: readonly grpc.Channel[];
   /**
@@ -37,23 +44,98 @@ export interface GracefulShutdown {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function closeHttp(server: HttpServer, deadline: number): Promise<void> {
+/** A keep-alive connection quiet this long while draining is closed: no proxy is about to reuse it. */
+const quietMs = 1000;
+
+interface Connection {
+  /** Responses in progress on it. */
+  busy: number;
+  /** When its last response ended; 0 while it never had one (new, or upgraded). */
+  idleSince: number;
+}
+
+/**
+ * Follows an HTTP server's connections and responses from the start, so a
+ * shutdown can drain them without resetting one a request may be on:
+ * while draining every response says `Connection: close` (the connection
+ * closes after it), a keep-alive connection closes only after {@link quietMs}
+ * without requests, and at the deadline whatever is left (upgraded sockets
+ * too, which `closeAllConnections()` does not know) is destroyed.
+ */
+class ConnectionTracker {
+  readonly #connections = new Map<Duplex, Connection>();
+  readonly #responses = new Set<ServerResponse>();
+  draining = false;
+
+  constructor(readonly server: HttpServer) {
+    server.on("connection", (socket: Duplex) => {
+      this.#connections.set(socket, { busy: 0, idleSince: 0 });
+      socket.once("close", () => this.#connections.delete(socket));
+    });
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      const connection = this.#connections.get(req.socket);
+      if (connection !== undefined) connection.busy++;
+      this.#responses.add(res);
+      if (this.draining && !res.headersSent) res.setHeader("Connection", "close");
+      res.once("close", () => {
+        this.#responses.delete(res);
+        if (connection === undefined) return;
+        connection.busy--;
+        connection.idleSince = Date.now();
+      });
+    });
+  }
+
+  /** Marks every response from now on, and those not yet answered, `Connection: close`. */
+  drain(): void {
+    this.draining = true;
+    for (const res of this.#responses) {
+      if (!res.headersSent) res.setHeader("Connection", "close");
+      else {
+        const socket = res.socket;
+        res.once("finish", () => socket?.end());
+      }
+    }
+  }
+
+  /** Closes keep-alive connections quiet for {@link quietMs}. */
+  closeQuiet(): void {
+    const now = Date.now();
+    for (const [socket, connection] of this.#connections) {
+      if (
+        connection.busy === 0 &&
+        connection.idleSince > 0 &&
+        now - connection.idleSince >= quietMs
+      )
+        socket.end();
+    }
+  }
+
+  destroyAll(): void {
+    for (const socket of this.#connections.keys()) socket.destroy();
+  }
+}
+
+function closeHttp(tracker: ConnectionTracker, deadline: number): Promise<void> {
+  const server = tracker.server;
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    let done = false;
-    // Keep-alive connections go idle only after their in-flight request; close them as they do.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const sweep = setInterval(() => tracker.closeQuiet(), 250);
     const force = setTimeout(
-      () => server.closeAllConnections(),
+      () => {
+        tracker.destroyAll();
+        server.closeAllConnections();
+      },
       Math.max(0, deadline - Date.now()),
     );
-    server.close(() => {
-      done = true;
+    // net.Server's close: stop accepting, but unlike http.Server's do not reset idle
+    // keep-alive connections at once (a proxy may be writing a request on one).
+    NetServer.prototype.close.call(server, () => {
       clearInterval(sweep);
       clearTimeout(force);
       resolve();
     });
-    if (!done) server.closeIdleConnections();
+    tracker.closeQuiet();
   });
 }
 
@@ -76,13 +158,16 @@ function closeGrpc(server: grpc.Server, deadline: number): Promise<void> {
 export function gracefulShutdown(options: GracefulShutdownOptions = {}): GracefulShutdown {
   let running: Promise<void> | null = null;
   const signals = options.signals ?? ["SIGTERM", "SIGINT"];
+  const trackers = (options.httpServers ?? []).map((server) => new ConnectionTracker(server));
 
   const run = async (reason: string): Promise<void> => {
     options.health?.shutdown();
+    for (const tracker of trackers) tracker.drain();
     if ((options.drainDelayMs ?? 0) > 0) await sleep(options.drainDelayMs ?? 0);
     const deadline = Date.now() + (options.gracePeriodMs ?? 25_000);
+    for (const mux of options.muxes ?? []) mux.closeWebSockets();
     await Promise.all([
-      ...(options.httpServers ?? []).map((s) => closeHttp(s, deadline)),
+      ...trackers.map((t) => closeHttp(t, deadline)),
       ...(options.grpcServers ?? []).map((s) => closeGrpc(s, deadline)),
     ]);
     for (const channel of options.channels ?? []) channel.close();
