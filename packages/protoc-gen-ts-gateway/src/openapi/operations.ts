@@ -54,7 +54,7 @@ function commentParts(method: DescMethod): { summary?: string; description?: str
   const parts: { summary?: string; description?: string } = {
     summary: first.replace(/\s*\n\s*/g, " "),
   };
-  if (rest.length > 0) parts.description = rest.join("\n\n");
+  if (rest.length > 0) parts.description = rest.map((p) => p.trim()).join("\n\n");
   return parts;
 }
 

@@ -49,13 +49,20 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
       continue;
     }
     const field = fieldAt(route.method.input, variable.fieldPath);
-    const single = variable.end === variable.start + 1 && segment.kind === "wildcard";
-    if (single) {
+    const only =
+      variable.end === variable.start + 1 ||
+      (variable.end === -1 && i === variable.start && i === pattern.segments.length - 1);
+    if (only) {
       const name = unique(variable.fieldPath);
       parts.push(`{${name}}`);
       const comment = field === undefined ? undefined : getComments(field).leading?.trim();
       parameters.push(
-        pathParameter(name, field ? schemas.field(field) : { type: "string" }, comment, false),
+        pathParameter(
+          name,
+          field && !deep ? schemas.field(field) : { type: "string" },
+          comment,
+          deep,
+        ),
       );
       continue;
     }
