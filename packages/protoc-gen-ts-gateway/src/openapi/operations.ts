@@ -32,7 +32,8 @@ export function routeOperation(
   if (request !== undefined) operation.requestBody = request;
   const rawBody = request !== undefined && "*/*" in (request.content as object);
   operation.responses = {
-    "200": successResponse(route, schemas),
+    // A backend may answer any 2xx (`x-http-code`), e.g. 201 on create.
+    "2XX": successResponse(route, schemas),
     ...errorResponses({ jsonBody: request !== undefined && !rawBody, rawBody }),
   };
   operation["x-grpc-method"] = `${method.parent.typeName}.${method.name}`;
