@@ -125,12 +125,9 @@ export class SpecChecker {
 
   /** Asserts that the document allows the request and describes the response. */
   check(x: Exchange): void {
-    const what = `${x.method} ${x.url} → ${x.status}`;
     const [path = "", query = ""] = x.url.split("?", 2);
     const found = this.find(x.method, path);
     this.covered.add(found.key);
-    const op = found.operation;
-    const params: Doc[] = op.parameters ?? [];
     if (x.requestValid !== false) this.#checkRequest(x, found, query);
     this.#checkResponse(x, found);
   }
