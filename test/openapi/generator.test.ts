@@ -75,6 +75,9 @@ service ShapeService {
   rpc Watch(GetShapeRequest) returns (stream Shape) {
     option (google.api.http) = { get: "/v1/shapes/{name}:watch" };
   }
+  rpc Purge(GetFileRequest) returns (Shape) {
+    option (google.api.http) = { custom: { kind: "PURGE" path: "/v1/cache/{path}" } };
+  }
   rpc Collect(stream Shape) returns (Shape) {
     option (google.api.http) = { post: "/v1/shapes:collect" body: "*" };
   }
@@ -212,8 +215,13 @@ describe("what each proto construct becomes", () => {
     ],
     [
       "gateway errors and the default",
-      () => Object.keys(op("/v1/shapes:collect", "post").responses),
+      () => Object.keys(op("/v1/shapes:collect", "post").responses).sort(),
       ["2XX", "400", "413", "415", "503", "504", "default"],
+    ],
+    [
+      "a method OpenAPI has no key for goes under x-custom-methods",
+      () => doc.paths["/v1/cache/{path}"]["x-custom-methods"].PURGE.operationId,
+      "ShapeService_Purge",
     ],
     ["int64 is a string", () => [prop("big").type, prop("big").format], ["string", "int64"]],
     ["uint64 is a string", () => prop("ubig").format, "uint64"],

@@ -35,6 +35,20 @@ interface Found {
   readonly params: Record<string, string>;
 }
 
+/** A path item's operations as [lower-case method, operation, JSON pointer suffix], custom methods included. */
+export function operationsOf(item: Doc): Array<[string, Doc, string]> {
+  const out: Array<[string, Doc, string]> = [];
+  for (const [key, value] of Object.entries(item)) {
+    if (key === "x-custom-methods") {
+      for (const [m, op] of Object.entries(value as Doc))
+        out.push([m.toLowerCase(), op, `x-custom-methods/${m}`]);
+    } else if (!key.startsWith("x-")) {
+      out.push([key, value, key]);
+    }
+  }
+  return out;
+}
+
 /** JSON Pointer escaping of one token. */
 const esc = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 
@@ -59,7 +73,7 @@ export class SpecChecker {
     this.#paths = Object.keys(doc.paths).map((path) => {
       const names: string[] = [];
       const multi = new Set(
-        Object.values(doc.paths[path] as Doc).flatMap((op: Doc) =>
+        operationsOf(doc.paths[path]).flatMap(([, op]) =>
           (op.parameters ?? []).filter((p: Doc) => p["x-multi-segment"]).map((p: Doc) => p.name),
         ),
       );
@@ -112,13 +126,14 @@ export class SpecChecker {
     const m = method.toLowerCase();
     for (const { regex, names, path: key } of this.#paths) {
       const match = regex.exec(path);
-      const operation = match && this.doc.paths[key][m];
-      if (!match || !operation) continue;
+      const entry = operationsOf(this.doc.paths[key]).find(([method]) => method === m);
+      if (!match || !entry) continue;
+      const [, operation, suffix] = entry;
       const params: Record<string, string> = {};
       names.forEach((n, i) => {
         params[n] = decodeURIComponent(match[i + 1]!);
       });
-      return { key: `${m} ${key}`, operation, pointer: `/paths/${esc(key)}/${m}`, params };
+      return { key: `${m} ${key}`, operation, pointer: `/paths/${esc(key)}/${suffix}`, params };
     }
     assert.fail(`no operation in the document for ${method} ${path}`);
   }
@@ -216,7 +231,7 @@ export class SpecChecker {
   /** Every operation of the document, as `get /v1/x`. */
   operations(): string[] {
     return Object.entries(this.doc.paths as Doc).flatMap(([path, item]) =>
-      Object.keys(item).map((m) => `${m} ${path}`),
+      operationsOf(item).map(([m]) => `${m} ${path}`),
     );
   }
 }
@@ -253,16 +268,16 @@ export function assertSameRoutes(doc: Doc, routes: readonly TableRoute[]): void 
   const fromRoutes = routes.map((r) => `${r.method} ${r.path}`).sort();
   const fromDoc = Object.values(doc.paths as Doc)
     .flatMap((item) =>
-      Object.entries(item as Doc).map(([m, op]) => `${m.toUpperCase()} ${op["x-http-template"]}`),
+      operationsOf(item as Doc).map(([m, op]) => `${m.toUpperCase()} ${op["x-http-template"]}`),
     )
     .sort();
   assert.deepEqual(fromDoc, fromRoutes, "the document's operations are the router's routes");
   const table = new RouteTable<TableRoute>();
   for (const r of routes) table.add(r.method, r.pattern, r, `${r.method} ${r.path}`);
   for (const [path, item] of Object.entries(doc.paths as Doc)) {
-    for (const [m, op] of Object.entries(item as Doc)) {
+    for (const [m, op] of operationsOf(item as Doc)) {
       const concrete = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-        const p = (op.parameters as Doc[]).find((q) => q.name === name && q.in === "path");
+        const p = ((op.parameters ?? []) as Doc[]).find((q) => q.name === name && q.in === "path");
         if (p?.["x-multi-segment"]) return "p/q";
         return p?.schema?.type === "integer" ? "7" : `p-${name.replace(/\W/g, "")}`;
       });

@@ -7,6 +7,18 @@ import { errorComponents } from "./errors.js";
 import { routeOperation } from "./operations.js";
 import { type JsonSchema, type SchemaJsonOptions, SchemaSet } from "./schemas.js";
 
+/** The methods an OpenAPI path item has keys for. */
+const openApiMethods = new Set([
+  "get",
+  "put",
+  "post",
+  "delete",
+  "options",
+  "head",
+  "patch",
+  "trace",
+]);
+
 /** The services one document describes, each with the routes the router serves. */
 export interface DocumentServices {
   readonly title: string;
@@ -40,8 +52,16 @@ export function buildDocument(
         );
       }
       owners.set(key, route);
-      paths[entry.path] ??= {};
-      paths[entry.path]![entry.method] = entry.operation;
+      const item = paths[entry.path] ?? {};
+      paths[entry.path] = item;
+      if (openApiMethods.has(entry.method)) {
+        item[entry.method] = entry.operation;
+      } else {
+        // OpenAPI has no key for other methods (`custom: {kind: "PURGE"}`).
+        const custom = (item["x-custom-methods"] ?? {}) as Record<string, JsonSchema>;
+        custom[route.httpMethod] = entry.operation;
+        item["x-custom-methods"] = custom;
+      }
     }
   }
   const responses = errorComponents(schemas);
