@@ -54,7 +54,7 @@ export const protocGenTsGateway: Plugin = {
       const response = plugin.run(
         only ? create(CodeGeneratorRequestSchema, { ...request, fileToGenerate: [] }) : request,
       );
-      response.file.push(...generateOpenApi(request, options));
+      response.file.push(...generateOpenApi(request, options, version));
       return response;
     } catch (err) {
       if (
