@@ -66,7 +66,10 @@ export function parseOptions(
         options.openapi.mode = value === "only" ? "only" : value === "false" ? "off" : "with-code";
         break;
       case "openapi_merge":
-        if (!/^[\w.-]+(\/[\w.-]+)*$/.test(value)) {
+        if (
+          !/^[\w.-]+(\/[\w.-]+)*$/.test(value) ||
+          value.split("/").some((part) => part === "." || part === "..")
+        ) {
           throw new Error(`option ${key} needs a file name without extension, not "${value}"`);
         }
         options.openapi.merge = value;
