@@ -217,7 +217,11 @@ describe("Express gateway → generated client → grpc-js backend", () => {
   test("an unmatched path falls through to the app's own routes (next())", async () => {
     const res = await request(`${http.url}/`);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json, { service: "library.v1.LibraryService", docs: "see README.md" });
+    assert.deepEqual(res.json, {
+      service: "library.v1.LibraryService",
+      docs: "/docs",
+      openapi: "/openapi.json",
+    });
     const miss = await request(`${http.url}/v2/nothing`);
     assert.equal(miss.status, 404);
     assert.equal((miss.json as { code: number }).code, 5);

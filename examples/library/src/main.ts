@@ -75,6 +75,7 @@ server.on("listening", () => {
   const url = `http://${host}:${port}`;
   console.log(`gRPC backend  ${host}:${backend.port}  (library.v1.LibraryService)`);
   console.log(`REST gateway  ${url}  (health: /healthz /readyz /livez)`);
+  console.log(`API docs      ${url}/docs  (OpenAPI 3.1: ${url}/openapi.json)`);
   console.log(`
 Try:
   curl -s ${url}/v1/shelves --json '{"theme":"Fiction"}'

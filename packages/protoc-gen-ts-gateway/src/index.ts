@@ -1,2 +1,2 @@
 export { protocGenTsGateway, version } from "./plugin.js";
-export type { GatewayPluginOptions } from "./options.js";
+export type { GatewayPluginOptions, OpenApiOptions } from "./options.js";

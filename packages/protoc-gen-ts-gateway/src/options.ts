@@ -10,6 +10,28 @@ export interface GatewayPluginOptions {
    * `http.rules` add to (and for the same selector replace) the annotations.
    */
   grpcApiConfiguration: string | undefined;
+  /** The OpenAPI documents to write besides (or instead of) the TypeScript; see {@link OpenApiOptions}. */
+  openapi: OpenApiOptions;
+}
+
+/** `openapi*` options: OpenAPI 3.1 documents describing the routes (README "OpenAPI"). */
+export interface OpenApiOptions {
+  /**
+   * `openapi=true`: write the documents besides the TypeScript files;
+   * `openapi=only`: write only the documents (a second buf.gen.yaml entry with
+   * its own `out`). Default: none.
+   */
+  mode: "off" | "with-code" | "only";
+  /** `openapi_merge=<name>`: one document `<name>.openapi.json` for every file, instead of one per proto file. */
+  merge: string | undefined;
+  /** `openapi_format=json|yaml`; default json. */
+  format: "json" | "yaml";
+  /** `openapi_use_proto_field_name=true`: proto field names, as the mux option `useProtoFieldName`. */
+  useProtoFieldName: boolean;
+  /** `openapi_enum_as_integer=true`: enums as numbers first, as the mux option `enumAsInteger`. */
+  enumAsInteger: boolean;
+  /** `openapi_configuration=<file.yaml>`: info, servers, security schemes, security, tags. */
+  configuration: string | undefined;
 }
 
 /** Parses the plugin's own options; unknown keys are an error naming the known ones. */
@@ -19,6 +41,14 @@ export function parseOptions(
   const options: GatewayPluginOptions = {
     generateUnboundMethods: false,
     grpcApiConfiguration: undefined,
+    openapi: {
+      mode: "off",
+      merge: undefined,
+      format: "json",
+      useProtoFieldName: false,
+      enumAsInteger: false,
+      configuration: undefined,
+    },
   };
   for (const { key, value } of raw) {
     switch (key) {
@@ -29,9 +59,40 @@ export function parseOptions(
         if (value === "") throw new Error(`option ${key} needs a file path`);
         options.grpcApiConfiguration = value;
         break;
+      case "openapi":
+        if (value !== "only" && value !== "" && value !== "true" && value !== "false") {
+          throw new Error(`option ${key} takes true, false or only, not "${value}"`);
+        }
+        options.openapi.mode = value === "only" ? "only" : value === "false" ? "off" : "with-code";
+        break;
+      case "openapi_merge":
+        if (
+          !/^[\w.-]+(\/[\w.-]+)*$/.test(value) ||
+          value.split("/").some((part) => part === "." || part === "..")
+        ) {
+          throw new Error(`option ${key} needs a file name without extension, not "${value}"`);
+        }
+        options.openapi.merge = value;
+        break;
+      case "openapi_format":
+        if (value !== "json" && value !== "yaml") {
+          throw new Error(`option ${key} takes json or yaml, not "${value}"`);
+        }
+        options.openapi.format = value;
+        break;
+      case "openapi_use_proto_field_name":
+        options.openapi.useProtoFieldName = parseBool(key, value);
+        break;
+      case "openapi_enum_as_integer":
+        options.openapi.enumAsInteger = parseBool(key, value);
+        break;
+      case "openapi_configuration":
+        if (value === "") throw new Error(`option ${key} needs a file path`);
+        options.openapi.configuration = value;
+        break;
       default:
         throw new Error(
-          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
+          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration, openapi, openapi_merge, openapi_format, openapi_use_proto_field_name, openapi_enum_as_integer, openapi_configuration and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
         );
     }
   }
@@ -48,4 +109,35 @@ function parseBool(key: string, value: string): boolean {
     default:
       throw new Error(`option ${key} takes true or false, not "${value}"`);
   }
+}
+
+/** protoplugin's own option keys, which {@link parseOptions} never sees. */
+const protopluginKeys = new Set([
+  "target",
+  "ts_nocheck",
+  "elide_plugin_version",
+  "bootstrap_wkt",
+  "rewrite_imports",
+  "import_extension",
+  "js_import_style",
+  "keep_empty_files",
+]);
+
+/**
+ * Parses a CodeGeneratorRequest's `parameter` string (`k=v,k2=v2`) into the
+ * plugin's options, the way protoplugin hands them to {@link parseOptions}:
+ * for code that runs outside protoplugin's generate functions (OpenAPI).
+ */
+export function parseParameter(parameter: string): GatewayPluginOptions {
+  const raw = parameter === "" ? [] : parameter.split(",");
+  return parseOptions(
+    raw
+      .map((pair) => {
+        const i = pair.indexOf("=");
+        return i === -1
+          ? { key: pair, value: "" }
+          : { key: pair.slice(0, i), value: pair.slice(i + 1) };
+      })
+      .filter(({ key }) => !protopluginKeys.has(key)),
+  );
 }

@@ -1,10 +1,11 @@
 import { create } from "@bufbuild/protobuf";
-import { CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
+import { CodeGeneratorRequestSchema, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
 import { createEcmaScriptPlugin, type Plugin } from "@bufbuild/protoplugin";
 import { ApiConfigurationError, readApiConfiguration } from "./api-configuration.js";
 import { generateService } from "./generate-service.js";
 import { collectRoutes } from "./http-rules.js";
-import { type GatewayPluginOptions, parseOptions } from "./options.js";
+import { generateOpenApi, OpenApiConfigurationError } from "./openapi/index.js";
+import { type GatewayPluginOptions, parseOptions, parseParameter } from "./options.js";
 import { checkRouteConflicts } from "./route-conflicts.js";
 import { GenerationError } from "./source-location.js";
 
@@ -38,15 +39,29 @@ const plugin = createEcmaScriptPlugin<GatewayPluginOptions>({
  * (GenerationError: `file.proto:line:col: pkg.Service.Method: …`) are answered
  * in the CodeGeneratorResponse's `error` field, as the plugin protocol asks
  * for problems with the input, so buf or protoc prints them as they are.
+ * With the `openapi` option the OpenAPI documents are added to the response
+ * (or, with `openapi=only`, are all of it) whatever the `target`: they are
+ * neither TypeScript nor transpiled.
  */
 export const protocGenTsGateway: Plugin = {
   name: plugin.name,
   version: plugin.version,
   run(request) {
     try {
-      return plugin.run(request);
+      const options = parseParameter(request.parameter);
+      if (options.openapi.mode === "off") return plugin.run(request);
+      const only = options.openapi.mode === "only";
+      const response = plugin.run(
+        only ? create(CodeGeneratorRequestSchema, { ...request, fileToGenerate: [] }) : request,
+      );
+      response.file.push(...generateOpenApi(request, options, version));
+      return response;
     } catch (err) {
-      if (err instanceof GenerationError || err instanceof ApiConfigurationError) {
+      if (
+        err instanceof GenerationError ||
+        err instanceof ApiConfigurationError ||
+        err instanceof OpenApiConfigurationError
+      ) {
         return create(CodeGeneratorResponseSchema, { error: err.message });
       }
       throw err;

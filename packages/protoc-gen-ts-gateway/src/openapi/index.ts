@@ -1,0 +1,2 @@
+export { OpenApiConfigurationError } from "./config.js";
+export { generateOpenApi } from "./generate-openapi.js";

@@ -1,0 +1,294 @@
+import {
+  type DescEnum,
+  type DescField,
+  type DescMessage,
+  getOption,
+  hasOption,
+  ScalarType,
+} from "@bufbuild/protobuf";
+import { getComments } from "@bufbuild/protoplugin";
+import { FieldBehavior, field_behavior } from "../proto/google/api/field_behavior_pb.js";
+
+/** A JSON Schema (2020-12, the dialect of OpenAPI 3.1) as plain data. */
+export type JsonSchema = { [key: string]: unknown };
+
+/** The JSON options the gateway writes with (the mux options of the same names). */
+export interface SchemaJsonOptions {
+  readonly useProtoFieldName: boolean;
+  readonly enumAsInteger: boolean;
+}
+
+/** `$ref` to a component schema. */
+export function schemaRef(name: string): JsonSchema {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+const int64: JsonSchema = { type: "string", format: "int64", pattern: "^-?[0-9]+$" };
+const uint64: JsonSchema = { type: "string", format: "uint64", pattern: "^[0-9]+$" };
+const bytes: JsonSchema = { type: "string", format: "byte", contentEncoding: "base64" };
+/** proto3 JSON writes non-finite floats as these strings. */
+const nonFinite: JsonSchema = { type: "string", enum: ["NaN", "Infinity", "-Infinity"] };
+
+/** The proto3 JSON form of a scalar, as protobuf-es (and so the gateway) writes and reads it. */
+export function scalarSchema(scalar: ScalarType): JsonSchema {
+  switch (scalar) {
+    case ScalarType.DOUBLE:
+      return { anyOf: [{ type: "number", format: "double" }, nonFinite] };
+    case ScalarType.FLOAT:
+      return { anyOf: [{ type: "number", format: "float" }, nonFinite] };
+    case ScalarType.INT64:
+    case ScalarType.SINT64:
+    case ScalarType.SFIXED64:
+      return { ...int64 };
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return { ...uint64 };
+    case ScalarType.INT32:
+    case ScalarType.SINT32:
+    case ScalarType.SFIXED32:
+      return { type: "integer", format: "int32" };
+    case ScalarType.UINT32:
+    case ScalarType.FIXED32:
+      return { type: "integer", format: "uint32", minimum: 0 };
+    case ScalarType.BOOL:
+      return { type: "boolean" };
+    case ScalarType.STRING:
+      return { type: "string" };
+    case ScalarType.BYTES:
+      return { ...bytes };
+  }
+}
+
+/** Wrapper types: their scalar, or `null`. */
+const wrappers: Record<string, ScalarType> = {
+  "google.protobuf.DoubleValue": ScalarType.DOUBLE,
+  "google.protobuf.FloatValue": ScalarType.FLOAT,
+  "google.protobuf.Int64Value": ScalarType.INT64,
+  "google.protobuf.UInt64Value": ScalarType.UINT64,
+  "google.protobuf.Int32Value": ScalarType.INT32,
+  "google.protobuf.UInt32Value": ScalarType.UINT32,
+  "google.protobuf.BoolValue": ScalarType.BOOL,
+  "google.protobuf.StringValue": ScalarType.STRING,
+  "google.protobuf.BytesValue": ScalarType.BYTES,
+};
+
+/**
+ * Well-known types whose JSON form is not an object of their fields, or
+ * undefined for any other message. These are the types the query string
+ * accepts as one value too.
+ */
+export function wellKnownSchema(typeName: string): JsonSchema | undefined {
+  const wrapped = wrappers[typeName];
+  if (wrapped !== undefined) return { anyOf: [scalarSchema(wrapped), { type: "null" }] };
+  switch (typeName) {
+    case "google.protobuf.Timestamp":
+      return { type: "string", format: "date-time", description: "RFC 3339, in UTC (`Z`)" };
+    case "google.protobuf.Duration":
+      return {
+        type: "string",
+        pattern: "^-?[0-9]+(\\.[0-9]{1,9})?s$",
+        description: "Seconds with an `s` suffix, e.g. `1.5s`",
+      };
+    case "google.protobuf.FieldMask":
+      return { type: "string", description: "Field paths, comma-separated, e.g. `title,read`" };
+    case "google.protobuf.Struct":
+      return { type: "object", additionalProperties: true };
+    case "google.protobuf.Value":
+      return { description: "Any JSON value" };
+    case "google.protobuf.ListValue":
+      return { type: "array", items: true };
+    case "google.protobuf.Any":
+      return {
+        type: "object",
+        description: "A message of the type its `@type` URL names, with that message's fields",
+        properties: { "@type": { type: "string" } },
+        required: ["@type"],
+        additionalProperties: true,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The component schemas of one OpenAPI document: every message and enum
+ * reached from its operations, named by full proto name and referenced with
+ * `$ref`, so recursive messages are plain references.
+ */
+export class SchemaSet {
+  readonly #json: SchemaJsonOptions;
+  readonly #components = new Map<string, JsonSchema>();
+
+  constructor(json: SchemaJsonOptions) {
+    this.#json = json;
+  }
+
+  /** The components collected so far, sorted by name. */
+  components(): Record<string, JsonSchema> {
+    return Object.fromEntries([...this.#components].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /** Adds a hand-written component (e.g. `google.rpc.Status`) and returns its `$ref`. */
+  define(name: string, build: () => JsonSchema): JsonSchema {
+    if (!this.#components.has(name)) this.#components.set(name, build());
+    return schemaRef(name);
+  }
+
+  /** The field's name in JSON, as the gateway writes it. */
+  jsonName(field: DescField): string {
+    return this.#json.useProtoFieldName ? field.name : field.jsonName;
+  }
+
+  /** A message's schema: inline for the well-known types with a special form, else a `$ref`. */
+  message(desc: DescMessage): JsonSchema {
+    const special = wellKnownSchema(desc.typeName);
+    if (special !== undefined) return special;
+    if (!this.#components.has(desc.typeName)) {
+      this.#components.set(desc.typeName, {}); // placeholder: recursion ends at the $ref
+      this.#components.set(desc.typeName, this.#messageObject(desc));
+    }
+    return schemaRef(desc.typeName);
+  }
+
+  /** An enum's schema, as a `$ref`: names (the gateway writes them) or numbers. */
+  enum(desc: DescEnum): JsonSchema {
+    if (!this.#components.has(desc.typeName)) {
+      const names = desc.values.map((v) => v.name);
+      const numbers = desc.values.map((v) => v.number);
+      const byName: JsonSchema = { type: "string", enum: names };
+      const byNumber: JsonSchema = { type: "integer", enum: numbers };
+      const schema: JsonSchema = {
+        anyOf: this.#json.enumAsInteger ? [byNumber, byName] : [byName, byNumber],
+      };
+      const described = describeValues(desc);
+      if (described !== "") schema.description = described;
+      if (desc.deprecated) schema.deprecated = true;
+      this.#components.set(desc.typeName, withComment(schema, desc));
+    }
+    return schemaRef(desc.typeName);
+  }
+
+  /** The schema of a field's value (a list or map of its elements included). */
+  field(field: DescField): JsonSchema {
+    let schema: JsonSchema;
+    switch (field.fieldKind) {
+      case "scalar":
+        schema = scalarSchema(field.scalar);
+        break;
+      case "enum":
+        schema = this.enum(field.enum);
+        break;
+      case "message":
+        schema = this.message(field.message);
+        break;
+      case "list":
+        schema = { type: "array", items: this.#element(field.listKind, field) };
+        break;
+      case "map":
+        schema = {
+          type: "object",
+          additionalProperties: this.#element(field.mapKind, field),
+        };
+        if (field.mapKey !== ScalarType.STRING) {
+          schema.propertyNames = { pattern: mapKeyPattern(field.mapKey) };
+        }
+        break;
+    }
+    return schema;
+  }
+
+  /** A field's schema with its comment, deprecation and field_behavior annotations. */
+  property(field: DescField): JsonSchema {
+    const schema = this.field(field);
+    const annotated: JsonSchema = "$ref" in schema ? { allOf: [schema] } : { ...schema };
+    const comment = getComments(field).leading?.trim();
+    if (comment) annotated.description = comment;
+    if (field.deprecated) annotated.deprecated = true;
+    const behavior = fieldBehavior(field);
+    if (behavior.includes(FieldBehavior.OUTPUT_ONLY)) annotated.readOnly = true;
+    if (behavior.includes(FieldBehavior.INPUT_ONLY)) annotated.writeOnly = true;
+    // A plain $ref with nothing beside it stays a plain $ref.
+    return Object.keys(annotated).length === 1 && "allOf" in annotated ? schema : annotated;
+  }
+
+  #element(kind: "scalar" | "enum" | "message", field: DescField): JsonSchema {
+    if (kind === "scalar" && field.scalar !== undefined) return scalarSchema(field.scalar);
+    if (kind === "enum" && field.enum !== undefined) return this.enum(field.enum);
+    if (kind === "message" && field.message !== undefined) return this.message(field.message);
+    return {};
+  }
+
+  #messageObject(desc: DescMessage): JsonSchema {
+    const properties: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    for (const field of desc.fields) {
+      const name = this.jsonName(field);
+      properties[name] = this.property(field);
+      if (fieldBehavior(field).includes(FieldBehavior.REQUIRED)) required.push(name);
+    }
+    const schema: JsonSchema = { type: "object", properties };
+    if (required.length > 0) schema.required = required;
+    // proto3 JSON allows at most one member of a oneof: exactly one branch
+    // holds (one member set, or none).
+    const oneofs = desc.oneofs.filter((o) => o.fields.length > 1 && !isSyntheticOneof(o));
+    const conditions = oneofs.map((oneof) => {
+      const names = oneof.fields.map((f) => this.jsonName(f));
+      return {
+        oneOf: [
+          ...names.map((n) => ({ required: [n] })),
+          { not: { anyOf: names.map((n) => ({ required: [n] })) } },
+        ],
+      };
+    });
+    if (conditions.length === 1) Object.assign(schema, conditions[0]);
+    if (conditions.length > 1) schema.allOf = conditions;
+    const notes = oneofs.map(
+      (o) => `At most one of ${o.fields.map((f) => `\`${this.jsonName(f)}\``).join(", ")} is set.`,
+    );
+    const comment = getComments(desc).leading?.trim();
+    const description = [comment, ...notes].filter((s) => s !== undefined && s !== "").join("\n\n");
+    if (description !== "") schema.description = description;
+    if (desc.deprecated) schema.deprecated = true;
+    return schema;
+  }
+}
+
+function isSyntheticOneof(oneof: { fields: readonly DescField[] }): boolean {
+  return oneof.fields.length === 1 && oneof.fields[0]?.proto.proto3Optional === true;
+}
+
+/** The `google.api.field_behavior` values of a field. */
+export function fieldBehavior(field: DescField): readonly FieldBehavior[] {
+  return hasOption(field, field_behavior) ? getOption(field, field_behavior) : [];
+}
+
+function mapKeyPattern(key: ScalarType): string {
+  switch (key) {
+    case ScalarType.BOOL:
+      return "^(true|false)$";
+    case ScalarType.UINT32:
+    case ScalarType.FIXED32:
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return "^[0-9]+$";
+    default:
+      return "^-?[0-9]+$";
+  }
+}
+
+function withComment(schema: JsonSchema, desc: DescEnum): JsonSchema {
+  const comment = getComments(desc).leading?.trim();
+  if (!comment) return schema;
+  const rest = typeof schema.description === "string" ? `\n\n${schema.description}` : "";
+  return { ...schema, description: `${comment}${rest}` };
+}
+
+/** `- NAME (n): comment` per value that has a comment. */
+function describeValues(desc: DescEnum): string {
+  const lines: string[] = [];
+  for (const value of desc.values) {
+    const comment = getComments(value).leading?.trim().replace(/\s+/g, " ");
+    if (comment) lines.push(`- \`${value.name}\` (${value.number}): ${comment}`);
+  }
+  return lines.join("\n");
+}
