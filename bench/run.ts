@@ -82,6 +82,7 @@ const allRows = [
   GO,
   "floor-grpc",
   "gateway-node",
+  "gateway-node-grpcjs",
   "floor-http",
   "gateway-inprocess",
   "express-grpc",
@@ -347,6 +348,7 @@ function ratio(
 function report(peakRss: Map<string, number>, matching: Record<string, number> | undefined): void {
   const referenceOf: Record<string, string> = {
     "gateway-node": "floor-grpc",
+    "gateway-node-grpcjs": "gateway-node",
     "gateway-inprocess": "floor-http",
     "gateway-express": "express-grpc",
     "express-grpc": "floor-grpc",

@@ -12,6 +12,7 @@ import {
   circuitBreakerInterceptor,
   createCircuitBreaker,
 } from "./circuit-breaker.js";
+import { gatewayChannelDefaults } from "./grpc-channel-defaults.js";
 import { registerHealthCheckPolicy } from "./health-check-policy.js";
 import { registerLeastRequestPolicy } from "./least-request.js";
 import { ETCD_CLIENT_OPTION, ETCD_PREFIX_OPTION, registerEtcdResolver } from "./resolver-etcd.js";
@@ -117,6 +118,7 @@ export function createChannel(
   for (const lb of serviceConfig.loadBalancingConfig)
     grpc.experimental.parseLoadBalancingConfig(lb);
   const channelOptions: grpc.ChannelOptions = {
+    ...gatewayChannelDefaults,
     "grpc.service_config": JSON.stringify(serviceConfig),
     "grpc.enable_retries": 1,
     "grpc.keepalive_time_ms": keepalive.timeMs ?? 30_000,

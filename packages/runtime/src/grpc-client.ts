@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { channelOptionsFor } from "./balancer.js";
 import { type CallOptions, mergeMetadata } from "./call-context.js";
 import { drained } from "./drained.js";
+import { withGatewayDefaults } from "./grpc-channel-defaults.js";
 import { serializers } from "./grpc-serialization.js";
 import {
   type BidiStreamingMethod,
@@ -29,7 +30,7 @@ export class GrpcClient {
   readonly client: grpc.Client;
 
   constructor(address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) {
-    this.client = new grpc.Client(address, credentials, options);
+    this.client = new grpc.Client(address, credentials, withGatewayDefaults(options));
   }
 
   /** A client over an existing channel, e.g. a balanced one from the runtime. */
