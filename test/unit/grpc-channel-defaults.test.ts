@@ -8,7 +8,7 @@ import {
 } from "../../packages/runtime/src/grpc-channel-defaults.js";
 
 /** Whether grpc-js's channelz registry tracks `channel` (its public channelz handlers). */
-function tracked(channel: grpc.Channel): Promise<boolean> {
+function tracked(channel: { getChannelzRef(): { id: number } }): Promise<boolean> {
   const { GetChannel } = grpc.getChannelzHandlers();
   return new Promise((resolve) => {
     GetChannel(
