@@ -11,6 +11,7 @@ import { type CallOptions, mergeMetadata } from "./call-context.js";
 import { drained } from "./drained.js";
 import { withGatewayDefaults } from "./grpc-channel-defaults.js";
 import { serializers } from "./grpc-serialization.js";
+import { canCallChannelDirectly, directUnaryCall } from "./grpc-unary-call.js";
 import {
   type BidiStreamingMethod,
   type ClientStreamingMethod,
@@ -28,9 +29,13 @@ import { Code, RpcError } from "./rpc-error.js";
 export class GrpcClient {
   /** The underlying grpc-js client. */
   readonly client: grpc.Client;
+  /** Unary calls go straight to the channel: no interceptor or transformer to run. */
+  readonly #direct: boolean;
 
   constructor(address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) {
-    this.client = new grpc.Client(address, credentials, withGatewayDefaults(options));
+    const resolved = withGatewayDefaults(options);
+    this.client = new grpc.Client(address, credentials, resolved);
+    this.#direct = canCallChannelDirectly(resolved);
   }
 
   /** A client over an existing channel, e.g. a balanced one from the runtime. */
@@ -53,6 +58,28 @@ export class GrpcClient {
   ): Promise<MessageShape<O>> {
     const input = serializers(method.input);
     const output = serializers(method.output);
+    if (this.#direct) {
+      return new Promise((resolve, reject) => {
+        const trailers = options?.responseTrailers;
+        const headers = options?.responseMetadata;
+        let dispose: (() => void) | undefined;
+        const cancel = directUnaryCall(this.client.getChannel(), {
+          path: grpcPath(method),
+          serialize: input.serialize,
+          deserialize: output.deserialize,
+          request: toMessage(method.input, request),
+          metadata: requestMetadata(options),
+          deadline: deadlineOf(options) ?? Number.POSITIVE_INFINITY,
+          onMetadata: headers === undefined ? undefined : (md) => mergeMetadata(headers, md),
+          onStatus: (status) => {
+            if (trailers !== undefined) mergeMetadata(trailers, status.metadata);
+            dispose?.();
+          },
+          done: settle(resolve, reject),
+        });
+        dispose = onCancel(options, cancel);
+      });
+    }
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest(
         grpcPath(method),
@@ -147,14 +174,20 @@ function requestMetadata(options: CallOptions | undefined): grpc.Metadata {
 }
 
 function grpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {
-  if (options === undefined) return {};
+  const deadline = deadlineOf(options);
+  return deadline === undefined ? {} : { deadline };
+}
+
+/** The earlier of the options' deadline and timeout, ms since the epoch. */
+function deadlineOf(options: CallOptions | undefined): number | undefined {
+  if (options === undefined) return undefined;
   let deadline: number | undefined;
   if (options.deadline !== undefined) deadline = +options.deadline;
   if (options.timeoutMs !== undefined) {
     const fromTimeout = Date.now() + options.timeoutMs;
     deadline = deadline === undefined ? fromTimeout : Math.min(deadline, fromTimeout);
   }
-  return deadline === undefined ? {} : { deadline };
+  return deadline;
 }
 
 /**
@@ -180,22 +213,26 @@ function observe(call: grpc.Call, options: CallOptions | undefined): void {
       mergeMetadata(responseTrailers, status.metadata),
     );
   }
+  const dispose = onCancel(options, () => call.cancel());
+  if (dispose !== undefined) call.on("status", dispose);
+}
+
+/**
+ * Cancels through `cancel` when the call options' cancel hook or signal fires;
+ * returns what stops listening once the call is over (nothing to stop: undefined).
+ */
+function onCancel(options: CallOptions | undefined, cancel: () => void): (() => void) | undefined {
+  if (options === undefined) return undefined;
   const hook = (options as CancelHook)[onCancelKey];
-  if (typeof hook === "function") {
-    const dispose = hook.call(options, () => call.cancel());
-    call.on("status", dispose);
-    return;
-  }
+  if (typeof hook === "function") return hook.call(options, cancel);
   const signal = options.signal;
-  if (signal !== undefined) {
-    if (signal.aborted) {
-      call.cancel();
-      return;
-    }
-    const cancel = () => call.cancel();
-    signal.addEventListener("abort", cancel, { once: true });
-    call.on("status", () => signal.removeEventListener("abort", cancel));
+  if (signal === undefined) return undefined;
+  if (signal.aborted) {
+    cancel();
+    return undefined;
   }
+  signal.addEventListener("abort", cancel, { once: true });
+  return () => signal.removeEventListener("abort", cancel);
 }
 
 /** Writes requests into a client-streaming call, honouring backpressure; cancels the call if the source fails. */
