@@ -22,7 +22,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { delimiter, join } from "node:path";
 import { budget, GO_ROW, latencyBudget, maxScalingGrowth } from "./budget.js";
 import { loadGeneratorVersion, type LoadResult, pickLoadGenerator, runLoad } from "./load.js";
@@ -145,6 +145,8 @@ const latencySamples = new Map<string, LoadResult[]>(); // key: `${scenario} ${r
 const offered = new Map<string, number>();
 
 const generator = pickLoadGenerator();
+/** The 1-minute load average when the run started: how busy the machine was. */
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 const started: ServerProcess[] = [];
 const servers = new Map<string, ServerProcess>();
 
@@ -464,12 +466,14 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
     cores: availableParallelism(),
     node: process.version,
     loadGenerator: loadGeneratorVersion(generator),
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? Number.NaN },
     ...config,
   };
   const text = [
     `Date ${machine.date}; ${machine.cores} cores, ${machine.cpu}; Node ${machine.node}; ${machine.loadGenerator}; ` +
       `${config.connections} connections, ${config.rounds} round(s) × ${config.seconds} s per row and scenario, medians; ` +
-      `one ${backendImpl === "go" ? "grpc-go" : "grpc-js"} backend shared by every row.`,
+      `one ${backendImpl === "go" ? "grpc-go" : "grpc-js"} backend shared by every row; ` +
+      `load average ${fmt(machine.loadAverage.start, 1)} at the start, ${fmt(machine.loadAverage.end, 1)} at the end.`,
     "",
     markdownTable(
       [
