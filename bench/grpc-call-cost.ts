@@ -1,6 +1,7 @@
 /**
  * The client side of one unary call through grpc-js, per set of channel
- * options: `node --import tsx bench/grpc-call-cost.ts [rounds] [calls]`. Starts the
+ * options: `node --import tsx bench/grpc-call-cost.ts [rounds] [calls] [variants]`
+ * (variants: a comma list of indexes into the table below, e.g. for profiling one). Starts the
  * bench backend (Go's when built, see bench/setup.sh), then in interleaved
  * rounds drives the generated client with each variant (32 calls in flight,
  * small GetItem) and reports this process's CPU µs per call and calls/s, as
@@ -24,7 +25,7 @@ const inFlight = 32;
 const viaClient = { callInvocationTransformer: <T>(p: T) => p };
 
 /** Variants: the user's options given to the generated client (over the gateway's defaults). */
-const variants: Record<string, ClientOptions> = {
+const allVariants: Record<string, ClientOptions> = {
   "grpc-js defaults, via grpc.Client": { "grpc.enable_channelz": 1, ...viaClient },
   // The same options on a second client: how far apart two equal variants land (the noise).
   "the same, again": { "grpc.enable_channelz": 1, ...viaClient },
@@ -32,6 +33,11 @@ const variants: Record<string, ClientOptions> = {
   "channelz off, direct (the gateway's default)": {},
   "+ retries off": { "grpc.enable_retries": 0 },
 };
+
+const picked = process.argv[4]?.split(",").map(Number);
+const variants = Object.fromEntries(
+  Object.entries(allVariants).filter((_, i) => picked?.includes(i) ?? true),
+);
 
 const goBackend = join(import.meta.dirname, "out", "go", "backend");
 const backend = existsSync(goBackend)
