@@ -59,7 +59,10 @@ if (process.env.BENCH_SETUP !== "0") {
   }
 }
 const goDir = join(outDir, "go");
-const goBuilt = existsSync(join(goDir, "gateway")) && existsSync(join(goDir, "backend"));
+const goBuilt =
+  process.env.BENCH_GO !== "0" &&
+  existsSync(join(goDir, "gateway")) &&
+  existsSync(join(goDir, "backend"));
 /** The Go grpc-gateway row: the reference every gateway row is also quoted against. */
 const GO = GO_ROW;
 
@@ -94,7 +97,7 @@ const rows = allRows.filter(
 );
 if (!goBuilt) {
   console.log(
-    `bench: skipping ${GO}: Go or grpc-gateway is not available (see bench/setup.sh's messages above)`,
+    `bench: skipping ${GO}: ${process.env.BENCH_GO === "0" ? "BENCH_GO=0" : "Go or grpc-gateway is not available (see bench/setup.sh's messages above)"}`,
   );
 }
 const backendImpl = env.BENCH_BACKEND_IMPL ?? (goBuilt ? "go" : "node");
