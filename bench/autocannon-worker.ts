@@ -1,6 +1,7 @@
 /**
  * The autocannon load generator as its own process: argv[2] is a LoadSpec as
- * JSON; prints a LoadResult as JSON. Used by load.ts when wrk is missing.
+ * JSON; prints a LoadResult as JSON. Used by load.ts when wrk is missing, and for
+ * every fixed-rate run (Debian has no wrk2).
  */
 import autocannon from "autocannon";
 import type { LoadResult, LoadSpec } from "./load.js";
@@ -11,6 +12,7 @@ const result = await autocannon({
   method: spec.method,
   connections: spec.connections,
   duration: spec.seconds,
+  ...(spec.rate === undefined ? {} : { overallRate: spec.rate }),
   ...(spec.body === undefined
     ? {}
     : { body: spec.body, headers: { "content-type": "application/json" } }),

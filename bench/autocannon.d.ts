@@ -5,6 +5,8 @@ declare module "autocannon" {
     method?: string;
     connections?: number;
     duration?: number;
+    /** Requests per second across all connections (latency corrected for coordinated omission). */
+    overallRate?: number;
     body?: string;
     headers?: Record<string, string>;
   }

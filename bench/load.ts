@@ -7,13 +7,15 @@ import { execFile, execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** One load run: a fixed number of connections for a fixed time. */
+/** One load run: a fixed number of connections for a fixed time, optionally at a fixed rate. */
 export interface LoadSpec {
   readonly url: string;
   readonly method: "GET" | "POST";
   readonly body?: string;
   readonly connections: number;
   readonly seconds: number;
+  /** Offered load in requests per second (autocannon's `overallRate`); absent: as fast as it answers. */
+  readonly rate?: number;
 }
 
 /** What a load run measured. Latencies in milliseconds. */
@@ -52,13 +54,19 @@ export function loadGeneratorVersion(generator: LoadGenerator): string {
   }
 }
 
-/** Runs one load run in a child process. `workDir` holds wrk's Lua script for POSTs. */
+/**
+ * Runs one load run in a child process. `workDir` holds wrk's Lua script for
+ * POSTs. A fixed-rate run always uses autocannon: wrk has no rate option and
+ * Debian has no wrk2.
+ */
 export function runLoad(
   generator: LoadGenerator,
   spec: LoadSpec,
   workDir: string,
 ): Promise<LoadResult> {
-  return generator === "wrk" ? runWrk(spec, workDir) : runAutocannon(spec);
+  return generator === "wrk" && spec.rate === undefined
+    ? runWrk(spec, workDir)
+    : runAutocannon(spec);
 }
 
 function runWrk(spec: LoadSpec, workDir: string): Promise<LoadResult> {

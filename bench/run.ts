@@ -9,14 +9,24 @@
  * BENCH_SCALING=0 (skip the route-table rows), BENCH_LOADGEN=wrk|autocannon,
  * BENCH_STRICT=1 (exit non-zero when the budget misses),
  * BENCH_PROFILE=<rows> (run those rows under `node --cpu-prof`, profiles in
- * bench/out/profiles/<row>; summarize one with bench/profile-summary.ts).
+ * bench/out/profiles/<row>; summarize one with bench/profile-summary.ts),
+ * BENCH_BACKEND_IMPL=go|node (the shared backend: Go's when built, else grpc-js),
+ * BENCH_SETUP=0 (skip bench/setup.sh), BENCH_LATENCY=0 (skip the fixed-rate
+ * latency runs), BENCH_RATE_FRACTION (their offered load, default 0.5 of the
+ * slowest compared row's throughput).
+ *
+ * bench/setup.sh installs the Debian packages the bench uses when missing and
+ * builds the Go reference (bench/go) into bench/out/go: grpc-gateway
+ * (`go-grpc-gateway`, the row every gateway row is also quoted against) and a
+ * grpc-go backend.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { delimiter, join } from "node:path";
-import { budget, maxScalingGrowth } from "./budget.js";
+import { budget, GO_ROW, latencyBudget, maxScalingGrowth } from "./budget.js";
 import { loadGeneratorVersion, type LoadResult, pickLoadGenerator, runLoad } from "./load.js";
+import { startNative } from "./native-process.js";
 import { type ServerProcess, startProcess } from "./processes.js";
 import { fmt, markdownTable, median } from "./stats.js";
 
@@ -40,6 +50,22 @@ execFileSync(
 );
 const fixtures = await import("./service.js");
 
+// Debian packages and the Go reference; never fatal (rows that cannot run are skipped).
+if (process.env.BENCH_SETUP !== "0") {
+  try {
+    execFileSync("sh", [join(import.meta.dirname, "setup.sh")], { stdio: "inherit" });
+  } catch (err) {
+    console.log(`bench: setup failed (${(err as Error).message}); continuing without it`);
+  }
+}
+const goDir = join(outDir, "go");
+const goBuilt =
+  process.env.BENCH_GO !== "0" &&
+  existsSync(join(goDir, "gateway")) &&
+  existsSync(join(goDir, "backend"));
+/** The Go grpc-gateway row: the reference every gateway row is also quoted against. */
+const GO = GO_ROW;
+
 const env = process.env;
 const quick = env.BENCH_QUICK === "1";
 const config = {
@@ -48,21 +74,35 @@ const config = {
   warmupSeconds: quick ? 1 : 2,
   connections: Number(env.BENCH_CONNECTIONS ?? 32),
   scaling: env.BENCH_SCALING !== "0",
+  latency: env.BENCH_LATENCY !== "0",
+  rateFraction: Number(env.BENCH_RATE_FRACTION ?? 0.5),
 };
 const list = (value: string | undefined) =>
   value ? value.split(",").map((s) => s.trim()) : undefined;
 
 /** Rows in measuring order: each gateway row right after the row it is compared with. */
 const allRows = [
+  GO,
   "floor-grpc",
   "gateway-node",
+  "gateway-node-grpcjs",
   "floor-http",
   "gateway-inprocess",
   "express-grpc",
   "gateway-express",
   "express-handwritten",
 ];
-const rows = allRows.filter((r) => list(env.BENCH_ROWS)?.includes(r) ?? true);
+const rows = allRows.filter(
+  (r) => (list(env.BENCH_ROWS)?.includes(r) ?? true) && (r !== GO || goBuilt),
+);
+if (!goBuilt) {
+  console.log(
+    `bench: skipping ${GO}: ${process.env.BENCH_GO === "0" ? "BENCH_GO=0" : "Go or grpc-gateway is not available (see bench/setup.sh's messages above)"}`,
+  );
+}
+const backendImpl = env.BENCH_BACKEND_IMPL ?? (goBuilt ? "go" : "node");
+if (backendImpl === "go" && !goBuilt)
+  throw new Error("BENCH_BACKEND_IMPL=go: the Go backend is not built");
 
 interface Scenario {
   readonly name: string;
@@ -99,7 +139,17 @@ interface Sample extends LoadResult {
 const samples = new Map<string, Sample[]>(); // key: `${scenario} ${row}`
 const key = (scenario: string, row: string) => `${scenario} ${row}`;
 
+/** The rows run again at a fixed offered load, for p99 at the same load (issue 17, goal 5). */
+const latencyRows = [GO, "floor-grpc", "gateway-node", "gateway-express"].filter((r) =>
+  rows.includes(r),
+);
+const latencySamples = new Map<string, LoadResult[]>(); // key: `${scenario} ${row}`
+/** The offered load per scenario, req/s. */
+const offered = new Map<string, number>();
+
 const generator = pickLoadGenerator();
+/** The 1-minute load average when the run started: how busy the machine was. */
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 const started: ServerProcess[] = [];
 const servers = new Map<string, ServerProcess>();
 
@@ -112,19 +162,34 @@ async function main(): Promise<void> {
     `bench: ${generator}, ${config.connections} connections, ${config.rounds} round(s) of ${config.seconds} s; ` +
       `about ${Math.ceil((totalRuns * config.seconds) / 60)} min`,
   );
-  const backend = await startProcess("backend", "backend.ts", [], {});
+  const backend =
+    backendImpl === "go"
+      ? await startNative("backend", join(goDir, "backend"), ["-listen", "127.0.0.1:0"])
+      : await startProcess("backend", "backend.ts", [], {});
   started.push(backend);
+  console.log(`bench: one ${backendImpl === "go" ? "grpc-go" : "grpc-js"} backend for every row`);
   const backendAddress = `127.0.0.1:${backend.port}`;
   const profileDir = join(outDir, "profiles");
   for (const row of [...rows, ...scalingRows]) {
     const routes = /^routes-(\d+)$/.exec(row)?.[1];
-    const server = await startProcess(
-      row,
-      "server.ts",
-      [routes === undefined ? row : "gateway-inprocess"],
-      { BENCH_BACKEND: backendAddress, ...(routes === undefined ? {} : { BENCH_ROUTES: routes }) },
-      list(env.BENCH_PROFILE)?.includes(row) ? join(profileDir, row) : undefined,
-    );
+    const server =
+      row === GO
+        ? await startNative(row, join(goDir, "gateway"), [
+            "-backend",
+            backendAddress,
+            "-listen",
+            "127.0.0.1:0",
+          ])
+        : await startProcess(
+            row,
+            "server.ts",
+            [routes === undefined ? row : "gateway-inprocess"],
+            {
+              BENCH_BACKEND: backendAddress,
+              ...(routes === undefined ? {} : { BENCH_ROUTES: routes }),
+            },
+            list(env.BENCH_PROFILE)?.includes(row) ? join(profileDir, row) : undefined,
+          );
     started.push(server);
     servers.set(row, server);
   }
@@ -147,6 +212,7 @@ async function main(): Promise<void> {
     const scalingOrder = round % 2 === 0 ? scalingRows : [...scalingRows].reverse();
     for (const row of scalingOrder) await measure(row, allScenarios[0] as Scenario, round);
   }
+  if (config.latency && latencyRows.length > 0) await measureLatency();
   const peakRss = new Map<string, number>();
   for (const [row, server] of servers) peakRss.set(row, (await server.usage()).maxRssKiB);
   const matching = config.scaling ? routeScaling() : undefined;
@@ -174,7 +240,12 @@ async function check(row: string, scenario: Scenario): Promise<void> {
     );
 }
 
-function load(row: string, scenario: Scenario, seconds: number): Promise<LoadResult> {
+function load(
+  row: string,
+  scenario: Scenario,
+  seconds: number,
+  rate?: number,
+): Promise<LoadResult> {
   const server = servers.get(row) as ServerProcess;
   return runLoad(
     generator,
@@ -184,6 +255,7 @@ function load(row: string, scenario: Scenario, seconds: number): Promise<LoadRes
       ...(scenario.body === undefined ? {} : { body: scenario.body }),
       connections: config.connections,
       seconds,
+      ...(rate === undefined ? {} : { rate }),
     },
     outDir,
   );
@@ -208,6 +280,50 @@ async function measure(row: string, scenario: Scenario, round: number): Promise<
   console.log(
     `  round ${round + 1} ${scenario.name.padEnd(4)} ${row.padEnd(19)} ${fmt(sample.rps).padStart(6)} req/s  ` +
       `p50 ${fmt(sample.p50, 2)} ms  p99 ${fmt(sample.p99, 2)} ms  ${fmt(sample.cpuMicrosPerRequest)} µs CPU/req`,
+  );
+}
+
+/**
+ * p99 at the same offered load: every latency row at `rateFraction` of the
+ * slowest one's measured throughput on that scenario (so every row can keep
+ * up), autocannon at a fixed rate, rounds interleaved like the others.
+ */
+async function measureLatency(): Promise<void> {
+  for (const scenario of scenarios) {
+    const slowest = Math.min(
+      ...latencyRows.map((r) =>
+        median((samples.get(key(scenario.name, r)) ?? []).map((x) => x.rps)),
+      ),
+    );
+    offered.set(scenario.name, Math.max(1, Math.round(slowest * config.rateFraction)));
+  }
+  for (let round = 0; round < config.rounds; round++) {
+    const order = round % 2 === 0 ? latencyRows : [...latencyRows].reverse();
+    for (const scenario of scenarios) {
+      const rate = offered.get(scenario.name) as number;
+      for (const row of order) {
+        const result = await load(row, scenario, config.seconds, rate);
+        if (result.errors > 0) {
+          throw new Error(`${row} ${scenario.name}: ${result.errors} errors at ${rate} req/s`);
+        }
+        const k = key(scenario.name, row);
+        latencySamples.set(k, [...(latencySamples.get(k) ?? []), result]);
+        console.log(
+          `  round ${round + 1} ${scenario.name.padEnd(4)} ${row.padEnd(19)} at ${rate} req/s: ` +
+            `${fmt(result.rps)} req/s  p50 ${fmt(result.p50, 2)} ms  p99 ${fmt(result.p99, 2)} ms`,
+        );
+      }
+    }
+  }
+}
+
+/** The median over rounds of the per-round p99 ratio `row / reference` at the same offered load. */
+function latencyRatio(scenario: string, row: string, reference: string): number {
+  const a = latencySamples.get(key(scenario, row)) ?? [];
+  const b = latencySamples.get(key(scenario, reference)) ?? [];
+  const n = Math.min(a.length, b.length);
+  return median(
+    Array.from({ length: n }, (_, i) => (a[i] as LoadResult).p99 / (b[i] as LoadResult).p99),
   );
 }
 
@@ -237,6 +353,7 @@ function ratio(
 function report(peakRss: Map<string, number>, matching: Record<string, number> | undefined): void {
   const referenceOf: Record<string, string> = {
     "gateway-node": "floor-grpc",
+    "gateway-node-grpcjs": "gateway-node",
     "gateway-inprocess": "floor-http",
     "gateway-express": "express-grpc",
     "express-grpc": "floor-grpc",
@@ -265,6 +382,8 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
       const cpu = compared
         ? ratio(scenario, row, reference, (x) => x.cpuMicrosPerRequest)
         : Number.NaN;
+      const vsGo =
+        row !== GO && samples.has(key(scenario, GO)) ? ratio(scenario, row, GO) : Number.NaN;
       const entry = {
         scenario,
         row,
@@ -274,6 +393,7 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
         cpuMicrosPerRequest: median(s.map((x) => x.cpuMicrosPerRequest)),
         peakRssMiB: (peakRss.get(row) ?? Number.NaN) / 1024,
         ratio: compared ? { reference, rps: r, cpuPerRequest: cpu } : undefined,
+        rpsVsGo: Number.isNaN(vsGo) ? undefined : vsGo,
         rounds: s,
       };
       summary.push(entry);
@@ -287,9 +407,52 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
         fmt(entry.peakRssMiB),
         compared ? `${fmt(r, 2)} × ${reference}` : "",
         compared ? fmt(cpu, 2) : "",
+        Number.isNaN(vsGo) ? "" : fmt(vsGo, 2),
       ]);
     }
   }
+  const latencyTable: string[][] = [];
+  const latencySummary: Record<string, unknown>[] = [];
+  for (const scenario of scenarios.map((x) => x.name)) {
+    for (const row of latencyRows) {
+      const l = latencySamples.get(key(scenario, row));
+      if (l === undefined) continue;
+      const p99VsGo =
+        row !== GO && latencySamples.has(key(scenario, GO))
+          ? latencyRatio(scenario, row, GO)
+          : Number.NaN;
+      const entry = {
+        scenario,
+        row,
+        offeredRps: offered.get(scenario) ?? Number.NaN,
+        rps: median(l.map((x) => x.rps)),
+        p50Ms: median(l.map((x) => x.p50)),
+        p99Ms: median(l.map((x) => x.p99)),
+        p99VsGo: Number.isNaN(p99VsGo) ? undefined : p99VsGo,
+        rounds: l,
+      };
+      latencySummary.push(entry);
+      latencyTable.push([
+        scenario,
+        row,
+        fmt(entry.offeredRps),
+        fmt(entry.rps),
+        fmt(entry.p50Ms, 2),
+        fmt(entry.p99Ms, 2),
+        Number.isNaN(p99VsGo) ? "" : fmt(p99VsGo, 2),
+      ]);
+    }
+  }
+  const latencyVerdicts = latencyBudget
+    .filter(
+      (b) =>
+        latencySamples.has(key(b.scenario, b.row)) &&
+        latencySamples.has(key(b.scenario, b.reference)),
+    )
+    .map((b) => {
+      const value = latencyRatio(b.scenario, b.row, b.reference);
+      return { ...b, value, ok: value <= b.max };
+    });
   const verdicts = budget
     .filter((b) => samples.has(key(b.scenario, b.row)) && samples.has(key(b.scenario, b.reference)))
     .map((b) => {
@@ -306,11 +469,14 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
     cores: availableParallelism(),
     node: process.version,
     loadGenerator: loadGeneratorVersion(generator),
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? Number.NaN },
     ...config,
   };
   const text = [
     `Date ${machine.date}; ${machine.cores} cores, ${machine.cpu}; Node ${machine.node}; ${machine.loadGenerator}; ` +
-      `${config.connections} connections, ${config.rounds} round(s) × ${config.seconds} s per row and scenario, medians.`,
+      `${config.connections} connections, ${config.rounds} round(s) × ${config.seconds} s per row and scenario, medians; ` +
+      `one ${backendImpl === "go" ? "grpc-go" : "grpc-js"} backend shared by every row; ` +
+      `load average ${fmt(machine.loadAverage.start, 1)} at the start, ${fmt(machine.loadAverage.end, 1)} at the end.`,
     "",
     markdownTable(
       [
@@ -323,15 +489,33 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
         "peak RSS MiB",
         "req/s ratio",
         "CPU/req ratio",
+        "× Go",
       ],
       table,
     ),
+    ...(latencyTable.length === 0
+      ? []
+      : [
+          "",
+          `p99 at the same offered load (${fmt(100 * config.rateFraction)} % of the slowest of these rows' ` +
+            "throughput; autocannon at a fixed rate, latency corrected for coordinated omission):",
+          "",
+          markdownTable(
+            ["scenario", "row", "offered req/s", "req/s", "p50 ms", "p99 ms", "p99 × Go"],
+            latencyTable,
+          ),
+        ]),
     "",
     "Budget:",
     "",
     ...verdicts.map(
       (v) =>
         `- ${v.ok ? "PASS" : "MISS"} ${v.scenario}: ${v.row} = ${fmt(v.value, 2)} × ${v.reference} (budget ≥ ${v.min})`,
+    ),
+    ...latencyVerdicts.map(
+      (v) =>
+        `- ${v.ok ? "PASS" : "MISS"} ${v.scenario} p99 at ${fmt(offered.get(v.scenario) ?? Number.NaN)} req/s: ` +
+        `${v.row} = ${fmt(v.value, 2)} × ${v.reference} (budget ≤ ${v.max})`,
     ),
     ...(matching === undefined || growth === undefined
       ? []
@@ -345,11 +529,25 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
   writeFileSync(join(outDir, "results.md"), text);
   writeFileSync(
     join(outDir, "results.json"),
-    `${JSON.stringify({ machine, rows: summary, budget: verdicts, routeMatchingNs: matching }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        machine: { ...machine, backend: backendImpl },
+        rows: summary,
+        latency: latencySummary,
+        budget: verdicts,
+        latencyBudget: latencyVerdicts,
+        routeMatchingNs: matching,
+      },
+      null,
+      2,
+    )}\n`,
   );
   console.log(`wrote ${join("bench", "out", "results.json")} and results.md`);
   // A miss is reported above; with BENCH_STRICT=1 it also fails the command (for CI-style checks).
-  const held = verdicts.every((v) => v.ok) && (growth ?? 0) <= maxScalingGrowth;
+  const held =
+    verdicts.every((v) => v.ok) &&
+    latencyVerdicts.every((v) => v.ok) &&
+    (growth ?? 0) <= maxScalingGrowth;
   process.exitCode = held || env.BENCH_STRICT !== "1" ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@ import {
   balancerReadiness,
 } from "./balancer-registry.js";
 import { registerCircuitBreakerPolicy } from "./circuit-breaker-policy.js";
+import { gatewayChannelDefaults } from "../grpc/grpc-channel-defaults.js";
 import { registerHealthCheckPolicy } from "./health-check-policy.js";
 import { registerLeastRequestPolicy } from "./least-request.js";
 import { ETCD_CLIENT_OPTION, ETCD_PREFIX_OPTION, registerEtcdResolver } from "./resolver-etcd.js";
@@ -109,6 +110,7 @@ export function createChannel(
   for (const lb of serviceConfig.loadBalancingConfig)
     grpc.experimental.parseLoadBalancingConfig(lb);
   const channelOptions: grpc.ChannelOptions = {
+    ...gatewayChannelDefaults,
     "grpc.service_config": JSON.stringify(serviceConfig),
     "grpc.enable_retries": 1,
     "grpc.keepalive_time_ms": keepalive.timeMs ?? 30_000,

@@ -10,7 +10,9 @@ import * as grpc from "@grpc/grpc-js";
 import { channelOptionsFor } from "../balancer/balancer.js";
 import { type CallOptions, mergeMetadata } from "../core/call-context.js";
 import { drained } from "../util/drained.js";
+import { withGatewayDefaults } from "./grpc-channel-defaults.js";
 import { serializers } from "./grpc-serialization.js";
+import { canCallChannelDirectly, directUnaryCall } from "./grpc-unary-call.js";
 import {
   type BidiStreamingMethod,
   type ClientStreamingMethod,
@@ -28,9 +30,13 @@ import { Code, RpcError } from "../core/rpc-error.js";
 export class GrpcClient {
   /** The underlying grpc-js client. */
   readonly client: grpc.Client;
+  /** Unary calls go straight to the channel: no interceptor or transformer to run. */
+  readonly #direct: boolean;
 
   constructor(address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) {
-    this.client = new grpc.Client(address, credentials, options);
+    const resolved = withGatewayDefaults(options);
+    this.client = new grpc.Client(address, credentials, resolved);
+    this.#direct = canCallChannelDirectly(resolved);
   }
 
   /**
@@ -52,6 +58,33 @@ export class GrpcClient {
   ): Promise<MessageShape<O>> {
     const input = serializers(method.input);
     const output = serializers(method.output);
+    if (this.#direct) {
+      return new Promise((resolve, reject) => {
+        const trailers = options?.responseTrailers;
+        const headers = options?.responseMetadata;
+        let dispose: (() => void) | undefined;
+        const deadline = deadlineOf(options);
+        const answer = new Answer(deadline);
+        const cancel = directUnaryCall(this.client.getChannel(), {
+          path: grpcPath(method),
+          serialize: input.serialize,
+          deserialize: output.deserialize,
+          request: toMessage(method.input, request),
+          metadata: requestMetadata(options),
+          deadline: deadline ?? Number.POSITIVE_INFINITY,
+          onMetadata: (md) => {
+            answer.sawHeaders();
+            if (headers !== undefined) mergeMetadata(headers, md);
+          },
+          onStatus: (status) => {
+            if (trailers !== undefined) mergeMetadata(trailers, status.metadata);
+            dispose?.();
+          },
+          done: settle(resolve, reject, answer),
+        });
+        dispose = onCancel(options, cancel);
+      });
+    }
     return new Promise((resolve, reject) => {
       const callOptions = grpcCallOptions(options);
       const answer = new Answer(callOptions.deadline);
@@ -147,10 +180,13 @@ class Answer {
   constructor(private readonly deadline: grpc.Deadline | undefined) {}
 
   watch(call: grpc.Call): this {
-    call.once("metadata", () => {
-      this.headers = true;
-    });
+    call.once("metadata", () => this.sawHeaders());
     return this;
+  }
+
+  /** The backend sent response headers: whatever status follows is its own. */
+  sawHeaders(): void {
+    this.headers = true;
   }
 
   /** The grpc-js failure as an RpcError, with a plain message when the gateway's side raised it. */
@@ -209,14 +245,20 @@ function requestMetadata(options: CallOptions | undefined): grpc.Metadata {
 }
 
 function grpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {
-  if (options === undefined) return {};
+  const deadline = deadlineOf(options);
+  return deadline === undefined ? {} : { deadline };
+}
+
+/** The earlier of the options' deadline and timeout, ms since the epoch. */
+function deadlineOf(options: CallOptions | undefined): number | undefined {
+  if (options === undefined) return undefined;
   let deadline: number | undefined;
   if (options.deadline !== undefined) deadline = +options.deadline;
   if (options.timeoutMs !== undefined) {
     const fromTimeout = Date.now() + options.timeoutMs;
     deadline = deadline === undefined ? fromTimeout : Math.min(deadline, fromTimeout);
   }
-  return deadline === undefined ? {} : { deadline };
+  return deadline;
 }
 
 /**
@@ -250,22 +292,26 @@ function observe(call: grpc.Call, options: CallOptions | undefined): void {
       mergeMetadata(responseTrailers, status.metadata),
     );
   }
+  const dispose = onCancel(options, () => call.cancel());
+  if (dispose !== undefined) call.on("status", dispose);
+}
+
+/**
+ * Cancels through `cancel` when the call options' cancel hook or signal fires;
+ * returns what stops listening once the call is over (nothing to stop: undefined).
+ */
+function onCancel(options: CallOptions | undefined, cancel: () => void): (() => void) | undefined {
+  if (options === undefined) return undefined;
   const hook = (options as CancelHook)[onCancelKey];
-  if (typeof hook === "function") {
-    const dispose = hook.call(options, () => call.cancel());
-    call.on("status", dispose);
-    return;
-  }
+  if (typeof hook === "function") return hook.call(options, cancel);
   const signal = options.signal;
-  if (signal !== undefined) {
-    if (signal.aborted) {
-      call.cancel();
-      return;
-    }
-    const cancel = () => call.cancel();
-    signal.addEventListener("abort", cancel, { once: true });
-    call.on("status", () => signal.removeEventListener("abort", cancel));
+  if (signal === undefined) return undefined;
+  if (signal.aborted) {
+    cancel();
+    return undefined;
   }
+  signal.addEventListener("abort", cancel, { once: true });
+  return () => signal.removeEventListener("abort", cancel);
 }
 
 /** The failure is delivered elsewhere (status, callback, iterator); see {@link observe}. */

@@ -1,0 +1,74 @@
+/**
+ * Starts a native (Go) benchmark process: it prints `listening on host:port`
+ * on stdout once it accepts connections. Its CPU time and peak RSS are read
+ * from /proc (Linux), so it needs no IPC of ours.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { Usage } from "./child-ipc.js";
+import type { ServerProcess } from "./processes.js";
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) and peak RSS of a process, from /proc. */
+export function procUsage(pid: number): Usage {
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+  return { cpuMicros: (ticks * 1e6) / ticksPerSecond, maxRssKiB: Number(hwm ?? Number.NaN) };
+}
+
+/** Runs `binary args…` and resolves once it has printed its address. */
+export function startNative(
+  name: string,
+  binary: string,
+  args: readonly string[],
+): Promise<ServerProcess> {
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const failed = (code: number | null) =>
+      reject(new Error(`${name} exited with code ${code} before it was ready`));
+    child.once("exit", failed);
+    child.once("error", reject);
+    let out = "";
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const port = /listening on [^\s]*:(\d+)/.exec(out)?.[1];
+      if (port === undefined) return;
+      child.stdout.off("data", onData);
+      child.stdout.resume(); // keep draining anything it prints later
+      child.off("exit", failed);
+      const pid = child.pid as number;
+      resolve({
+        name,
+        child,
+        port: Number(port),
+        usage: async () => procUsage(pid),
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) {
+              done();
+              return;
+            }
+            const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              done();
+            });
+            child.kill("SIGTERM");
+          }),
+      });
+    };
+    child.stdout.on("data", onData);
+  });
+}
