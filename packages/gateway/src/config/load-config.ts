@@ -74,9 +74,15 @@ export function parseConfig(
   const result = gatewayConfigSchema.safeParse(doc.toJS() ?? {});
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map(
-        (issue) => `${where(issue.path as (string | number)[])}: ${issueMessage(issue)}`,
-      ),
+      result.error.issues.map((issue) => {
+        const path = issue.path as (string | number)[];
+        // An unknown key is reported where it is written, not on its parent.
+        const key =
+          issue.code === "unrecognized_keys" && issue.keys.length === 1
+            ? [...path, issue.keys[0]!]
+            : path;
+        return `${where(key)}: ${issueMessage(issue)}`;
+      }),
     );
   }
   const config = result.data;
@@ -102,12 +108,15 @@ function issueMessage(issue: { code: string; message: string; keys?: readonly st
   if (issue.code === "unrecognized_keys" && issue.keys !== undefined) {
     return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   }
+  if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
+    return `missing: ${issue.message.replace(/^Invalid input: /, "").replace(/, received undefined$/, "")}`;
+  }
   return issue.message;
 }
 
 const envReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Replaces `${NAME}` / `${NAME:-default}` in every string scalar; `$${` escapes. */
+/** Replaces `${NAME}` / `${NAME:-default}` in every string scalar. */
 function substituteEnv(
   doc: Document,
   env: NodeJS.ProcessEnv,
