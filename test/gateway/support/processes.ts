@@ -155,10 +155,11 @@ export async function startGateway(
 export function runGateway(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  cwd = repoRoot,
 ): { status: number; stdout: string; stderr: string } {
   try {
     const stdout = execFileSync(process.execPath, [gatewayBin, ...args], {
-      cwd: repoRoot,
+      cwd,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: 60_000,
