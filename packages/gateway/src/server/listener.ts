@@ -4,7 +4,7 @@ import * as http2 from "node:http2";
 import * as https from "node:https";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import * as net from "node:net";
-import type { Duplex } from "node:stream";
+import { Duplex as DuplexStream, type Duplex } from "node:stream";
 import type { SecureContextOptions } from "node:tls";
 import type { ListenerConfig } from "../config/config-schema.js";
 import { readPem } from "../backends/pem.js";
@@ -205,11 +205,45 @@ function sniff(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
     if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return;
     socket.off("data", onData);
     socket.pause();
-    socket.unshift(head);
-    (head.subarray(0, 3).toString("latin1") === "PRI" ? h2 : h1).emit("connection", socket);
-    socket.resume();
+    if (head.subarray(0, 3).toString("latin1") === "PRI") {
+      // node:http2 reads from the socket's native handle, so bytes already read
+      // would be lost: hand it a stream that replays them, then the socket's.
+      h2.emit("connection", replaying(socket, head));
+    } else {
+      socket.unshift(head);
+      h1.emit("connection", socket);
+      socket.resume();
+    }
   };
   socket.on("data", onData);
+}
+
+/** A duplex over `socket` whose readable side starts with `head`. */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const stream = new DuplexStream({
+    read: () => {
+      socket.resume();
+    },
+    write: (chunk, encoding, callback) => {
+      socket.write(chunk, encoding, callback);
+    },
+    final: (callback) => {
+      socket.end();
+      callback();
+    },
+    destroy: (err, callback) => {
+      socket.destroy();
+      callback(err);
+    },
+  });
+  stream.on("error", ignore);
+  stream.push(head);
+  socket.on("data", (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on("end", () => stream.push(null));
+  socket.on("close", () => stream.destroy());
+  return stream;
 }
 
 /** Size and modification time of the certificate files: a change triggers a reload. */
