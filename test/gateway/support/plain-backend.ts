@@ -74,7 +74,7 @@ server.addService(loaded.gateway.v1.InventoryService.service, {
   },
 });
 server.bindAsync(
-  `127.0.0.1:${portArg ?? 0}`,
+  `${process.env.BIND_HOST ?? "127.0.0.1"}:${portArg ?? 0}`,
   grpc.ServerCredentials.createInsecure(),
   (err, port) => {
     if (err) {

@@ -121,14 +121,13 @@ export function freePort(): Promise<number> {
 export async function startPlainBackend(
   name: string,
   port = 0,
+  host = "127.0.0.1",
 ): Promise<{ child: Child; port: number }> {
-  const child = startChild(process.execPath, [
-    "--import",
-    "tsx",
-    plainBackendEntry,
-    String(port),
-    name,
-  ]);
+  const child = startChild(
+    process.execPath,
+    ["--import", "tsx", plainBackendEntry, String(port), name],
+    { env: { BIND_HOST: host } },
+  );
   const m = await child.waitFor(/listening (\d+)/);
   return { child, port: Number(m[1]) };
 }
