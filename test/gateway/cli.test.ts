@@ -67,6 +67,7 @@ services:
     },
     {
       name: "an unset environment variable",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME} syntax
       yaml: valid.replace("port: 8080", "port: ${GATEWAY_PORT}"),
       errors: ["gw.yaml:3:13: environment variable GATEWAY_PORT is not set"],
     },
@@ -99,10 +100,13 @@ services:
     });
   }
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME} syntax
   it("${NAME} and ${NAME:-default} come from the environment, typed when the whole value", () => {
     const { config } = parseConfig(
       valid
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME} syntax
         .replace("port: 8080", "port: ${GATEWAY_PORT}")
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME} syntax
         .replace("dns:///inventory:50051", "dns:///${BACKEND_HOST:-inventory}:50051"),
       "gw.yaml",
       { GATEWAY_PORT: "9090" },
