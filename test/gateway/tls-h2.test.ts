@@ -51,7 +51,7 @@ function h1Get(
   get: typeof httpGet,
   url: string,
   options: object = {},
-): Promise<{ status: number; body: string; alpn?: string }> {
+): Promise<{ status: number; body: string; alpn: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = get(url, { ...options, agent: false }, (res) => {
       let body = "";
