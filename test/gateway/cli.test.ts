@@ -116,6 +116,21 @@ services:
   });
 });
 
+describe("ts-gateway schema", () => {
+  it("prints the config's JSON Schema, strict like the validation", () => {
+    const { status, stdout } = runGateway(["schema"]);
+    assert.equal(status, 0);
+    const schema = JSON.parse(stdout) as {
+      properties: Record<string, unknown>;
+      required: string[];
+      additionalProperties: boolean;
+    };
+    assert.deepEqual(schema.required.sort(), ["backends", "server", "services"]);
+    assert.equal(schema.additionalProperties, false);
+    assert.ok("workers" in schema.properties && "shutdown" in schema.properties);
+  });
+});
+
 describe("ts-gateway check and serve from a descriptor set, before a plain grpc-js backend", () => {
   const work = makeWorkdir();
   let gateway: Child;

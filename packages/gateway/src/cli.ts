@@ -2,6 +2,8 @@ import cluster from "node:cluster";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
+import { z } from "zod";
+import { gatewayConfigSchema } from "./config/config-schema.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "./config/load-config.js";
 import { type RunningGateway, startGateway } from "./gateway.js";
 import { loadServices } from "./load-services.js";
@@ -11,6 +13,7 @@ import { runPrimary, type WorkerMessage, workerCount } from "./workers.js";
 const usage = `Usage:
   ts-gateway serve <config.yaml> [--print-routes] [--workers <n|auto>]
   ts-gateway check <config.yaml>        validate the config and print the route table
+  ts-gateway schema                     print the config's JSON Schema (for editors and CI)
   ts-gateway --version
 
 serve runs the HTTP/JSON gateway the config describes. Signals: SIGTERM/SIGINT
@@ -40,6 +43,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   const [command, file, ...rest] = positionals;
   if (values.help === true || command === undefined) {
     process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (command === "schema" && file === undefined) {
+    const schema = z.toJSONSchema(gatewayConfigSchema, { io: "input" });
+    process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return;
   }
   if ((command !== "serve" && command !== "check") || file === undefined || rest.length > 0) {
