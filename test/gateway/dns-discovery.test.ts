@@ -85,11 +85,13 @@ services:
       const t0 = Date.now();
       let seen: string[] = [];
       while (Date.now() - t0 < 20_000) {
+        const probe = Date.now();
         seen = await servedBy(10);
         if (seen.join() === expected.join()) {
           // ...and stays so.
           assert.deepEqual(await servedBy(20), expected);
-          return Date.now() - t0;
+          // The change had happened when this probe began.
+          return probe - t0;
         }
         await sleep(100);
       }
@@ -103,9 +105,9 @@ services:
     work.write("hosts", "127.0.0.3 inventory.test\n");
     dnsmasq.process.kill("SIGHUP");
     const removed = await until(["b3"]);
-    // Within the re-resolution interval, plus the time to connect on a loaded machine.
-    assert.ok(added < intervalMs + 4000, `added after ${added} ms`);
-    assert.ok(removed < intervalMs + 4000, `removed after ${removed} ms`);
+    // Within the re-resolution interval, plus dnsmasq's reload and a connection on a loaded machine.
+    assert.ok(added < intervalMs + 5000, `added after ${added} ms`);
+    assert.ok(removed < intervalMs + 5000, `removed after ${removed} ms`);
     console.log(`backend added: calls after ${added} ms; removed: no calls after ${removed} ms`);
   });
 });
