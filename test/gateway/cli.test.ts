@@ -5,6 +5,7 @@
  * the example served through its generated modules.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../packages/gateway/src/index.js";
@@ -257,6 +258,35 @@ services:
     // The plain backend has no grpc.health.v1 service.
     const healthz = await fetch(`${url}/healthz`);
     assert.equal(healthz.status, 501);
+  });
+
+  it("SIGHUP moves the service to another backend under load, with no failed request", async () => {
+    const next = await startPlainBackend("replacement");
+    work.write(
+      "gateway.yaml",
+      readFileSync(config, "utf8").replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${next.port}`),
+    );
+    let stop = false;
+    let failures = 0;
+    const loop = (async () => {
+      while (!stop) {
+        const res = await fetch(`${url}/v1/items/1`).catch(() => undefined);
+        if (res?.status !== 200) failures++;
+        await res?.arrayBuffer();
+      }
+    })();
+    gateway.process.kill("SIGHUP");
+    let servedBy = "";
+    for (let i = 0; i < 100 && servedBy !== "replacement"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const res = await fetch(`${url}/v1/items/2`);
+      servedBy = ((await res.json()) as { servedBy: string }).servedBy;
+    }
+    stop = true;
+    await loop;
+    assert.equal(servedBy, "replacement");
+    assert.equal(failures, 0);
+    assert.match(gateway.output(), /reloaded: 4 routes, backends inventory/);
   });
 });
 
