@@ -33,7 +33,7 @@ export interface RouteInfo {
  */
 export function collectRoutes(
   service: DescService,
-  options: GatewayPluginOptions,
+  options: Pick<GatewayPluginOptions, "generateUnboundMethods">,
   configuredRules: ReadonlyMap<string, HttpRule>,
 ): RouteInfo[] {
   const routes: RouteInfo[] = [];

@@ -1,10 +1,28 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
+
+// Field numbers in descriptor.proto: FileDescriptorProto.service, ServiceDescriptorProto.method.
+const FILE_SERVICE = 6;
+const SERVICE_METHOD = 2;
+
+/**
+ * The source-info path of a method. Computed here rather than with
+ * protoplugin's getComments so that the route extraction loads no TypeScript
+ * compiler when a program (the ts-gateway CLI) uses it at run time.
+ */
+function sourcePath(method: DescMethod): number[] {
+  const service = method.parent;
+  return [
+    FILE_SERVICE,
+    service.file.services.indexOf(service),
+    SERVICE_METHOD,
+    service.methods.indexOf(method),
+  ];
+}
 
 /** `file.proto:line:column` of a method's declaration, from the descriptor's source info. */
 export function methodLocation(method: DescMethod): string {
   const file = method.parent.file;
-  const path = getComments(method).sourcePath;
+  const path = sourcePath(method);
   const location = file.proto.sourceCodeInfo?.location.find(
     (l) => l.path.length === path.length && l.path.every((p, i) => p === path[i]),
   );

@@ -1,0 +1,83 @@
+import * as grpc from "@grpc/grpc-js";
+import {
+  type BalancerOptions,
+  createChannel,
+  idempotentMethods,
+} from "@ts-gateway/runtime/balancer";
+import type { BackendConfig } from "../config/config-schema.js";
+import type { GatewayService } from "../services/gateway-service.js";
+import { readPem } from "./pem.js";
+
+/**
+ * The balancer options of one configured backend. Retries are on by default
+ * for the idempotent methods of the services routed to it (GET/PUT/DELETE
+ * bindings, `idempotency_level`), plus any `retry.methods` listed.
+ */
+export async function balancerOptions(
+  name: string,
+  config: BackendConfig,
+  services: readonly GatewayService[],
+  path: (p: string) => string,
+): Promise<BalancerOptions> {
+  const options: BalancerOptions = { name };
+  if (config.policy !== undefined) options.policy = config.policy;
+  if (config.weights !== undefined) options.weights = config.weights;
+  if (config.healthCheck !== undefined) options.healthCheck = config.healthCheck;
+  if (config.outlierDetection !== undefined) options.outlierDetection = config.outlierDetection;
+  if (config.reresolveIntervalMs !== undefined) {
+    options.reresolveIntervalMs = config.reresolveIntervalMs;
+    // grpc-js's DNS resolver ignores re-resolution requests closer than this
+    // (30 s by default), which would cap a shorter interval.
+    options.channelOptions = {
+      "grpc.dns_min_time_between_resolutions_ms": Math.min(30_000, config.reresolveIntervalMs),
+    };
+  }
+  if (config.deadlineMs !== undefined) options.deadlineMs = config.deadlineMs;
+  if (config.keepalive !== undefined) options.keepalive = config.keepalive;
+  if (config.circuitBreaker !== undefined) options.circuitBreaker = config.circuitBreaker;
+  if (config.retry !== false) {
+    const retry = config.retry ?? {};
+    const methods = [
+      ...idempotentMethods(...services.map((s) => s.routes)),
+      ...(retry.methods ?? []),
+    ];
+    if (methods.length > 0) {
+      options.retry = {
+        methods,
+        ...(retry.maxAttempts === undefined ? {} : { maxAttempts: retry.maxAttempts }),
+        ...(retry.initialBackoffMs === undefined
+          ? {}
+          : { initialBackoffMs: retry.initialBackoffMs }),
+        ...(retry.maxBackoffMs === undefined ? {} : { maxBackoffMs: retry.maxBackoffMs }),
+        ...(retry.retryableCodes === undefined
+          ? {}
+          : { retryableCodes: retry.retryableCodes.map((c) => grpc.status[c]) }),
+      };
+    }
+  }
+  if (config.tls !== undefined) {
+    const { ca, cert, key, serverName } = config.tls;
+    options.tls = {
+      ...(ca === undefined ? {} : { ca: readPem(ca, path) }),
+      ...(cert === undefined ? {} : { cert: readPem(cert, path) }),
+      ...(key === undefined ? {} : { key: readPem(key, path) }),
+      ...(serverName === undefined ? {} : { serverName }),
+    };
+  }
+  if (config.etcd !== undefined) {
+    const { Etcd3 } = await import("etcd3");
+    options.etcd = new Etcd3({ hosts: config.etcd.hosts });
+    if (config.etcd.prefix !== undefined) options.etcdPrefix = config.etcd.prefix;
+  }
+  return options;
+}
+
+/** A balanced channel for a configured backend. */
+export async function backendChannel(
+  name: string,
+  config: BackendConfig,
+  services: readonly GatewayService[],
+  path: (p: string) => string,
+): Promise<grpc.Channel> {
+  return createChannel(config.target, await balancerOptions(name, config, services, path));
+}

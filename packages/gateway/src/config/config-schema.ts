@@ -1,0 +1,233 @@
+import { z } from "zod";
+
+// The gateway's configuration file, as a schema: one section per concern, each
+// strict (an unknown key is an error naming it), so sections added later
+// (metrics, logging, tracing, auth, rateLimit, cors, compression, docs) are
+// new keys here and nothing else changes. Durations are milliseconds, sizes
+// bytes; file paths are relative to the config file.
+
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().min(0);
+const positiveMs = z.number().int().min(1);
+
+/** A file path, or PEM text inline (starts with `-----BEGIN`). */
+const pemSource = z.string().min(1);
+
+/** Server-side TLS of a listener; certificate files are re-read when they change. */
+const listenerTls = z.strictObject({
+  cert: pemSource,
+  key: pemSource,
+  /** Client CA bundle: with it, client certificates are requested. */
+  ca: pemSource.exactOptional(),
+  /** Refuse clients without a certificate signed by `ca`. Default false. */
+  requireClientCert: z.boolean().exactOptional(),
+  /** How often certificate files are checked for changes; default 5000, 0 = only on SIGHUP. */
+  reloadIntervalMs: ms.exactOptional(),
+});
+
+const listener = z.strictObject({
+  host: z.string().min(1).exactOptional(),
+  port,
+  /**
+   * `http1` (HTTP/1.1), `h2c` (HTTP/1.1 and cleartext HTTP/2 on one port), or
+   * with `tls` `h2` (HTTP/2 and HTTP/1.1 by ALPN). Default: `h2` with TLS, else `http1`.
+   */
+  protocol: z.enum(["http1", "h2c", "h2"]).exactOptional(),
+  tls: listenerTls.exactOptional(),
+});
+
+const server = z.strictObject({
+  listeners: z.array(listener).min(1),
+  /** Serve streaming methods over WebSocket too (HTTP/1.1 upgrade). Default false. */
+  webSocket: z.boolean().exactOptional(),
+  /**
+   * Idle keep-alive connections are closed after this long; default 65000,
+   * above the idle timeouts of nginx (60 s upstream) and most cloud balancers,
+   * so the proxy, never the gateway, closes an idle connection.
+   */
+  keepAliveTimeoutMs: positiveMs.exactOptional(),
+  /** Add `X-Gateway-Worker: <worker id>` to every response (which process answered). Default false. */
+  workerHeader: z.boolean().exactOptional(),
+});
+
+const admin = z.strictObject({
+  /** Serve the health endpoints (and later /metrics, docs) on their own port instead of the API listeners. */
+  listener: listener.exactOptional(),
+  paths: z
+    .strictObject({
+      healthz: z.union([z.string(), z.literal(false)]).exactOptional(),
+      readyz: z.union([z.string(), z.literal(false)]).exactOptional(),
+      livez: z.union([z.string(), z.literal(false)]).exactOptional(),
+    })
+    .exactOptional(),
+});
+
+/** The mux's JSON options and bounds (`MuxOptions`). */
+const mux = z.strictObject({
+  emitDefaultValues: z.boolean().exactOptional(),
+  useProtoFieldName: z.boolean().exactOptional(),
+  enumAsInteger: z.boolean().exactOptional(),
+  rejectUnknownFields: z.boolean().exactOptional(),
+  rejectUnknownQueryParameters: z.boolean().exactOptional(),
+  unescape: z.enum(["spec", "all-except-slash", "all"]).exactOptional(),
+  wwwAuthenticate: z.union([z.string(), z.literal(false)]).exactOptional(),
+});
+
+const limits = z.strictObject({
+  maxRequestBytes: z.number().int().min(1).exactOptional(),
+  defaultTimeoutMs: ms.exactOptional(),
+  maxTimeoutMs: ms.exactOptional(),
+  heartbeatIntervalMs: ms.exactOptional(),
+});
+
+const shutdown = z.strictObject({
+  /** After SIGTERM, keep serving with /readyz 503 this long, so load balancers notice. Default 5000. */
+  drainDelayMs: ms.exactOptional(),
+  /** Then wait at most this long for in-flight requests and streams. Default 20000. */
+  gracePeriodMs: ms.exactOptional(),
+});
+
+const grpcCode = z.enum([
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+]);
+
+/** One logical backend: the runtime balancer's `createChannel(target, options)`. */
+const backend = z.strictObject({
+  /** `dns:///host:port`, `etcd:///service`, any grpc-js target, or a list of `host:port`. */
+  target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  policy: z
+    .enum(["pick_first", "round_robin", "weighted_round_robin", "least_request"])
+    .exactOptional(),
+  weights: z.record(z.string(), z.number().positive()).exactOptional(),
+  healthCheck: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        serviceName: z.string().exactOptional(),
+        intervalMs: positiveMs.exactOptional(),
+        timeoutMs: positiveMs.exactOptional(),
+      }),
+    ])
+    .exactOptional(),
+  outlierDetection: z.literal(false).exactOptional(),
+  /** DNS re-resolution interval; default 30000. */
+  reresolveIntervalMs: ms.exactOptional(),
+  /** Default deadline of every call to this backend. */
+  deadlineMs: positiveMs.exactOptional(),
+  /**
+   * Retries on UNAVAILABLE for idempotent methods: those the routes mark so
+   * (GET/PUT/DELETE bindings, idempotency_level), or the `methods` listed.
+   */
+  retry: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        methods: z.array(z.string().min(1)).exactOptional(),
+        maxAttempts: z.number().int().min(2).max(5).exactOptional(),
+        initialBackoffMs: positiveMs.exactOptional(),
+        maxBackoffMs: positiveMs.exactOptional(),
+        retryableCodes: z.array(grpcCode).exactOptional(),
+      }),
+    ])
+    .exactOptional(),
+  circuitBreaker: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        consecutiveFailures: z.number().int().min(1).exactOptional(),
+        halfOpenAfterMs: positiveMs.exactOptional(),
+      }),
+    ])
+    .exactOptional(),
+  /** TLS to the backend; with `cert` and `key`, mutual TLS. */
+  tls: z
+    .strictObject({
+      ca: pemSource.exactOptional(),
+      cert: pemSource.exactOptional(),
+      key: pemSource.exactOptional(),
+      serverName: z.string().exactOptional(),
+    })
+    .exactOptional(),
+  keepalive: z
+    .strictObject({
+      timeMs: positiveMs.exactOptional(),
+      timeoutMs: positiveMs.exactOptional(),
+      permitWithoutCalls: z.boolean().exactOptional(),
+    })
+    .exactOptional(),
+  /** etcd endpoints for `etcd:///` targets. */
+  etcd: z
+    .strictObject({ hosts: z.array(z.string().min(1)).min(1), prefix: z.string().exactOptional() })
+    .exactOptional(),
+});
+
+/**
+ * Where a service's routes come from: a descriptor set (`buf build -o
+ * api.binpb`, routes from google.api.http) or a generated gateway module
+ * (`*_gateway.js`). Exactly one of `descriptorSet` and `module`.
+ */
+const service = z
+  .strictObject({
+    descriptorSet: z.string().min(1).exactOptional(),
+    module: z.string().min(1).exactOptional(),
+    backend: z.string().min(1),
+    /** Fully-qualified service names to serve; default every service with routes. */
+    include: z.array(z.string().min(1)).exactOptional(),
+    /** Descriptor sets: grpc-gateway's `grpc_api_configuration`, a google.api.Service YAML whose http.rules win. */
+    apiConfiguration: z.string().min(1).exactOptional(),
+    /** Descriptor sets: serve methods without rules at `POST /pkg.Service/Method`. Default false. */
+    generateUnboundMethods: z.boolean().exactOptional(),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.descriptorSet === undefined) === (s.module === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "give exactly one of descriptorSet and module",
+        path: s.module === undefined ? [] : ["module"],
+      });
+    }
+    if (s.module !== undefined) {
+      for (const key of ["apiConfiguration", "generateUnboundMethods"] as const) {
+        if (s[key] !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${key} applies to descriptor sets; a generated module has its routes built in`,
+            path: [key],
+          });
+        }
+      }
+    }
+  });
+
+export const gatewayConfigSchema = z.strictObject({
+  server: server,
+  admin: admin.exactOptional(),
+  /** `auto` (one per core), a number, or 1 (default: no cluster, one process). */
+  workers: z.union([z.literal("auto"), z.number().int().min(1).max(256)]).exactOptional(),
+  mux: mux.exactOptional(),
+  limits: limits.exactOptional(),
+  shutdown: shutdown.exactOptional(),
+  backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), backend),
+  services: z.array(service).min(1),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type ListenerConfig = z.infer<typeof listener>;
+export type ListenerTlsConfig = z.infer<typeof listenerTls>;
+export type BackendConfig = z.infer<typeof backend>;
+export type ServiceConfig = z.infer<typeof service>;

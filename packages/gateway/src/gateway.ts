@@ -1,0 +1,193 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import type * as grpc from "@grpc/grpc-js";
+import { Mux, type MuxOptions } from "@ts-gateway/runtime";
+import { mountHealth } from "@ts-gateway/runtime/health";
+import { backendChannel } from "./backends/backend-channels.js";
+import type { GatewayConfig } from "./config/config-schema.js";
+import type { LoadedConfig } from "./config/load-config.js";
+import { loadServices, type RoutedService } from "./load-services.js";
+import type { RouteRow } from "./route-table.js";
+import { createListener, type Listener } from "./server/listener.js";
+
+/** Where the gateway reports what it does (one line each). */
+export type Log = (message: string) => void;
+
+/** Defaults of the `shutdown` section. */
+export const defaultDrainDelayMs = 5000;
+export const defaultGracePeriodMs = 20_000;
+
+/** A running gateway process (one worker, or the only process). */
+export interface RunningGateway {
+  /** Bound addresses: the API listeners, then the admin listener if any. */
+  readonly addresses: readonly { protocol: string; address: AddressInfo; admin: boolean }[];
+  readonly routes: readonly RouteRow[];
+  readonly draining: boolean;
+  /**
+   * Applies a new config (SIGHUP): routes and backends are rebuilt and swapped
+   * in for new requests while in-flight ones finish on the old; certificates
+   * are re-read. Listener, admin-listener and worker changes need a restart.
+   */
+  reload(loaded: LoadedConfig): Promise<void>;
+  /** SIGTERM: readiness 503, drain, stop accepting, finish in-flight work, close backends. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Routes, backends and muxes built from one config; replaced as a whole on reload. */
+interface Generation {
+  readonly mux: Mux;
+  readonly adminMux: Mux | undefined;
+  readonly rows: readonly RouteRow[];
+  readonly channels: ReadonlyMap<string, grpc.Channel>;
+}
+
+/** Starts the gateway a config describes, in this process. */
+export async function startGateway(
+  loaded: LoadedConfig,
+  options: { log: Log; workerId: string },
+): Promise<RunningGateway> {
+  const { log } = options;
+  let draining = false;
+  let loadedConfig = loaded;
+  let current = await buildGeneration(loaded, () => draining);
+
+  const config = loaded.config;
+  const workerHeader = config.server.workerHeader === true ? options.workerId : undefined;
+  const request = (req: IncomingMessage, res: ServerResponse, admin: boolean): void => {
+    if (workerHeader !== undefined) res.setHeader("X-Gateway-Worker", workerHeader);
+    // While draining, HTTP/1.1 connections close after their response, so a
+    // proxy stops reusing them before the listener closes.
+    if (draining && req.httpVersionMajor === 1) res.setHeader("Connection", "close");
+    const mux = admin ? (current.adminMux ?? current.mux) : current.mux;
+    mux.handle(req, res);
+  };
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => {});
+    if (draining || !current.mux.handleUpgrade(req, socket, head)) socket.destroy();
+  };
+  const listenerOptions = {
+    path: loaded.path,
+    keepAliveTimeoutMs: config.server.keepAliveTimeoutMs ?? 65_000,
+    onCertificateReload: log,
+  };
+  const listeners: { listener: Listener; admin: boolean }[] = config.server.listeners.map((l) => ({
+    listener: createListener(
+      l,
+      { request: (req, res) => request(req, res, false), upgrade },
+      listenerOptions,
+    ),
+    admin: false,
+  }));
+  if (config.admin?.listener !== undefined) {
+    listeners.push({
+      listener: createListener(
+        config.admin.listener,
+        { request: (req, res) => request(req, res, true), upgrade: (_r, s) => s.destroy() },
+        listenerOptions,
+      ),
+      admin: true,
+    });
+  }
+  const addresses: { protocol: string; address: AddressInfo; admin: boolean }[] = [];
+  for (const { listener, admin } of listeners) {
+    addresses.push({ protocol: listener.protocol, address: await listener.listen(), admin });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const staticPart = (c: GatewayConfig) =>
+    JSON.stringify([c.server.listeners, c.admin?.listener, c.workers]);
+
+  return {
+    addresses,
+    get routes() {
+      return current.rows;
+    },
+    get draining() {
+      return draining;
+    },
+    async reload(next) {
+      if (staticPart(next.config) !== staticPart(loadedConfig.config)) {
+        log(
+          "listeners, admin listener or workers changed: restart to apply those; reloading the rest",
+        );
+      }
+      const old = current;
+      current = await buildGeneration(next, () => draining);
+      loadedConfig = next;
+      for (const { listener } of listeners) listener.reloadCertificates();
+      // Calls in flight on the old backends finish there; close them once they had time to.
+      const grace = next.config.shutdown?.gracePeriodMs ?? defaultGracePeriodMs;
+      setTimeout(() => closeChannels(old), grace).unref();
+      log(
+        `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
+      );
+    },
+    shutdown(reason) {
+      stopping ??= (async () => {
+        draining = true;
+        const shutdown = loadedConfig.config.shutdown ?? {};
+        log(`${reason}: draining (readyz 503)`);
+        await sleep(shutdown.drainDelayMs ?? defaultDrainDelayMs);
+        const deadline = Date.now() + (shutdown.gracePeriodMs ?? defaultGracePeriodMs);
+        // API listeners first; the admin listener keeps answering probes (503) until they are done.
+        await Promise.all(listeners.filter((l) => !l.admin).map((l) => l.listener.close(deadline)));
+        await Promise.all(
+          listeners.filter((l) => l.admin).map((l) => l.listener.close(Date.now())),
+        );
+        closeChannels(current);
+        log(`${reason}: stopped`);
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function buildGeneration(
+  loaded: LoadedConfig,
+  isDraining: () => boolean,
+): Promise<Generation> {
+  const config = loaded.config;
+  const { services, rows } = await loadServices(loaded);
+  const channels = new Map<string, grpc.Channel>();
+  const byBackend = new Map<string, RoutedService[]>();
+  for (const s of services) byBackend.set(s.backend, [...(byBackend.get(s.backend) ?? []), s]);
+  for (const [name, routed] of byBackend) {
+    const backend = config.backends[name]!;
+    channels.set(
+      name,
+      await backendChannel(
+        name,
+        backend,
+        routed.map((r) => r.service),
+        loaded.path,
+      ),
+    );
+  }
+  const mux = new Mux(muxOptions(config));
+  for (const { service, backend } of services) {
+    service.register(mux, channels.get(backend)!);
+  }
+  const adminMux = config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });
+  const backends = Object.fromEntries(channels);
+  const only = channels.size === 1 ? [...channels.values()][0] : undefined;
+  mountHealth(adminMux ?? mux, {
+    ...(only === undefined ? {} : { channel: only }),
+    backends,
+    isDraining,
+    ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
+  });
+  return { mux, adminMux, rows, channels };
+}
+
+function muxOptions(config: GatewayConfig): MuxOptions {
+  const options: MuxOptions = { notFound: "404", ...config.mux, ...config.limits };
+  if (config.server.webSocket === true) options.webSocket = true;
+  return options;
+}
+
+function closeChannels(generation: Generation): void {
+  for (const channel of generation.channels.values()) channel.close();
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

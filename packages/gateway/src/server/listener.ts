@@ -1,0 +1,264 @@
+import { statSync } from "node:fs";
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as https from "node:https";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
+import * as net from "node:net";
+import { Duplex as DuplexStream, type Duplex } from "node:stream";
+import type { SecureContextOptions } from "node:tls";
+import type { ListenerConfig } from "../config/config-schema.js";
+import { readPem } from "../backends/pem.js";
+
+/** What a listener hands requests and upgrades to. */
+export interface ListenerHandlers {
+  request(req: http.IncomingMessage, res: http.ServerResponse): void;
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/** One listening socket of the gateway, whatever its protocol. */
+export interface Listener {
+  readonly config: ListenerConfig;
+  /** `http1`, `h2c` or `h2` (with TLS) / `https` (TLS, HTTP/1.1 only). */
+  readonly protocol: string;
+  listen(): Promise<AddressInfo>;
+  /** Re-reads the certificate files now (SIGHUP); true if they changed and were applied. */
+  reloadCertificates(): boolean;
+  /**
+   * Stops accepting, lets in-flight requests finish (HTTP/2 sessions get a
+   * GOAWAY, HTTP/1.1 connections close after their response), and destroys
+   * whatever is still open at `deadline` (ms since the epoch).
+   */
+  close(deadline: number): Promise<void>;
+}
+
+/** Errors on a connection (resets, TLS failures) are the client's; they never reach the process. */
+const ignore = (): void => {};
+
+/**
+ * Creates the server for one configured listener: `node:http` for HTTP/1.1,
+ * `node:https` or `node:http2` with `allowHTTP1` for TLS (ALPN picks h2 or
+ * http/1.1), and for `h2c` a plain TCP server that reads the first bytes of a
+ * connection and hands it to HTTP/2 (the `PRI *` preface) or HTTP/1.1.
+ */
+export function createListener(
+  config: ListenerConfig,
+  handlers: ListenerHandlers,
+  options: {
+    path: (p: string) => string;
+    keepAliveTimeoutMs: number;
+    onCertificateReload: (message: string) => void;
+  },
+): Listener {
+  const protocol = config.protocol ?? (config.tls === undefined ? "http1" : "h2");
+  const sockets = new Set<Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const httpServers: http.Server[] = [];
+  let outer: NetServer;
+  let tlsServer: { setSecureContext(options: SecureContextOptions): void } | undefined;
+
+  const track = (server: NetServer, event: "connection" | "secureConnection") => {
+    server.on(event, (socket: Socket) => {
+      socket.on("error", ignore);
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
+  };
+  const onSession = (session: http2.ServerHttp2Session) => {
+    session.on("error", ignore);
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  };
+  const setupHttp = (server: http.Server) => {
+    server.keepAliveTimeout = options.keepAliveTimeoutMs;
+    server.headersTimeout = Math.min(60_000, options.keepAliveTimeoutMs + 1000);
+    server.on("request", handlers.request);
+    server.on("upgrade", handlers.upgrade);
+    server.on("clientError", (_err, socket: Duplex) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      socket.destroy();
+    });
+    httpServers.push(server);
+  };
+
+  let certState = "";
+  const tlsOptions = (): SecureContextOptions & {
+    requestCert: boolean;
+    rejectUnauthorized: boolean;
+  } => {
+    const tls = config.tls!;
+    certState = certFingerprint(config, options.path);
+    return {
+      cert: readPem(tls.cert, options.path),
+      key: readPem(tls.key, options.path),
+      ...(tls.ca === undefined ? {} : { ca: readPem(tls.ca, options.path) }),
+      requestCert: tls.ca !== undefined,
+      rejectUnauthorized: tls.requireClientCert ?? false,
+    };
+  };
+
+  if (protocol === "h2" || (protocol !== "h2c" && config.tls !== undefined)) {
+    if (config.tls === undefined)
+      throw new Error(`protocol h2 needs tls (use h2c for cleartext HTTP/2)`);
+    if (protocol === "h2") {
+      const server = http2.createSecureServer({ ...tlsOptions(), allowHTTP1: true });
+      server.on("request", handlers.request as never);
+      server.on("session", onSession);
+      // HTTP/1.1 over TLS on the same port (ALPN http/1.1): Node serves it with an http.Server inside.
+      server.on("upgrade", handlers.upgrade);
+      server.on("sessionError", ignore);
+      server.on("tlsClientError", ignore);
+      outer = server;
+      tlsServer = server;
+      track(server, "secureConnection");
+    } else {
+      const server = https.createServer({ ...tlsOptions() });
+      setupHttp(server);
+      server.on("tlsClientError", ignore);
+      outer = server;
+      tlsServer = server;
+      track(server, "secureConnection");
+    }
+  } else if (protocol === "h2c") {
+    const h1 = http.createServer();
+    setupHttp(h1);
+    const h2 = http2.createServer();
+    h2.on("request", handlers.request as never);
+    h2.on("session", onSession);
+    h2.on("sessionError", ignore);
+    outer = net.createServer((socket) => sniff(socket, h1, h2));
+    track(outer, "connection");
+  } else {
+    const server = http.createServer();
+    setupHttp(server);
+    outer = server;
+    track(server, "connection");
+  }
+  outer.on("error", ignore);
+
+  const reloadCertificates = (): boolean => {
+    if (tlsServer === undefined) return false;
+    const now = certFingerprint(config, options.path);
+    if (now === certState) return false;
+    try {
+      tlsServer.setSecureContext(tlsOptions());
+      options.onCertificateReload(`certificates of listener :${config.port} reloaded`);
+      return true;
+    } catch (err) {
+      // A half-written or mismatched pair: keep serving the old one, retry on the next check.
+      options.onCertificateReload(
+        `certificates of listener :${config.port} not reloaded: ${(err as Error).message}`,
+      );
+      return false;
+    }
+  };
+  const interval = config.tls?.reloadIntervalMs ?? 5000;
+  const timer =
+    tlsServer !== undefined && interval > 0
+      ? setInterval(reloadCertificates, interval).unref()
+      : undefined;
+
+  return {
+    config,
+    protocol: protocol === "http1" && config.tls !== undefined ? "https" : protocol,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        outer.once("error", onError);
+        outer.listen(config.port, config.host ?? "0.0.0.0", () => {
+          outer.off("error", onError);
+          resolve(outer.address() as AddressInfo);
+        });
+      }),
+    reloadCertificates,
+    close: (deadline) =>
+      new Promise((resolve) => {
+        if (timer !== undefined) clearInterval(timer);
+        const finish = () => {
+          clearInterval(sweep);
+          clearTimeout(force);
+          resolve();
+        };
+        const sweep = setInterval(() => {
+          for (const s of httpServers) s.closeIdleConnections();
+          for (const session of sessions) if (!session.closed) session.close();
+          if (sockets.size === 0 && !outer.listening) finish();
+        }, 50);
+        const force = setTimeout(
+          () => {
+            for (const socket of sockets) socket.destroy();
+            for (const session of sessions) session.destroy();
+            finish();
+          },
+          Math.max(0, deadline - Date.now()),
+        );
+        if (outer.listening) outer.close();
+        for (const session of sessions) session.close();
+      }),
+  };
+}
+
+/** h2c: the connection preface `PRI * HTTP/2.0` picks HTTP/2, anything else is HTTP/1.1. */
+function sniff(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
+  let head = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk]);
+    if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return;
+    socket.off("data", onData);
+    socket.pause();
+    if (head.subarray(0, 3).toString("latin1") === "PRI") {
+      // node:http2 reads from the socket's native handle, so bytes already read
+      // would be lost: hand it a stream that replays them, then the socket's.
+      h2.emit("connection", replaying(socket, head));
+    } else {
+      socket.unshift(head);
+      h1.emit("connection", socket);
+      socket.resume();
+    }
+  };
+  socket.on("data", onData);
+}
+
+/** A duplex over `socket` whose readable side starts with `head`. */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const stream = new DuplexStream({
+    read: () => {
+      socket.resume();
+    },
+    write: (chunk, encoding, callback) => {
+      socket.write(chunk, encoding, callback);
+    },
+    final: (callback) => {
+      socket.end();
+      callback();
+    },
+    destroy: (err, callback) => {
+      socket.destroy();
+      callback(err);
+    },
+  });
+  stream.on("error", ignore);
+  stream.push(head);
+  socket.on("data", (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on("end", () => stream.push(null));
+  socket.on("close", () => stream.destroy());
+  return stream;
+}
+
+/** Size and modification time of the certificate files: a change triggers a reload. */
+function certFingerprint(config: ListenerConfig, path: (p: string) => string): string {
+  const tls = config.tls;
+  if (tls === undefined) return "";
+  return [tls.cert, tls.key, tls.ca]
+    .map((source) => {
+      if (source === undefined || source.trimStart().startsWith("-----BEGIN")) return source ?? "";
+      try {
+        const s = statSync(path(source));
+        return `${s.size}:${s.mtimeMs}`;
+      } catch {
+        return "missing";
+      }
+    })
+    .join("|");
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import {
+  createFileRegistry,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+} from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import type { CallContext, RouteSpec, ServiceRoutes } from "@ts-gateway/runtime";
+import { GrpcClient } from "@ts-gateway/runtime";
+import {
+  checkRouteConflicts,
+  collectRoutes,
+  readApiConfiguration,
+  type RouteInfo,
+} from "protoc-gen-ts-gateway/http-rules";
+import type { GatewayService } from "./gateway-service.js";
+
+/** What {@link servicesFromDescriptorSet} reads. */
+export interface DescriptorSetSource {
+  /** Path of a `FileDescriptorSet` (`buf build -o api.binpb`, imports included). */
+  readonly file: string;
+  /** Fully-qualified names of the services to serve; default every service with routes. */
+  readonly include?: readonly string[] | undefined;
+  /** grpc-gateway's `grpc_api_configuration` YAML: its `http.rules` win over annotations. */
+  readonly apiConfiguration?: string | undefined;
+  /** Serve methods without rules at `POST /pkg.Service/Method`. */
+  readonly generateUnboundMethods?: boolean | undefined;
+}
+
+/**
+ * Services from a descriptor set read at start-up: messages from protobuf-es's
+ * registry (dynamic, no generated code), routes from the `google.api.http`
+ * options by the plugin's own `collectRoutes`, so a descriptor set serves
+ * exactly the routes generated code would. Throws the plugin's errors
+ * (`file.proto:line:col: pkg.Service.Method: …`) for a bad rule.
+ */
+export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayService[] {
+  const registry = createFileRegistry(
+    fromBinary(FileDescriptorSetSchema, readFileSync(source.file)),
+  );
+  const rules = readApiConfiguration(source.apiConfiguration);
+  const options = {
+    generateUnboundMethods: source.generateUnboundMethods ?? false,
+    grpcApiConfiguration: source.apiConfiguration,
+  };
+  const all: DescService[] = [];
+  for (const file of registry.files) all.push(...file.services);
+  let chosen: DescService[];
+  if (source.include === undefined) {
+    chosen = all;
+  } else {
+    chosen = source.include.map((name) => {
+      const found = all.find((s) => s.typeName === name);
+      if (found === undefined) {
+        const known = all.map((s) => s.typeName).join(", ") || "none";
+        throw new Error(`${basename(source.file)} has no service ${name} (services: ${known})`);
+      }
+      return found;
+    });
+  }
+  const services: GatewayService[] = [];
+  const allRoutes: RouteInfo[] = [];
+  for (const service of chosen) {
+    const infos = collectRoutes(service, options, rules);
+    if (infos.length === 0 && source.include === undefined) continue;
+    allRoutes.push(...infos);
+    const routes: ServiceRoutes = { service, routes: infos.map(routeSpec) };
+    services.push({
+      routes,
+      source: source.file,
+      register(mux, channel, registerOptions) {
+        mux.register(
+          routes,
+          dynamicClient(service, GrpcClient.fromChannel(channel)),
+          registerOptions,
+        );
+      },
+    });
+  }
+  checkRouteConflicts(allRoutes);
+  return services;
+}
+
+/** A route as generated code writes it: no `body`/`responseBody` key when empty. */
+function routeSpec(info: RouteInfo): RouteSpec {
+  return {
+    rpc: info.method.localName,
+    method: info.httpMethod,
+    path: info.path,
+    pattern: info.pattern,
+    ...(info.body === "" ? {} : { body: info.body }),
+    ...(info.responseBody === "" ? {} : { responseBody: info.responseBody }),
+  };
+}
+
+type Call = (request: unknown, context: CallContext) => unknown;
+
+/**
+ * The backend object `mux.register` calls, one function per method by its
+ * local name, as a generated client has: each calls grpc-js with protobuf-es
+ * (de)serialization of the registry's message descriptors.
+ */
+function dynamicClient(service: DescService, client: GrpcClient): Record<string, Call> {
+  const backend: Record<string, Call> = Object.create(null);
+  for (const method of service.methods) backend[method.localName] = callFor(method, client);
+  return backend;
+}
+
+function callFor(method: DescMethod, client: GrpcClient): Call {
+  // `method` is narrowed by its methodKind; the casts only say so to the typed client.
+  const m = method as never;
+  switch (method.methodKind) {
+    case "unary":
+      return (request, context) => client.unary(m, request as never, context);
+    case "server_streaming":
+      return (request, context) => client.serverStream(m, request as never, context);
+    case "client_streaming":
+      return (requests, context) => client.clientStream(m, requests as never, context);
+    case "bidi_streaming":
+      return (requests, context) => client.bidiStream(m, requests as never, context);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * DNS discovery for real: Debian's dnsmasq on a loopback port serves the
+ * backend name from an addn-hosts file that the test rewrites and reloads
+ * (SIGHUP), and the gateway resolves `dns://127.0.0.1:<port>/inventory.test:<p>`
+ * with grpc-js's resolver pointed at that server. A backend added to the name
+ * starts receiving calls, one removed stops, within the re-resolution interval.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import {
+  buildDescriptorSet,
+  freePort,
+  freshRequest,
+  makeWorkdir,
+  startChild,
+  startGateway,
+  startPlainBackend,
+  stopAll,
+} from "./support/processes.js";
+
+after(stopAll);
+
+const DNSMASQ = "/usr/sbin/dnsmasq";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("dns:/// backends whose records change", {
+  skip: existsSync(DNSMASQ) ? false : `${DNSMASQ} not installed`,
+}, () => {
+  it("a backend added to the name gets calls, one removed stops getting them", async () => {
+    const work = makeWorkdir();
+    buildDescriptorSet(join(work.dir, "api.binpb"));
+    // A records carry no port: the two replicas share one port on two loopback addresses.
+    const grpcPort = await freePort();
+    await startPlainBackend("b2", grpcPort, "127.0.0.2");
+    await startPlainBackend("b3", grpcPort, "127.0.0.3");
+    const hosts = work.write("hosts", "127.0.0.2 inventory.test\n");
+    const dnsPort = await freePort();
+    const dnsmasq = startChild(DNSMASQ, [
+      "--keep-in-foreground",
+      "--no-resolv",
+      "--no-hosts",
+      `--addn-hosts=${hosts}`,
+      `--port=${dnsPort}`,
+      "--listen-address=127.0.0.1",
+      "--bind-interfaces",
+      "--cache-size=0",
+      "--local-ttl=0",
+      "--user=root",
+      "--pid-file=",
+      "--log-facility=-",
+    ]);
+    await sleep(500);
+    const port = await freePort();
+    const intervalMs = 1000;
+    await startGateway(
+      work.write(
+        "gateway.yaml",
+        `server:
+  listeners: [{ host: 127.0.0.1, port: ${port} }]
+backends:
+  inventory:
+    target: dns://127.0.0.1:${dnsPort}/inventory.test:${grpcPort}
+    reresolveIntervalMs: ${intervalMs}
+services:
+  - { descriptorSet: api.binpb, backend: inventory }
+`,
+      ),
+      [],
+      // grpc-js honours the DNS server in the target's authority with its alternative resolver.
+      { GRPC_NODE_USE_ALTERNATIVE_RESOLVER: "true" },
+    );
+    const servedBy = async (n: number) => {
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const res = await freshRequest(`http://127.0.0.1:${port}/v1/items/${i}`);
+        assert.equal(res.status, 200, res.body);
+        seen.add((JSON.parse(res.body) as { servedBy: string }).servedBy);
+      }
+      return [...seen].sort();
+    };
+    /** Waits for the set of replicas answering to become `expected`; returns how long it took. */
+    const until = async (expected: string[]) => {
+      const t0 = Date.now();
+      let seen: string[] = [];
+      while (Date.now() - t0 < 20_000) {
+        const probe = Date.now();
+        seen = await servedBy(10);
+        if (seen.join() === expected.join()) {
+          // ...and stays so.
+          assert.deepEqual(await servedBy(20), expected);
+          // The change had happened when this probe began.
+          return probe - t0;
+        }
+        await sleep(100);
+      }
+      assert.fail(`still served by ${seen.join()} instead of ${expected.join()}`);
+    };
+
+    assert.deepEqual(await servedBy(10), ["b2"]);
+    work.write("hosts", "127.0.0.2 inventory.test\n127.0.0.3 inventory.test\n");
+    dnsmasq.process.kill("SIGHUP");
+    const added = await until(["b2", "b3"]);
+    work.write("hosts", "127.0.0.3 inventory.test\n");
+    dnsmasq.process.kill("SIGHUP");
+    const removed = await until(["b3"]);
+    // Within the re-resolution interval, plus dnsmasq's reload and a connection on a loaded machine.
+    assert.ok(added < intervalMs + 5000, `added after ${added} ms`);
+    assert.ok(removed < intervalMs + 5000, `removed after ${removed} ms`);
+    console.log(`backend added: calls after ${added} ms; removed: no calls after ${removed} ms`);
+  });
+});
