@@ -1,5 +1,6 @@
 import type { Etcd3, Lease } from "etcd3";
 import { DEFAULT_ETCD_PREFIX, type EtcdEndpointValue, etcdServicePrefix } from "./etcd-endpoint.js";
+import { importOptionalPeer } from "./optional-peer.js";
 
 /** Options for {@link registerInEtcd}. */
 export interface EtcdRegistrationOptions {
@@ -35,7 +36,7 @@ export interface EtcdRegistration {
  */
 export async function registerInEtcd(options: EtcdRegistrationOptions): Promise<EtcdRegistration> {
   // etcd3 (and its protobufjs) loads only when etcd is used, not with every gateway.
-  const { Etcd3 } = await import("etcd3");
+  const { Etcd3 } = await importOptionalPeer("etcd3", "registerInEtcd", () => import("etcd3"));
   const owns = !(options.etcd instanceof Etcd3);
   const client =
     options.etcd instanceof Etcd3 ? options.etcd : new Etcd3({ hosts: options.etcd.hosts });
