@@ -1,6 +1,7 @@
 // Importing the plugin loads the runtime's template subpath only: no grpc-js,
-// no ws, nothing the gateway needs at request time. A child process records
-// every module URL the ESM loader resolves (a `module.register` resolve hook).
+// no ws, nothing the gateway needs at request time; and running the plugin
+// loads no TypeScript compiler. A child process records every module URL the
+// ESM loader resolves (a `module.register` resolve hook).
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -31,19 +32,22 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 /** The module URLs resolved while importing `specifier` from the repository root. */
-async function resolvedBy(specifier: string): Promise<string[]> {
-  const out = join(dir, `${specifier.replace(/\W/g, "_")}.txt`);
+function resolvedBy(specifier: string): Promise<string[]> {
+  return resolvedWhileRunning(specifier.replace(/\W/g, "_"), [
+    "--input-type=module",
+    "-e",
+    `await import(${JSON.stringify(specifier)});`,
+  ]);
+}
+
+/** The module URLs resolved while node runs `args` (stdin empty) in the repository root. */
+async function resolvedWhileRunning(name: string, args: readonly string[]): Promise<string[]> {
+  const out = join(dir, `${name}.txt`);
   process.env.RESOLVED_OUT = out;
   try {
     const result = await run(
       process.execPath,
-      [
-        "--import",
-        pathToFileURL(join(dir, "register.mjs")).href,
-        "--input-type=module",
-        "-e",
-        `await import(${JSON.stringify(specifier)});`,
-      ],
+      ["--import", pathToFileURL(join(dir, "register.mjs")).href, ...args],
       repoRoot,
     );
     assert.equal(result.code, 0, result.stderr);
@@ -73,3 +77,17 @@ for (const specifier of ["protoc-gen-ts-gateway", "@ts-gateway/runtime/path-temp
     );
   });
 }
+
+test("running the plugin loads no TypeScript compiler", async () => {
+  // An empty CodeGeneratorRequest on stdin: the plugin answers with no files.
+  const urls = await resolvedWhileRunning("bin", [
+    join(repoRoot, "packages/protoc-gen-ts-gateway/bin/protoc-gen-ts-gateway"),
+  ]);
+  assert.ok(
+    urls.some((u) => u.endsWith("/@bufbuild/protoplugin/dist/esm/transpile.js")),
+    "protoplugin's transpile module is imported (what would load TypeScript)",
+  );
+  assert.ok(urls.some((u) => u.endsWith("/protoc-gen-ts-gateway/dist/index.js")));
+  const typescript = urls.filter((u) => /\/node_modules\/(typescript|@typescript\/vfs)\//.test(u));
+  assert.deepEqual(typescript, []);
+});
