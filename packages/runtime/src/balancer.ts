@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { CircuitBreakerPolicy } from "cockatiel";
-import type { Etcd3 } from "etcd3";
 import {
   BALANCER_ID_OPTION,
   type BalancerReadiness,
   balancerReadiness,
 } from "./balancer-registry.js";
+import type { EtcdClient } from "./etcd-endpoint.js";
 import {
   type CircuitBreakerOptions,
   circuitBreakerInterceptor,
@@ -58,7 +58,7 @@ export interface BalancerOptions extends ServiceConfigOptions {
   /** Reconnect backoff to a lost endpoint; default 1000 ms initial, 10 000 ms max (grpc-js: 120 s max). */
   reconnectBackoff?: { initialMs?: number; maxMs?: number };
   /** etcd client for `etcd:///<service>` targets. */
-  etcd?: Etcd3;
+  etcd?: EtcdClient;
   /** etcd key prefix; default `/services/`. */
   etcdPrefix?: string;
   /** Extra grpc-js channel options (win over computed ones). */

@@ -93,7 +93,7 @@ export type {
 export type { CircuitBreakerOptions } from "./circuit-breaker.js";
 export { registerInEtcd } from "./etcd-registration.js";
 export type { EtcdRegistration, EtcdRegistrationOptions } from "./etcd-registration.js";
-export type { EtcdEndpointValue } from "./etcd-endpoint.js";
+export type { EtcdClient, EtcdEndpointValue } from "./etcd-endpoint.js";
 export { addHealthService, createHealthService } from "./health-service.js";
 export type { HealthService, HealthServiceOptions, ServingStatus } from "./health-service.js";
 export { HealthCheckResponse_ServingStatus } from "./proto/grpc/health/v1/health_pb.js";
