@@ -309,8 +309,11 @@ test("consumer 1: Express gateway, TypeScript 7, target=ts and target=js+dts", a
   );
 });
 
+let nodeHttp: Consumer | undefined;
+
 test("consumer 2: the mux on node:http; etcd3 not installed", async () => {
   const consumer = await createConsumer("node-http");
+  nodeHttp = consumer;
   await rm(join(consumer.dir, "src/gateway.ts"));
   await generate(consumer, "ts");
   await npmRun(consumer, "typecheck");
@@ -322,6 +325,21 @@ test("consumer 2: the mux on node:http; etcd3 not installed", async () => {
 registerInEtcd({ etcd: { hosts: ["127.0.0.1:1"] }, service: "s", id: "1", address: "a:1" }).catch((e) => console.log(e.message));`,
   ]);
   assert.match(message, /needs "etcd3".*npm install etcd3/);
+});
+
+test("consumer 2, then without express and @types/express installed", {
+  todo: "issue 11: generated files import express (types and expressRouter)",
+}, async () => {
+  assert.ok(nodeHttp !== undefined, "consumer 2 ran");
+  await sh(nodeHttp.dir, "npm", [
+    "uninstall",
+    "express",
+    "@types/express",
+    "--no-audit",
+    "--no-fund",
+  ]);
+  await npmRun(nodeHttp, "typecheck");
+  await serveAndRequest(nodeHttp, "src/gateway-node-http.ts");
 });
 
 test("consumer 3: an older grpc-js minor within the peer range", async () => {
