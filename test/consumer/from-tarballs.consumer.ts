@@ -190,7 +190,8 @@ function npmRun(consumer: Consumer, script: string, timeoutMs = 180_000): Promis
 
 /** Starts `tsx <file>` and resolves with what it prints first (`gRPC on …`, `gateway on …`). */
 function start(consumer: Consumer, file: string, env: Record<string, string>): Promise<string> {
-  const child = spawn(join(consumer.dir, "node_modules/.bin/tsx"), [file], {
+  // node --import tsx rather than the tsx bin: one process, so its PID is the app's.
+  const child = spawn(process.execPath, ["--import", "tsx", file], {
     cwd: consumer.dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -262,7 +263,16 @@ async function serveAndRequest(consumer: Consumer, gateway: string): Promise<voi
       assert.deepEqual(await call(method, path, body), { status, json }, `${method} ${path}`);
     }
   } finally {
-    for (const child of children) if (!before.has(child)) child.kill("SIGTERM");
+    const started = [...children].filter((child) => !before.has(child));
+    await Promise.all(
+      started.map(
+        (child) =>
+          new Promise((exited) => {
+            child.once("exit", exited);
+            child.kill("SIGKILL");
+          }),
+      ),
+    );
   }
 }
 
