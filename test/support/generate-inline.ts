@@ -53,13 +53,14 @@ export interface InlineGeneration {
  * Writes inline `.proto` files (path → text) into a temporary buf module that
  * can import google/api and google/rpc, and runs the real protoc-gen-es and
  * protoc-gen-ts-gateway over it with `buf generate`. Plugin options go to the
- * gateway plugin; `gatewayOnly` skips protoc-gen-es (faster, for error tests).
+ * gateway plugin; `gatewayOnly` skips protoc-gen-es (faster, for error tests);
+ * `esTarget` is protoc-gen-es's `target` (default `ts`).
  * For generation-error tests: look at `code` and `stderr`.
  */
 export async function generateInline(
   files: Readonly<Record<string, string>>,
   gatewayOptions: readonly string[] = [],
-  { gatewayOnly = false }: { gatewayOnly?: boolean } = {},
+  { gatewayOnly = false, esTarget = "ts" }: { gatewayOnly?: boolean; esTarget?: string } = {},
 ): Promise<InlineGeneration> {
   const dir = await mkdtemp(join(tmpdir(), "ts-gateway-gen-"));
   const protoDir = join(dir, "proto");
@@ -96,7 +97,7 @@ export async function generateInline(
             `  - local: ${join(bin, "protoc-gen-es")}`,
             "    out: gen",
             "    include_imports: true",
-            "    opt: [target=ts, import_extension=js]",
+            `    opt: [target=${esTarget}, import_extension=js]`,
           ]),
       `  - local: ${join(bin, "protoc-gen-ts-gateway")}`,
       "    out: gen",

@@ -7,18 +7,26 @@ const RUNTIME_EXPRESS = "@ts-gateway/runtime/express";
 const GRPC = "@grpc/grpc-js";
 const PROTOBUF = "@bufbuild/protobuf";
 
+/**
+ * What a generated file holds: TypeScript, or JavaScript and declarations
+ * printed directly (as protoc-gen-es does), so generation never needs a
+ * TypeScript compiler to transpile.
+ */
+export type Target = "ts" | "js" | "dts";
+
 /** Prints everything generated for one service: API interface, client, grpc-js definition, routes, router. */
 export function generateService(
   f: GeneratedFile,
+  target: Target,
   service: DescService,
   routes: readonly RouteInfo[],
 ): void {
   const names = serviceNames(service);
-  printApi(f, service, names);
-  printClient(f, service, names);
-  printDefinition(f, service, names);
-  printRoutes(f, service, names, routes);
-  printRouter(f, names);
+  if (target !== "js") printApi(f, service, names);
+  printClient(f, target, service, names);
+  printDefinition(f, target, service, names);
+  printRoutes(f, target, service, names, routes);
+  printRouter(f, target, names);
 }
 
 interface ServiceNames {
@@ -44,6 +52,63 @@ function serviceNames(service: DescService): ServiceNames {
   };
 }
 
+/** A parameter of a generated function or method; its type is printed for ts and dts only. */
+interface Param {
+  readonly name: string;
+  readonly type: Printable;
+  readonly optional?: boolean;
+}
+
+/** `(a: A, b?: B)` for ts and dts, `(a, b)` for js. */
+function paramList(target: Target, params: readonly Param[]): Printable {
+  const out: Printable[] = ["("];
+  params.forEach((p, i) => {
+    if (i > 0) out.push(", ");
+    out.push(p.name);
+    if (target !== "js") out.push(p.optional === true ? "?: " : ": ", p.type);
+  });
+  out.push(")");
+  return out;
+}
+
+/**
+ * Prints a function (`export function name(…): R {…}`) or, for dts, its
+ * declaration. `head` is what precedes the parameters (an export statement,
+ * or a method name with its indentation).
+ */
+function printCallable(
+  f: GeneratedFile,
+  target: Target,
+  indent: string,
+  head: Printable,
+  params: readonly Param[],
+  returns: Printable | undefined,
+  body: readonly Printable[],
+): void {
+  const signature = [indent, head, paramList(target, params)];
+  const annotation = target !== "js" && returns !== undefined ? [": ", returns] : [];
+  if (target === "dts") {
+    f.print(signature, annotation, ";");
+    return;
+  }
+  f.print(signature, annotation, " {");
+  for (const line of body) f.print(indent, "  ", line);
+  f.print(indent, "}");
+}
+
+/** `export const name: T = value;`, `export const name = value;` (js), `export declare const name: T;` (dts). */
+function printConst(
+  f: GeneratedFile,
+  target: Target,
+  name: string,
+  type: Printable,
+  value: Printable,
+): void {
+  if (target === "dts") f.print(f.export("declare const", name), ": ", type, ";");
+  else if (target === "js") f.print(f.export("const", name), " = ", value, ";");
+  else f.print(f.export("const", name), ": ", type, " = ", value, ";");
+}
+
 function printApi(f: GeneratedFile, service: DescService, names: ServiceNames): void {
   const CallContext = f.import("CallContext", RUNTIME, true);
   const MessageInitShape = f.import("MessageInitShape", PROTOBUF, true);
@@ -66,20 +131,27 @@ function printApi(f: GeneratedFile, service: DescService, names: ServiceNames): 
     ];
     const { param, result } = signature(method, f.importShape(method.input), output);
     f.print(f.jsDoc(method, "  "));
-    f.print("  ", method.localName, "(", param, ", context: ", CallContext, "): ", result, ";");
+    const params = paramList("ts", [param, { name: "context", type: CallContext }]);
+    f.print("  ", method.localName, params, ": ", result, ";");
   }
   f.print("}");
   f.print();
 }
 
-function printClient(f: GeneratedFile, service: DescService, names: ServiceNames): void {
-  const GrpcClient = f.import("GrpcClient", RUNTIME);
+function printClient(
+  f: GeneratedFile,
+  target: Target,
+  service: DescService,
+  names: ServiceNames,
+): void {
+  const types = target === "dts";
+  const GrpcClient = f.import("GrpcClient", RUNTIME, types);
   const CallOptions = f.import("CallOptions", RUNTIME, true);
   const ChannelCredentials = f.import("ChannelCredentials", GRPC, true);
   const ClientOptions = f.import("ClientOptions", GRPC, true);
   const Channel = f.import("Channel", GRPC, true);
   const MessageInitShape = f.import("MessageInitShape", PROTOBUF, true);
-  const desc = f.importSchema(service);
+  const desc = f.importSchema(service, types);
   f.print(
     f.jsDoc(
       `A @grpc/grpc-js client of ${service.typeName}.\n\n` +
@@ -88,42 +160,51 @@ function printClient(f: GeneratedFile, service: DescService, names: ServiceNames
         "carrying the gRPC code, message, details and metadata.",
     ),
   );
-  f.print(f.export("class", names.client), " implements ", names.api, " {");
-  f.print("  /** The grpc-js transport; `transport.client` is the underlying `grpc.Client`. */");
-  f.print("  readonly transport: ", GrpcClient, ";");
-  f.print();
-  f.print(
-    "  constructor(address: string, credentials: ",
-    ChannelCredentials,
-    ", options?: ",
-    ClientOptions,
-    ") {",
+  const head = {
+    ts: [f.export("class", names.client), " implements ", names.api],
+    js: [f.export("class", names.client)],
+    dts: [f.export("declare class", names.client), " implements ", names.api],
+  }[target];
+  f.print(head, " {");
+  if (target !== "js") {
+    f.print("  /** The grpc-js transport; `transport.client` is the underlying `grpc.Client`. */");
+    f.print("  readonly transport: ", GrpcClient, ";");
+    f.print();
+  }
+  printCallable(
+    f,
+    target,
+    "  ",
+    "constructor",
+    [
+      { name: "address", type: "string" },
+      { name: "credentials", type: ChannelCredentials },
+      { name: "options", type: ClientOptions, optional: true },
+    ],
+    undefined,
+    [["this.transport = new ", GrpcClient, "(address, credentials, options);"]],
   );
-  f.print("    this.transport = new ", GrpcClient, "(address, credentials, options);");
-  f.print("  }");
   f.print();
   f.print(
     "  /** A client over an existing channel, such as a balanced channel from the runtime's `createChannel`. */",
   );
-  f.print(
-    "  static fromChannel(channel: ",
-    Channel,
-    ", options?: ",
-    ClientOptions,
-    "): ",
+  const cast = target === "ts" ? [" as { transport: ", GrpcClient, " }"] : [];
+  printCallable(
+    f,
+    target,
+    "  ",
+    "static fromChannel",
+    [
+      { name: "channel", type: Channel },
+      { name: "options", type: ClientOptions, optional: true },
+    ],
     names.client,
-    " {",
+    [
+      ["const client = Object.create(", names.client, ".prototype)", cast, ";"],
+      ["client.transport = ", GrpcClient, ".fromChannel(channel, options);"],
+      ["return client", target === "ts" ? [" as ", names.client] : "", ";"],
+    ],
   );
-  f.print(
-    "    const client = Object.create(",
-    names.client,
-    ".prototype) as { transport: ",
-    GrpcClient,
-    " };",
-  );
-  f.print("    client.transport = ", GrpcClient, ".fromChannel(channel, options);");
-  f.print("    return client as ", names.client, ";");
-  f.print("  }");
   for (const method of service.methods) {
     const input: Printable = [
       MessageInitShape,
@@ -131,32 +212,34 @@ function printClient(f: GeneratedFile, service: DescService, names: ServiceNames
       f.importSchema(method.input, true),
       ">",
     ];
-    const { param, arg, result, transport } = signature(
-      method,
-      input,
-      f.importShape(method.output),
-    );
+    const kind = signature(method, input, f.importShape(method.output));
     f.print();
     f.print(f.jsDoc(method, "  "));
-    f.print("  ", method.localName, "(", param, ", options?: ", CallOptions, "): ", result, " {");
-    f.print(
-      "    return this.transport.",
-      transport,
-      "(",
-      desc,
-      ".method.",
+    printCallable(
+      f,
+      target,
+      "  ",
       method.localName,
-      ", ",
-      arg,
-      ", options);",
+      [kind.param, { name: "options", type: CallOptions, optional: true }],
+      kind.result,
+      [
+        [
+          "return this.transport.",
+          kind.transport,
+          "(",
+          desc,
+          ".method.",
+          method.localName,
+          ", ",
+          kind.param.name,
+          ", options);",
+        ],
+      ],
     );
-    f.print("  }");
   }
   f.print();
   f.print("  /** Closes the client's channel. */");
-  f.print("  close(): void {");
-  f.print("    this.transport.close();");
-  f.print("  }");
+  printCallable(f, target, "  ", "close", [], "void", ["this.transport.close();"]);
   f.print("}");
   f.print();
 }
@@ -166,7 +249,7 @@ function signature(
   method: DescMethod,
   input: Printable,
   output: Printable,
-): { param: Printable; arg: string; result: Printable; transport: string } {
+): { param: Param; result: Printable; transport: string } {
   const kind = method.methodKind;
   const streamsIn = kind === "client_streaming" || kind === "bidi_streaming";
   const streamsOut = kind === "server_streaming" || kind === "bidi_streaming";
@@ -177,90 +260,113 @@ function signature(
     bidi_streaming: "bidiStream",
   }[kind];
   return {
-    param: streamsIn ? ["requests: AsyncIterable<", input, ">"] : ["request: ", input],
-    arg: streamsIn ? "requests" : "request",
+    param: streamsIn
+      ? { name: "requests", type: ["AsyncIterable<", input, ">"] }
+      : { name: "request", type: input },
     result: streamsOut ? ["AsyncIterable<", output, ">"] : ["Promise<", output, ">"],
     transport,
   };
 }
 
-function printDefinition(f: GeneratedFile, service: DescService, names: ServiceNames): void {
+function printDefinition(
+  f: GeneratedFile,
+  target: Target,
+  service: DescService,
+  names: ServiceNames,
+): void {
+  const types = target === "dts";
   const ServiceDefinition = f.import("ServiceDefinition", GRPC, true);
   const Server = f.import("Server", GRPC, true);
-  const createServiceDefinition = f.import("createServiceDefinition", RUNTIME);
-  const grpcHandlers = f.import("grpcHandlers", RUNTIME);
-  const desc = f.importSchema(service);
+  const createServiceDefinition = f.import("createServiceDefinition", RUNTIME, types);
+  const grpcHandlers = f.import("grpcHandlers", RUNTIME, types);
+  const desc = f.importSchema(service, types);
   f.print(
     f.jsDoc(`The grpc-js service definition of ${service.typeName}, for \`server.addService\`.`),
   );
-  f.print(
-    f.export("const", names.definition),
-    ": ",
-    ServiceDefinition,
-    " = ",
+  printConst(f, target, names.definition, ServiceDefinition, [
     createServiceDefinition,
     "(",
     desc,
-    ");",
-  );
+    ")",
+  ]);
   f.print();
   f.print(f.jsDoc(`Serves an implementation of ${service.typeName} on a grpc-js server.`));
-  f.print(
-    f.export("function", names.add),
-    "(server: ",
-    Server,
-    ", implementation: ",
-    names.api,
-    "): void {",
+  printCallable(
+    f,
+    target,
+    "",
+    target === "dts" ? f.export("declare function", names.add) : f.export("function", names.add),
+    [
+      { name: "server", type: Server },
+      { name: "implementation", type: names.api },
+    ],
+    "void",
+    [
+      [
+        "server.addService(",
+        names.definition,
+        ", ",
+        grpcHandlers,
+        "(",
+        desc,
+        ", implementation));",
+      ],
+    ],
   );
-  f.print(
-    "  server.addService(",
-    names.definition,
-    ", ",
-    grpcHandlers,
-    "(",
-    desc,
-    ", implementation));",
-  );
-  f.print("}");
   f.print();
 }
 
 function printRoutes(
   f: GeneratedFile,
+  target: Target,
   service: DescService,
   names: ServiceNames,
   routes: readonly RouteInfo[],
 ): void {
   const ServiceRoutes = f.import("ServiceRoutes", RUNTIME, true);
-  const desc = f.importSchema(service);
+  const desc = f.importSchema(service, target === "dts");
+  const type: Printable = [ServiceRoutes, "<typeof ", desc, ">"];
   f.print(f.jsDoc(`The HTTP routes of ${service.typeName}, from its google.api.http rules.`));
-  f.print(f.export("const", names.routes), ": ", ServiceRoutes, "<typeof ", desc, "> = {");
-  f.print("  service: ", desc, ",");
-  f.print("  routes: [");
-  for (const route of routes) {
-    f.print("    {");
-    f.print("      // ", route.httpMethod, " ", route.path, "  ->  ", methodName(route.method));
-    f.print("      rpc: ", f.string(route.method.localName), ",");
-    f.print("      method: ", f.string(route.httpMethod), ",");
-    f.print("      path: ", f.string(route.path), ",");
-    if (route.body !== "") f.print("      body: ", f.string(route.body), ",");
-    if (route.responseBody !== "")
-      f.print("      responseBody: ", f.string(route.responseBody), ",");
-    f.print("      pattern: ", JSON.stringify(route.pattern), ",");
-    f.print("    },");
+  if (target === "dts") {
+    printConst(f, target, names.routes, type, []);
+    f.print();
+    return;
   }
-  f.print("  ],");
-  f.print("};");
+  const lines: Printable[] = ["{", "\n", "  service: ", desc, ",\n", "  routes: [\n"];
+  for (const route of routes) {
+    lines.push("    {\n");
+    lines.push(
+      "      // ",
+      route.httpMethod,
+      " ",
+      route.path,
+      "  ->  ",
+      methodName(route.method),
+      "\n",
+    );
+    lines.push("      rpc: ", f.string(route.method.localName), ",\n");
+    lines.push("      method: ", f.string(route.httpMethod), ",\n");
+    lines.push("      path: ", f.string(route.path), ",\n");
+    if (route.body !== "") lines.push("      body: ", f.string(route.body), ",\n");
+    if (route.responseBody !== "")
+      lines.push("      responseBody: ", f.string(route.responseBody), ",\n");
+    lines.push("      pattern: ", JSON.stringify(route.pattern), ",\n");
+    lines.push("    },\n");
+  }
+  lines.push("  ],\n", "}");
+  printConst(f, target, names.routes, type, lines);
   f.print();
 }
 
-function printRouter(f: GeneratedFile, names: ServiceNames): void {
-  const Mux = f.import("Mux", RUNTIME);
+function printRouter(f: GeneratedFile, target: Target, names: ServiceNames): void {
+  const types = target === "dts";
+  const Mux = f.import("Mux", RUNTIME, types);
   const MuxOptions = f.import("MuxOptions", RUNTIME, true);
   const RegisterOptions = f.import("RegisterOptions", RUNTIME, true);
-  const expressRouter = f.import("expressRouter", RUNTIME_EXPRESS);
+  const expressRouter = f.import("expressRouter", RUNTIME_EXPRESS, types);
   const Router = f.import("Router", "express", true);
+  const exportFunction = (name: string) =>
+    f.export(target === "dts" ? "declare function" : "function", name);
   f.print(
     f.jsDoc(
       `Registers the HTTP routes on a mux that may serve many services. \`backend\` is a\n` +
@@ -268,18 +374,19 @@ function printRouter(f: GeneratedFile, names: ServiceNames): void {
         "implementation (in-process: no gRPC hop).",
     ),
   );
-  f.print(
-    f.export("function", names.register),
-    "(mux: ",
-    Mux,
-    ", backend: ",
-    names.api,
-    ", options?: ",
-    RegisterOptions,
-    "): void {",
+  printCallable(
+    f,
+    target,
+    "",
+    exportFunction(names.register),
+    [
+      { name: "mux", type: Mux },
+      { name: "backend", type: names.api },
+      { name: "options", type: RegisterOptions, optional: true },
+    ],
+    "void",
+    [["mux.register(", names.routes, ", backend, options);"]],
   );
-  f.print("  mux.register(", names.routes, ", backend, options);");
-  f.print("}");
   f.print();
   f.print(
     f.jsDoc(
@@ -287,20 +394,22 @@ function printRouter(f: GeneratedFile, names: ServiceNames): void {
         `{@link ${names.client}} or a local implementation. Requests no route matches go to \`next()\`.`,
     ),
   );
-  f.print(
-    f.export("function", names.createRouter),
-    "(backend: ",
-    names.api,
-    ", options?: ",
-    MuxOptions,
-    "): ",
+  printCallable(
+    f,
+    target,
+    "",
+    exportFunction(names.createRouter),
+    [
+      { name: "backend", type: names.api },
+      { name: "options", type: MuxOptions, optional: true },
+    ],
     Router,
-    " {",
+    [
+      ["const mux = new ", Mux, "(options);"],
+      [names.register, "(mux, backend);"],
+      ["return ", expressRouter, "(mux);"],
+    ],
   );
-  f.print("  const mux = new ", Mux, "(options);");
-  f.print("  ", names.register, "(mux, backend);");
-  f.print("  return ", expressRouter, "(mux);");
-  f.print("}");
 }
 
 function methodName(method: DescMethod): string {

@@ -6,7 +6,11 @@ import {
   getOption,
   hasOption,
 } from "@bufbuild/protobuf";
-import { type CompiledPattern, compilePathTemplate, TemplateError } from "@ts-gateway/runtime";
+import {
+  type CompiledPattern,
+  compilePathTemplate,
+  TemplateError,
+} from "@ts-gateway/runtime/path-template";
 import type { GatewayPluginOptions } from "./options.js";
 import { http } from "./proto/google/api/annotations_pb.js";
 import type { HttpRule } from "./proto/google/api/http_pb.js";

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
-import { createEcmaScriptPlugin, type Plugin } from "@bufbuild/protoplugin";
+import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
 import { ApiConfigurationError, readApiConfiguration } from "./api-configuration.js";
-import { generateService } from "./generate-service.js";
+import { generateService, type Target } from "./generate-service.js";
 import { collectRoutes } from "./http-rules.js";
 import { generateOpenApi, OpenApiConfigurationError } from "./openapi/index.js";
 import { type GatewayPluginOptions, parseOptions, parseParameter } from "./options.js";
@@ -17,21 +17,28 @@ const plugin = createEcmaScriptPlugin<GatewayPluginOptions>({
   name: "protoc-gen-ts-gateway",
   version,
   parseOptions,
-  generateTs(schema) {
-    const configured = readApiConfiguration(schema.options.grpcApiConfiguration);
-    for (const file of schema.files) {
-      if (file.services.length === 0) continue;
-      const f = schema.generateFile(`${file.name}_gateway.ts`);
-      f.preamble(file);
-      const perService = file.services.map((service) => ({
-        service,
-        routes: collectRoutes(service, schema.options, configured),
-      }));
-      checkRouteConflicts(perService.flatMap((s) => s.routes));
-      for (const { service, routes } of perService) generateService(f, service, routes);
-    }
-  },
+  generateTs: (schema) => generate(schema, "ts"),
+  generateJs: (schema) => generate(schema, "js"),
+  generateDts: (schema) => generate(schema, "dts"),
 });
+
+const extensions: Record<Target, string> = { ts: ".ts", js: ".js", dts: ".d.ts" };
+
+/** Writes `<name>_gateway.<ext>` for each file with services, in one target. */
+function generate(schema: Schema<GatewayPluginOptions>, target: Target): void {
+  const configured = readApiConfiguration(schema.options.grpcApiConfiguration);
+  for (const file of schema.files) {
+    if (file.services.length === 0) continue;
+    const f = schema.generateFile(`${file.name}_gateway${extensions[target]}`);
+    f.preamble(file);
+    const perService = file.services.map((service) => ({
+      service,
+      routes: collectRoutes(service, schema.options, configured),
+    }));
+    checkRouteConflicts(perService.flatMap((s) => s.routes));
+    for (const { service, routes } of perService) generateService(f, target, service, routes);
+  }
+}
 
 /**
  * protoc-gen-ts-gateway: for each file with services, writes `<name>_gateway.ts`

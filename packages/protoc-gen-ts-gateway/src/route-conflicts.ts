@@ -1,4 +1,4 @@
-import { RouteTable } from "@ts-gateway/runtime";
+import { RouteTable } from "@ts-gateway/runtime/path-template";
 import type { RouteInfo } from "./http-rules.js";
 import { GenerationError } from "./source-location.js";
 

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import type { Etcd3 } from "etcd3";
 import {
   BALANCER_ID_OPTION,
   type BalancerReadiness,
   balancerReadiness,
 } from "./balancer-registry.js";
+import type { EtcdClient } from "./etcd-endpoint.js";
 import { registerCircuitBreakerPolicy } from "./circuit-breaker-policy.js";
 import { gatewayChannelDefaults } from "../grpc/grpc-channel-defaults.js";
 import { registerHealthCheckPolicy } from "./health-check-policy.js";
@@ -52,7 +52,7 @@ export interface BalancerOptions extends ServiceConfigOptions {
   /** Reconnect backoff to a lost endpoint; default 1000 ms initial, 10 000 ms max (grpc-js: 120 s max). */
   reconnectBackoff?: { initialMs?: number; maxMs?: number };
   /** etcd client for `etcd:///<service>` targets. */
-  etcd?: Etcd3;
+  etcd?: EtcdClient;
   /** etcd key prefix; default `/services/`. */
   etcdPrefix?: string;
   /** Extra grpc-js channel options (win over computed ones). */

@@ -45,3 +45,16 @@ export function parseEtcdEndpoint(value: string): EtcdEndpointValue | Error {
     result.metadata = metadata as Record<string, string>;
   return result;
 }
+
+/**
+ * A client of the etcd3 package (`new Etcd3(…)`), by the part of its shape the
+ * runtime's signatures need: etcd3 is an optional peer dependency, so the
+ * published types do not import it (a consumer without etcd3 installed still
+ * type-checks with `skipLibCheck: false`). Any `Etcd3` instance is one.
+ */
+export interface EtcdClient {
+  getAll(): unknown;
+  watch(): unknown;
+  lease(ttl?: number, options?: object): unknown;
+  close(): void;
+}

@@ -1,10 +1,16 @@
-import type { Etcd3, Lease } from "etcd3";
-import { DEFAULT_ETCD_PREFIX, type EtcdEndpointValue, etcdServicePrefix } from "./etcd-endpoint.js";
+import type { Lease } from "etcd3";
+import {
+  DEFAULT_ETCD_PREFIX,
+  type EtcdClient,
+  type EtcdEndpointValue,
+  etcdServicePrefix,
+} from "./etcd-endpoint.js";
+import { importOptionalPeer } from "../util/optional-peer.js";
 
 /** Options for {@link registerInEtcd}. */
 export interface EtcdRegistrationOptions {
   /** An `Etcd3` client, or the hosts to create one for (`http://127.0.0.1:2379`). */
-  etcd: Etcd3 | { hosts: string | string[] };
+  etcd: EtcdClient | { hosts: string | string[] };
   /** Logical service name: the key is `<prefix><service>/<id>`. */
   service: string;
   /** Instance id, unique within the service (e.g. pod name). */
@@ -35,10 +41,16 @@ export interface EtcdRegistration {
  */
 export async function registerInEtcd(options: EtcdRegistrationOptions): Promise<EtcdRegistration> {
   // etcd3 (and its protobufjs) loads only when etcd is used, not with every gateway.
-  const { Etcd3 } = await import("etcd3");
-  const owns = !(options.etcd instanceof Etcd3);
-  const client =
-    options.etcd instanceof Etcd3 ? options.etcd : new Etcd3({ hosts: options.etcd.hosts });
+  const { Etcd3 } = await importOptionalPeer("etcd3", "registerInEtcd", () => import("etcd3"));
+  const given = options.etcd;
+  const owns = !(given instanceof Etcd3);
+  let client: InstanceType<typeof Etcd3>;
+  if (given instanceof Etcd3) client = given;
+  else if ("hosts" in given) client = new Etcd3({ hosts: given.hosts });
+  else
+    throw new TypeError(
+      "registerInEtcd: etcd must be an Etcd3 client (of the etcd3 package installed beside the runtime) or { hosts }",
+    );
   const key = `${etcdServicePrefix(options.service, options.prefix ?? DEFAULT_ETCD_PREFIX)}${options.id}`;
   const value: EtcdEndpointValue = { address: options.address };
   if (options.weight !== undefined) value.weight = options.weight;

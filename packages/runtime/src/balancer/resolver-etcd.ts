@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
 import { ENDPOINT_WEIGHTS_ATTRIBUTE } from "./balancer-registry.js";
 import { DEFAULT_ETCD_PREFIX, etcdServicePrefix, parseEtcdEndpoint } from "./etcd-endpoint.js";
+import { importOptionalPeer } from "../util/optional-peer.js";
 
 const {
   registerResolver,
@@ -81,13 +82,18 @@ class EtcdResolver implements grpc.experimental.Resolver {
 
   private async start(): Promise<void> {
     this.starting = true;
-    // etcd3 (and its protobufjs) loads only when an etcd target is used.
-    if (this.client === null) {
-      const { Etcd3 } = await import("etcd3");
-      this.client = new Etcd3({ hosts: this.hosts ?? [] });
-    }
-    const client = this.client;
     try {
+      // etcd3 (and its protobufjs) loads only when an etcd target is used; a
+      // missing package is reported to the channel like any resolution failure.
+      if (this.client === null) {
+        const { Etcd3 } = await importOptionalPeer(
+          "etcd3",
+          "an etcd:// target",
+          () => import("etcd3"),
+        );
+        this.client = new Etcd3({ hosts: this.hosts ?? [] });
+      }
+      const client = this.client;
       const response = await client.getAll().prefix(this.prefix).exec();
       if (this.destroyed) return;
       this.entries.clear();
