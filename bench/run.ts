@@ -56,6 +56,7 @@ const list = (value: string | undefined) =>
 const allRows = [
   "floor-grpc",
   "gateway-node",
+  "gateway-node-middleware",
   "floor-http",
   "gateway-inprocess",
   "express-grpc",
@@ -237,6 +238,7 @@ function ratio(
 function report(peakRss: Map<string, number>, matching: Record<string, number> | undefined): void {
   const referenceOf: Record<string, string> = {
     "gateway-node": "floor-grpc",
+    "gateway-node-middleware": "gateway-node",
     "gateway-inprocess": "floor-http",
     "gateway-express": "express-grpc",
     "express-grpc": "floor-grpc",

@@ -43,7 +43,6 @@ const known = new Set<string>([
   "grpc/grpc-client.ts -> balancer/balancer.ts: grpc/ may not import balancer/",
   "http/gateway-context.ts -> grpc/grpc-client.ts: http/ may not import grpc/",
   "cycle: http/mux-options.ts -> http/request-body.ts -> http/response-metadata.ts -> http/response-writer.ts",
-  "cycle: http/mux.ts -> http/websocket.ts",
 ]);
 
 function tsFiles(dir: string): string[] {

@@ -7,7 +7,17 @@ export type { NextFunction, PathHandler, RegisterOptions } from "./http/mux.js";
 export type { ErrorHandler, JsonOptions, MuxOptions } from "./http/mux-options.js";
 export type { RouteSpec, ServiceRoutes } from "./core/route-spec.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";
-export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
+export { webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
+export { attachWebSocket } from "./http/attach-websocket.js";
+export type {
+  CallOutcome,
+  GatewayCall,
+  Middleware,
+  Peer,
+  RouteInfo,
+  Transport,
+  Unmatched,
+} from "./http/pipeline.js";
 
 // Path templates and the route table
 export {

@@ -7,6 +7,7 @@ import { metadataFromHeaders } from "./header-matcher.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { PipelineCall } from "./pipeline.js";
 
 /**
  * The call context of one HTTP request: metadata from its headers, the deadline
@@ -20,19 +21,29 @@ export function gatewayContext(
   req: IncomingMessage,
   res: ServerResponse,
   options: ResolvedMuxOptions,
+  call?: PipelineCall,
 ): GatewayCallContext | RpcError {
-  const md = metadataFromHeaders(req.headers, {
-    headerMatcher: options.headers.headerMatcher,
-    peerAddress: req.socket.remoteAddress,
-  });
-  if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);
+  let metadata: Metadata;
+  if (call === undefined) {
+    const md = metadataFromHeaders(req.headers, {
+      headerMatcher: options.headers.headerMatcher,
+      peerAddress: req.socket.remoteAddress,
+    });
+    if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);
+    metadata = md.metadata;
+  } else {
+    // The pipeline made the metadata before its middlewares ran (they may have edited it).
+    if (call.metadataError !== undefined) return call.metadataError;
+    metadata = call.metadata;
+  }
   const timeout = callTimeout(req.headers["grpc-timeout"], options.timeouts);
   if (!timeout.ok) return withHttpStatus(new RpcError(timeout.message, Code.InvalidArgument), 400);
   const ms = timeout.ms;
   const context = new GatewayCallContext(
-    md.metadata,
+    metadata,
     ms === undefined ? undefined : new Date(Date.now() + ms),
   );
+  if (call !== undefined) call.context = context;
   let timer: NodeJS.Timeout | undefined;
   if (ms !== undefined && ms <= maxTimerMs) {
     timer = setTimeout(

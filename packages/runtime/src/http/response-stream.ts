@@ -7,6 +7,7 @@ import { writeResponseMetadata } from "./response-metadata.js";
 import { writeError } from "./response-writer.js";
 import { RpcError } from "../core/rpc-error.js";
 import type { StreamFormat } from "./stream-format.js";
+import type { PipelineCall } from "./pipeline.js";
 
 /** What {@link writeResponseStream} needs besides the request and response. @internal */
 export interface ResponseStreamInit {
@@ -22,6 +23,8 @@ export interface ResponseStreamInit {
    * even while the backend ignores its signal.
    */
   readonly onEnd?: (listener: (reason: RpcError) => void) => void;
+  /** The pipeline's record of the call, when middlewares are installed: messages and bytes out, the outcome. */
+  readonly pipeline?: PipelineCall | undefined;
 }
 
 /**
@@ -44,7 +47,7 @@ export async function writeResponseStream(
   start: () => unknown,
   init: ResponseStreamInit,
 ): Promise<void> {
-  const { output, format, context, options } = init;
+  const { output, format, context, options, pipeline } = init;
   const errorOf = init.errorOf ?? ((err: unknown) => RpcError.from(err));
   let committed = false;
   const commit = (first: MessageShape<DescMessage> | undefined) => {
@@ -65,12 +68,13 @@ export async function writeResponseStream(
   const fail = (err: unknown) => {
     if (finished) return;
     finish();
-    if (res.destroyed) return;
     const error = errorOf(err);
-    if (!committed) {
-      writeError(error, req, res, options, context);
+    if (!committed && !res.destroyed) {
+      writeError(error, req, res, options, context, pipeline);
       return;
     }
+    pipeline?.fail(error);
+    if (res.destroyed) return;
     const frame = format.error(error);
     if (frame === undefined) res.destroy();
     else res.end(frame);
@@ -107,7 +111,13 @@ export async function writeResponseStream(
       if (next.done === true) break;
       const message = toMessage(output, next.value);
       if (!committed) commit(message);
-      if (!res.write(format.message(message))) await drained(res);
+      const bytes = format.message(message);
+      if (pipeline !== undefined) {
+        pipeline.outcome.messagesOut++;
+        pipeline.outcome.bytesOut +=
+          typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.length;
+      }
+      if (!res.write(bytes)) await drained(res);
       if (finished) return;
       if (res.destroyed) {
         finish();
@@ -116,6 +126,7 @@ export async function writeResponseStream(
       }
     }
     finish();
+    pipeline?.succeed();
     if (!committed) commit(undefined);
     res.end();
   } catch (err) {

@@ -5,6 +5,7 @@ import { httpStatusFromCode } from "../core/http-status.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { PipelineCall } from "./pipeline.js";
 
 const httpStatusOverrides = new WeakMap<RpcError, number>();
 
@@ -46,7 +47,8 @@ export function writeJson(res: ServerResponse, status: number, json: string): vo
  * `Grpc-Trailer-*`, or as HTTP trailers when the client accepts them), also
  * before a custom `errorHandler` runs. A 401 (UNAUTHENTICATED) answer of the
  * default writer gets `WWW-Authenticate`: the backend's `www-authenticate`
- * metadata, else the mux's `wwwAuthenticate` option.
+ * metadata, else the mux's `wwwAuthenticate` option. With the pipeline's
+ * `call`, the error is its outcome.
  * @internal
  */
 export function writeError(
@@ -55,8 +57,8 @@ export function writeError(
   res: ServerResponse,
   options: ResolvedMuxOptions,
   context?: CallContext,
+  call?: PipelineCall,
 ): void {
-  if (res.headersSent || res.destroyed) return;
   if (error.code === Code.Ok) {
     // A failure must not look successful (grpc-js sends OK errors as UNKNOWN too).
     error = new RpcError(error.rawMessage, Code.Unknown, {
@@ -65,6 +67,8 @@ export function writeError(
       cause: error,
     });
   }
+  call?.fail(error);
+  if (res.headersSent || res.destroyed) return;
   try {
     if (context !== undefined) {
       writeErrorMetadata(
@@ -77,6 +81,7 @@ export function writeError(
     }
     if (options.errorHandler !== undefined) {
       options.errorHandler(error, req, res);
+      if (call !== undefined) call.outcome.bytesOut += Number(res.getHeader("content-length")) || 0;
       return;
     }
     const status = httpStatusOf(error);
@@ -84,7 +89,9 @@ export function writeError(
       const challenge = wwwAuthenticate(error, context, options);
       if (challenge !== undefined) res.setHeader("WWW-Authenticate", challenge);
     }
-    writeJson(res, status, errorBody(error, options.registry));
+    const body = errorBody(error, options.registry);
+    if (call !== undefined) call.outcome.bytesOut += Buffer.byteLength(body);
+    writeJson(res, status, body);
   } catch {
     // A throwing errorHandler (or a header Node rejects): answer a bare 500
     // rather than leaving the request hanging or crashing the process.

@@ -14,6 +14,7 @@ import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { selectStreamFormat } from "./stream-format.js";
 import type { RouteHandler } from "./unary-handler.js";
+import type { PipelineCall } from "./pipeline.js";
 
 type StreamCall = (request: unknown, context: unknown) => unknown;
 
@@ -55,6 +56,7 @@ export function streamingHandler(
     res: Parameters<RouteHandler>[1],
     params: Array<[string, string]>,
     query: string,
+    pipeline: PipelineCall | undefined,
   ): Promise<void> => {
     if (builder.hasBody) {
       const contentType = req.headers["content-type"];
@@ -68,7 +70,7 @@ export function streamingHandler(
         );
       }
     }
-    const context = gatewayContext(req, res, options);
+    const context = gatewayContext(req, res, options, pipeline);
     if (context instanceof RpcError) throw context;
     const format = () =>
       selectStreamFormat(req, method.output, route.responseBody, writer, options);
@@ -76,12 +78,17 @@ export function streamingHandler(
       const body = builder.hasBody ? await readBody(req, options.maxRequestBytes) : undefined;
       const request = builder.build(body, params, query);
       if (request instanceof RpcError) throw request;
+      if (pipeline !== undefined) {
+        pipeline.outcome.bytesIn = body?.length ?? 0;
+        pipeline.outcome.messagesIn = 1;
+      }
       await writeResponseStream(req, res, () => call(request, context), {
         output: method.output,
         format: format(),
         context,
         options,
         onEnd: (listener) => context.onEnd(listener),
+        pipeline,
       });
       return;
     }
@@ -91,6 +98,7 @@ export function streamingHandler(
       params,
       query,
       context,
+      pipeline,
     );
     if (kind === "bidi_streaming") {
       await writeResponseStream(req, res, () => call(requests.messages, requests.context), {
@@ -100,6 +108,7 @@ export function streamingHandler(
         options,
         errorOf: requests.errorOf,
         onEnd: (listener) => context.onEnd(listener),
+        pipeline,
       });
       return;
     }
@@ -110,16 +119,22 @@ export function streamingHandler(
         await context.race(call(requests.messages, requests.context)),
       );
     } catch (err) {
-      writeError(requests.errorOf(err), req, res, options, requests.context);
+      writeError(requests.errorOf(err), req, res, options, requests.context, pipeline);
       return;
     }
     if (res.destroyed) return;
     const status = writeResponseMetadata(res, requests.context, options, acceptsTrailers(req));
-    writeJson(res, status, writer.write(response));
+    const json = writer.write(response);
+    if (pipeline !== undefined) {
+      pipeline.succeed();
+      pipeline.outcome.messagesOut = 1;
+      pipeline.outcome.bytesOut = Buffer.byteLength(json);
+    }
+    writeJson(res, status, json);
   };
-  return (req, res, params, query) => {
-    serve(req, res, params, query).catch((err: unknown) => {
-      writeError(RpcError.from(err), req, res, options);
+  return (req, res, params, query, pipeline) => {
+    serve(req, res, params, query, pipeline).catch((err: unknown) => {
+      writeError(RpcError.from(err), req, res, options, undefined, pipeline);
     });
   };
 }
@@ -146,6 +161,7 @@ export function requestStream(
   params: ReadonlyArray<[string, string]>,
   query: string,
   context: CallContext,
+  pipeline?: PipelineCall,
 ): RequestStream {
   // Aborts with the call's own signal, or on a bad request message. (Not AbortSignal.any:
   // a listener on the source keeps this controller reachable for as long as the call.)
@@ -160,6 +176,10 @@ export function requestStream(
         const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
         const message = builder.build(body, params, query);
         if (message instanceof RpcError) throw message;
+        if (pipeline !== undefined) {
+          pipeline.outcome.bytesIn += body.length;
+          pipeline.outcome.messagesIn++;
+        }
         yield message;
       }
     } catch (err) {

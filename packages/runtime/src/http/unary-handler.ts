@@ -10,13 +10,15 @@ import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
+import type { PipelineCall } from "./pipeline.js";
 
-/** Serves one matched request. @internal */
+/** Serves one matched request; `call` is the pipeline's record, when middlewares are installed. @internal */
 export type RouteHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   params: Array<[string, string]>,
   query: string,
+  call: PipelineCall | undefined,
 ) => void;
 
 type UnaryCall = (request: unknown, context: unknown) => unknown;
@@ -42,6 +44,7 @@ export function unaryHandler(
     res: ServerResponse,
     params: Array<[string, string]>,
     query: string,
+    pipeline: PipelineCall | undefined,
   ): Promise<void> => {
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
@@ -56,16 +59,18 @@ export function unaryHandler(
         );
       }
       body = await readBody(req, options.maxRequestBytes);
+      if (pipeline !== undefined) pipeline.outcome.bytesIn = body.length;
     }
     const request = builder.build(body, params, query, contentType);
     if (request instanceof RpcError) throw request;
-    const context = gatewayContext(req, res, options);
+    const context = gatewayContext(req, res, options, pipeline);
     if (context instanceof RpcError) throw context;
+    if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
     let result: unknown;
     try {
       result = await context.race(call(request, context));
     } catch (err) {
-      writeError(RpcError.from(err), req, res, options, context);
+      writeError(RpcError.from(err), req, res, options, context, pipeline);
       return;
     }
     if (res.destroyed) return;
@@ -73,12 +78,23 @@ export function unaryHandler(
       ? result
       : create(method.output, result as never);
     const status = writeResponseMetadata(res, context, options, acceptsTrailers(req));
-    if (rawWriter !== undefined) rawWriter.write(res, status, response);
-    else writeJson(res, status, writer.write(response));
+    if (pipeline !== undefined) pipeline.succeed();
+    if (rawWriter !== undefined) {
+      rawWriter.write(res, status, response);
+      if (pipeline !== undefined)
+        pipeline.outcome.bytesOut = (response as unknown as { data: Uint8Array }).data.length;
+    } else {
+      const json = writer.write(response);
+      if (pipeline !== undefined) {
+        pipeline.outcome.messagesOut = 1;
+        pipeline.outcome.bytesOut = Buffer.byteLength(json);
+      }
+      writeJson(res, status, json);
+    }
   };
-  return (req, res, params, query) => {
-    serve(req, res, params, query).catch((err: unknown) => {
-      writeError(RpcError.from(err), req, res, options);
+  return (req, res, params, query, pipeline) => {
+    serve(req, res, params, query, pipeline).catch((err: unknown) => {
+      writeError(RpcError.from(err), req, res, options, undefined, pipeline);
     });
   };
 }

@@ -1,12 +1,11 @@
 import { EventEmitter } from "node:events";
-import { type IncomingMessage, type Server, STATUS_CODES, type ServerResponse } from "node:http";
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
 import { gatewayContext } from "./gateway-context.js";
-import type { Mux } from "./mux.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
@@ -15,6 +14,7 @@ import { httpStatusOf } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { requestStream } from "./streaming-handler.js";
+import type { PipelineCall } from "./pipeline.js";
 
 /**
  * WebSocket close code of a call that ended OK. A failed call closes with
@@ -33,6 +33,7 @@ export type UpgradeHandler = (
   head: Buffer,
   params: Array<[string, string]>,
   query: string,
+  call: PipelineCall | undefined,
 ) => void;
 
 /** The mux's WebSocket server: no HTTP server of its own, one message at most `maxRequestBytes`. @internal */
@@ -79,25 +80,26 @@ export function webSocketHandler(
     options,
   );
   const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
-  return (req, socket, head, params, query) => {
+  return (req, socket, head, params, query, pipeline) => {
     // gatewayContext cancels the call when its response closes unfinished; the socket plays the response.
     const lifecycle = Object.assign(new EventEmitter(), { writableFinished: false });
-    const context = gatewayContext(req, lifecycle as unknown as ServerResponse, options);
+    const context = gatewayContext(req, lifecycle as unknown as ServerResponse, options, pipeline);
     if (context instanceof RpcError) {
-      rejectUpgrade(socket, context, options);
+      rejectUpgrade(socket, context, options, pipeline);
       return;
     }
     let request: unknown;
     if (kind === "server_streaming" && !builder.hasBody) {
       request = builder.build(undefined, params, query);
       if (request instanceof RpcError) {
-        rejectUpgrade(socket, request, options);
+        rejectUpgrade(socket, request, options, pipeline);
         return;
       }
+      if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
     }
-    server.handleUpgrade(req, socket, head, (ws) => {
+    upgrade(server, req, socket, head, pipeline, (ws) => {
       const frames = new FrameQueue(ws);
-      const requests = requestStream(frames, builder, params, query, context);
+      const requests = requestStream(frames, builder, params, query, context, pipeline);
       const heartbeat = keepAlive(ws, options.heartbeatIntervalMs);
       ws.once("close", () => {
         heartbeat();
@@ -105,6 +107,10 @@ export function webSocketHandler(
         lifecycle.emit("close");
       });
       const finish = (error: RpcError | undefined) => {
+        if (pipeline !== undefined) {
+          if (error === undefined) pipeline.succeed();
+          else pipeline.fail(error);
+        }
         lifecycle.writableFinished = true;
         if (ws.readyState !== ws.OPEN) return;
         if (error === undefined) ws.close(webSocketCloseOk);
@@ -124,7 +130,7 @@ export function webSocketHandler(
       async function serve(ctx: CallContext): Promise<void> {
         if (kind === "client_streaming") {
           const response = await call(requests.messages, ctx);
-          await send(ws, writer.write(toMessage(method.output, response)));
+          await send(ws, writer.write(toMessage(method.output, response)), pipeline);
           return;
         }
         if (kind === "server_streaming" && builder.hasBody) {
@@ -149,7 +155,7 @@ export function webSocketHandler(
             iterator.return?.().catch(() => {});
             return;
           }
-          await send(ws, writer.write(toMessage(method.output, next.value)));
+          await send(ws, writer.write(toMessage(method.output, next.value)), pipeline);
         }
       }
     });
@@ -157,36 +163,38 @@ export function webSocketHandler(
 }
 
 /**
- * Serves a mux's WebSocket routes on an HTTP server's `'upgrade'` event;
- * upgrade requests no route matches get a 404. Returns a function that
- * detaches it. To share the event with other handlers, call
- * `mux.handleUpgrade` yourself: it returns false when no route matched.
+ * Answers an upgrade request with an HTTP error and the `google.rpc.Status`
+ * body, and the headers middlewares set.
+ * @internal
  */
-export function attachWebSocket(server: Server, mux: Mux): () => void {
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!mux.handleUpgrade(req, socket, head)) {
-      rejectUpgrade(
-        socket,
-        new RpcError(`no WebSocket route for ${req.url}`, Code.NotFound),
-        mux.options,
-      );
-    }
-  };
-  server.on("upgrade", onUpgrade);
-  return () => server.off("upgrade", onUpgrade);
-}
-
-/** Answers an upgrade request with an HTTP error and the `google.rpc.Status` body. @internal */
-export function rejectUpgrade(socket: Duplex, error: RpcError, options: ResolvedMuxOptions): void {
+export function rejectUpgrade(
+  socket: Duplex,
+  error: RpcError,
+  options: ResolvedMuxOptions,
+  pipeline?: PipelineCall,
+): void {
   const status = httpStatusOf(error);
   const body = errorBody(error, options.registry);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
-      "Content-Type: application/json\r\n" +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      "Connection: close\r\n\r\n" +
-      body,
-  );
+  let extra = "";
+  if (pipeline !== undefined) {
+    pipeline.fail(error);
+    pipeline.upgradeStatus = status;
+    pipeline.outcome.bytesOut += Buffer.byteLength(body);
+    for (const [name, value] of pipeline.upgradeHeaders) {
+      for (const v of typeof value === "string" ? [value] : value) extra += `${name}: ${v}\r\n`;
+    }
+  }
+  if (!socket.destroyed && socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
+        "Content-Type: application/json\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        extra +
+        "Connection: close\r\n\r\n" +
+        body,
+    );
+  }
+  pipeline?.end(status, false);
 }
 
 /** The close reason of a failed call: its status JSON, cut to the 123 bytes a reason may hold. */
@@ -201,8 +209,44 @@ export function closeReason(error: RpcError, options: ResolvedMuxOptions): strin
   }
 }
 
+/**
+ * Completes an accepted upgrade, with the headers middlewares set on the 101
+ * (ws emits `'headers'` synchronously while it writes the response).
+ */
+function upgrade(
+  server: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  pipeline: PipelineCall | undefined,
+  accepted: (ws: WebSocket) => void,
+): void {
+  if (pipeline === undefined) {
+    server.handleUpgrade(req, socket, head, accepted);
+    return;
+  }
+  pipeline.upgradeStatus = 101;
+  const extra = pipeline.upgradeHeaders;
+  const onHeaders = (headers: string[], request: IncomingMessage) => {
+    if (request !== req) return;
+    for (const [name, value] of extra) {
+      for (const v of typeof value === "string" ? [value] : value) headers.push(`${name}: ${v}`);
+    }
+  };
+  if (extra.length > 0) server.on("headers", onHeaders);
+  try {
+    server.handleUpgrade(req, socket, head, accepted);
+  } finally {
+    if (extra.length > 0) server.off("headers", onHeaders);
+  }
+}
+
 /** Sends a text frame; waits for the socket to take it when much is already buffered (backpressure). */
-function send(ws: WebSocket, text: string): Promise<void> {
+function send(ws: WebSocket, text: string, pipeline?: PipelineCall): Promise<void> {
+  if (pipeline !== undefined) {
+    pipeline.outcome.messagesOut++;
+    pipeline.outcome.bytesOut += Buffer.byteLength(text);
+  }
   if (ws.bufferedAmount < 64 * 1024) {
     ws.send(text);
     return Promise.resolve();
