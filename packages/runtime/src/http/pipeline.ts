@@ -119,6 +119,7 @@ export interface GatewayCall {
 export type Middleware = (
   call: GatewayCall,
   next: () => Promise<CallOutcome>,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a middleware returns nothing, or a promise
 ) => void | Promise<unknown>;
 
 /**
@@ -284,6 +285,7 @@ export function runPipeline(
       next ??= dispatch(i + 1);
       return next;
     };
+    // biome-ignore lint/suspicious/noConfusingVoidType: what a Middleware returns
     let result: void | Promise<unknown>;
     try {
       result = middleware(call, proceed);
