@@ -233,22 +233,28 @@ function printRoutes(
   routes: readonly RouteInfo[],
 ): void {
   const ServiceRoutes = f.import("ServiceRoutes", RUNTIME, true);
+  const route = f.import("route", RUNTIME);
   const desc = f.importSchema(service);
   f.print(f.jsDoc(`The HTTP routes of ${service.typeName}, from its google.api.http rules.`));
   f.print(f.export("const", names.routes), ": ", ServiceRoutes, "<typeof ", desc, "> = {");
   f.print("  service: ", desc, ",");
   f.print("  routes: [");
-  for (const route of routes) {
-    f.print("    {");
-    f.print("      // ", route.httpMethod, " ", route.path, "  ->  ", methodName(route.method));
-    f.print("      rpc: ", f.string(route.method.localName), ",");
-    f.print("      method: ", f.string(route.httpMethod), ",");
-    f.print("      path: ", f.string(route.path), ",");
-    if (route.body !== "") f.print("      body: ", f.string(route.body), ",");
-    if (route.responseBody !== "")
-      f.print("      responseBody: ", f.string(route.responseBody), ",");
-    f.print("      pattern: ", JSON.stringify(route.pattern), ",");
-    f.print("    },");
+  for (const r of routes) {
+    const bodies: string[] = [];
+    if (r.body !== "") bodies.push(`body: ${JSON.stringify(r.body)}`);
+    if (r.responseBody !== "") bodies.push(`responseBody: ${JSON.stringify(r.responseBody)}`);
+    f.print(
+      "    ",
+      route,
+      "(",
+      f.string(r.method.localName),
+      ", ",
+      f.string(r.httpMethod),
+      ", ",
+      f.string(r.path),
+      bodies.length === 0 ? "" : `, { ${bodies.join(", ")} }`,
+      "),",
+    );
   }
   f.print("  ],");
   f.print("};");
@@ -301,10 +307,6 @@ function printRouter(f: GeneratedFile, names: ServiceNames): void {
   f.print("  ", names.register, "(mux, backend);");
   f.print("  return ", expressRouter, "(mux);");
   f.print("}");
-}
-
-function methodName(method: DescMethod): string {
-  return `${method.parent.name}.${method.name}`;
 }
 
 /** The service's leading proto comment, as a paragraph, or nothing. */

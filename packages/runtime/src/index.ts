@@ -5,7 +5,8 @@
 export { Mux } from "./http/mux.js";
 export type { NextFunction, PathHandler, RegisterOptions } from "./http/mux.js";
 export type { ErrorHandler, JsonOptions, MuxOptions } from "./http/mux-options.js";
-export type { RouteSpec, ServiceRoutes } from "./core/route-spec.js";
+export { route } from "./core/route-spec.js";
+export type { RouteBodies, RouteSpec, ServiceRoutes } from "./core/route-spec.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
 export { attachWebSocket } from "./http/attach-websocket.js";
