@@ -4,7 +4,8 @@
 // The mux: routing and transcoding
 export { Mux } from "./http/mux.js";
 export type { NextFunction, PathHandler, RegisterOptions } from "./http/mux.js";
-export type { ErrorHandler, JsonOptions, MuxOptions } from "./http/mux-options.js";
+export type { JsonOptions, MuxOptions } from "./http/mux-options.js";
+export type { ErrorHandler } from "./http/response-writer.js";
 export { route } from "./core/route-spec.js";
 export type { RouteBodies, RouteSpec, ServiceRoutes } from "./core/route-spec.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";

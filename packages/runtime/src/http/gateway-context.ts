@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext } from "../core/call-context.js";
-import { callTimeout, maxTimerMs } from "../core/deadline.js";
+import { callTimeout, maxTimerMs, type TimeoutPolicy } from "../core/deadline.js";
 import { onCancelKey } from "../grpc/grpc-client.js";
-import { metadataFromHeaders } from "./header-matcher.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
+import { type HeaderMatcher, metadataFromHeaders } from "./header-matcher.js";
 import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import type { PipelineCall } from "./pipeline.js";
+
+/** What making a call context takes: the header rules and the timeout policy. @internal */
+export interface CallSetup {
+  readonly headerMatcher: HeaderMatcher | undefined;
+  readonly timeouts: TimeoutPolicy;
+}
 
 /**
  * The call context of one HTTP request: metadata from its headers, the deadline
@@ -20,13 +25,13 @@ import type { PipelineCall } from "./pipeline.js";
 export function gatewayContext(
   req: IncomingMessage,
   res: ServerResponse,
-  options: ResolvedMuxOptions,
+  options: CallSetup,
   call?: PipelineCall,
 ): GatewayCallContext | RpcError {
   let metadata: Metadata;
   if (call === undefined) {
     const md = metadataFromHeaders(req.headers, {
-      headerMatcher: options.headers.headerMatcher,
+      headerMatcher: options.headerMatcher,
       peerAddress: req.socket.remoteAddress,
     });
     if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);

@@ -67,7 +67,7 @@ export class Mux {
     this.#table = new RouteTable({ unescape: this.options.unescape });
     if (this.options.webSocket) {
       this.#upgradeTable = new RouteTable({ unescape: this.options.unescape });
-      this.#webSocketServer = createWebSocketServer(this.options);
+      this.#webSocketServer = createWebSocketServer(this.options.limits.maxRequestBytes);
     }
   }
 
@@ -145,7 +145,7 @@ export class Mux {
       Promise.resolve()
         .then(() => handler(req, res, named))
         .catch((err: unknown) =>
-          writeError(RpcError.from(err, Code.Internal), req, res, options, undefined, call),
+          writeError(RpcError.from(err, Code.Internal), req, res, options.errors, undefined, call),
         );
     };
     const info: RouteInfo = {
@@ -226,7 +226,7 @@ export class Mux {
           ),
           req,
           res,
-          this.options,
+          this.options.errors,
           undefined,
           call,
         );
@@ -237,7 +237,7 @@ export class Mux {
           withHttpStatus(new RpcError(m.message, Code.InvalidArgument), 400),
           req,
           res,
-          this.options,
+          this.options.errors,
           undefined,
           call,
         );
@@ -247,7 +247,7 @@ export class Mux {
           new RpcError(`no route for ${req.method} ${path}`, Code.NotFound),
           req,
           res,
-          this.options,
+          this.options.errors,
           undefined,
           call,
         );
@@ -266,7 +266,7 @@ export class Mux {
     if (m.kind === "match") {
       const route = m.value;
       const md = metadataFromHeaders(req.headers, {
-        headerMatcher: options.headers.headerMatcher,
+        headerMatcher: options.setup.headerMatcher,
         peerAddress: req.socket.remoteAddress,
       });
       call = new PipelineCall({
@@ -284,7 +284,7 @@ export class Mux {
         this.#middlewares,
         call,
         (c) => route.serve(req, res, m.params, query, c),
-        (c, error) => writeError(error, req, res, options, undefined, c),
+        (c, error) => writeError(error, req, res, options.errors, undefined, c),
       );
       return;
     }
@@ -303,7 +303,7 @@ export class Mux {
       this.#middlewares,
       call,
       (c) => this.#unmatched(req, res, path, m, c),
-      (c, error) => writeError(error, req, res, options, undefined, c),
+      (c, error) => writeError(error, req, res, options.errors, undefined, c),
     );
   }
 
@@ -331,7 +331,7 @@ export class Mux {
     }
     const options = this.options;
     const md = metadataFromHeaders(req.headers, {
-      headerMatcher: options.headers.headerMatcher,
+      headerMatcher: options.setup.headerMatcher,
       peerAddress: req.socket.remoteAddress,
     });
     const call = new PipelineCall({
@@ -351,7 +351,7 @@ export class Mux {
       this.#middlewares,
       call,
       (c) => route.serve(req, socket, head, params, query, c),
-      (c, error) => rejectUpgrade(socket, error, options, c),
+      (c, error) => rejectUpgrade(socket, error, options.errors.registry, c),
     );
     return true;
   }
@@ -364,7 +364,7 @@ export class Mux {
   refuseUpgrade(req: IncomingMessage, socket: Duplex): void {
     const error = new RpcError(`no WebSocket route for ${req.url}`, Code.NotFound);
     if (this.#middlewares.length === 0) {
-      rejectUpgrade(socket, error, this.options);
+      rejectUpgrade(socket, error, this.options.errors.registry);
       return;
     }
     const url = req.url ?? "/";
@@ -380,7 +380,8 @@ export class Mux {
       metadata: new Metadata(),
       metadataError: undefined,
     });
-    const refuse = (c: PipelineCall, e: RpcError) => rejectUpgrade(socket, e, this.options, c);
+    const refuse = (c: PipelineCall, e: RpcError) =>
+      rejectUpgrade(socket, e, this.options.errors.registry, c);
     runPipeline(this.#middlewares, call, (c) => refuse(c, error), refuse);
   }
 

@@ -2,6 +2,14 @@ import type { IncomingMessage } from "node:http";
 import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
+/** Limits on request bodies. @internal */
+export interface BodyLimits {
+  /** Largest body (or streamed message) in bytes: larger is a 413. */
+  readonly maxRequestBytes: number;
+  /** Whether a JSON body may have this Content-Type; else 415. */
+  readonly acceptsContentType: (contentType: string | undefined) => boolean;
+}
+
 /**
  * The body a framework middleware already read (`req.body`): a Buffer or a
  * string (`express.raw()`, `express.text()`) as it is, a parsed JSON value

@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
 import { drained } from "../util/drained.js";
 import type { CallContext } from "../core/call-context.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
-import { writeResponseMetadata } from "./response-metadata.js";
-import { writeError } from "./response-writer.js";
+import { type OutgoingHeaderRules, writeResponseMetadata } from "./response-metadata.js";
+import { type ErrorWriting, writeError } from "./response-writer.js";
 import { RpcError } from "../core/rpc-error.js";
 import type { StreamFormat } from "./stream-format.js";
 import type { PipelineCall } from "./pipeline.js";
@@ -14,7 +13,10 @@ export interface ResponseStreamInit {
   readonly output: DescMessage;
   readonly format: StreamFormat;
   readonly context: CallContext;
-  readonly options: ResolvedMuxOptions;
+  readonly errors: ErrorWriting;
+  readonly outgoing: OutgoingHeaderRules;
+  /** Interval of the format's heartbeat, if it has one; 0 = none. */
+  readonly heartbeatIntervalMs: number;
   /** Maps a failure to the error to report (e.g. a bad request message over the CANCELLED it caused). */
   readonly errorOf?: (err: unknown) => RpcError;
   /**
@@ -47,12 +49,12 @@ export async function writeResponseStream(
   start: () => unknown,
   init: ResponseStreamInit,
 ): Promise<void> {
-  const { output, format, context, options, pipeline } = init;
+  const { output, format, context, errors, pipeline } = init;
   const errorOf = init.errorOf ?? ((err: unknown) => RpcError.from(err));
   let committed = false;
   const commit = (first: MessageShape<DescMessage> | undefined) => {
     committed = true;
-    res.statusCode = writeResponseMetadata(res, context, options);
+    res.statusCode = writeResponseMetadata(res, context, init.outgoing);
     for (const [name, value] of Object.entries(format.headers(first))) {
       res.setHeader(name, value);
     }
@@ -70,7 +72,7 @@ export async function writeResponseStream(
     finish();
     const error = errorOf(err);
     if (!committed && !res.destroyed) {
-      writeError(error, req, res, options, context, pipeline);
+      writeError(error, req, res, errors, context, pipeline);
       return;
     }
     pipeline?.fail(error);
@@ -80,12 +82,12 @@ export async function writeResponseStream(
     else res.end(frame);
   };
   const heartbeat = format.heartbeat;
-  if (heartbeat !== undefined && options.heartbeatIntervalMs > 0) {
+  if (heartbeat !== undefined && init.heartbeatIntervalMs > 0) {
     timer = setInterval(() => {
       if (res.destroyed || res.writableEnded) return;
       if (!committed) commit(undefined);
       if (!res.writableNeedDrain) res.write(heartbeat);
-    }, options.heartbeatIntervalMs);
+    }, init.heartbeatIntervalMs);
   }
   let iterator: AsyncIterator<unknown> | undefined;
   init.onEnd?.((reason) => {

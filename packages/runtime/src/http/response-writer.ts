@@ -2,10 +2,28 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
 import { httpStatusFromCode } from "../core/http-status.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
-import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
+import type { Registry } from "@bufbuild/protobuf";
+import {
+  acceptsTrailers,
+  type OutgoingHeaderRules,
+  writeErrorMetadata,
+} from "./response-metadata.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import type { PipelineCall } from "./pipeline.js";
+
+/** Writes an error response. Replaces the default `google.rpc.Status` JSON writer. */
+export type ErrorHandler = (error: RpcError, req: IncomingMessage, res: ServerResponse) => void;
+
+/** How errors are answered. @internal */
+export interface ErrorWriting {
+  /** Types error details may hold. */
+  readonly registry: Registry;
+  readonly errorHandler: ErrorHandler | undefined;
+  /** `WWW-Authenticate` of a 401 when the backend sent none; undefined sends none. */
+  readonly wwwAuthenticate: string | undefined;
+  /** The failed call's response metadata → headers. */
+  readonly outgoing: OutgoingHeaderRules;
+}
 
 const httpStatusOverrides = new WeakMap<RpcError, number>();
 
@@ -55,7 +73,7 @@ export function writeError(
   error: RpcError,
   req: IncomingMessage,
   res: ServerResponse,
-  options: ResolvedMuxOptions,
+  options: ErrorWriting,
   context?: CallContext,
   call?: PipelineCall,
 ): void {
@@ -75,7 +93,7 @@ export function writeError(
         res,
         error.metadata,
         context,
-        options,
+        options.outgoing,
         options.errorHandler === undefined && acceptsTrailers(req),
       );
     }
@@ -107,7 +125,7 @@ export function writeError(
 function wwwAuthenticate(
   error: RpcError,
   context: CallContext | undefined,
-  options: ResolvedMuxOptions,
+  options: ErrorWriting,
 ): string | undefined {
   const fromBackend =
     error.metadata.get("www-authenticate")[0] ??

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape, Registry } from "@bufbuild/protobuf";
 import { errorBody } from "../core/error-body.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
 import type { ResponseJsonWriter } from "../core/response-message.js";
 import type { RpcError } from "../core/rpc-error.js";
 
@@ -34,11 +33,11 @@ export function selectStreamFormat(
   output: DescMessage,
   responseBody: string | undefined,
   writer: ResponseJsonWriter,
-  options: ResolvedMuxOptions,
+  registry: Registry,
 ): StreamFormat {
   if (output.typeName === httpBodyTypeName && (responseBody ?? "") === "") return httpBodyFormat;
-  if (acceptsEventStream(req.headers.accept)) return sseFormat(writer, options);
-  return ndjsonFormat(writer, options);
+  if (acceptsEventStream(req.headers.accept)) return sseFormat(writer, registry);
+  return ndjsonFormat(writer, registry);
 }
 
 /** True when an Accept header lists `text/event-stream`. */
@@ -47,20 +46,17 @@ export function acceptsEventStream(accept: string | undefined): boolean {
 }
 
 /** grpc-gateway's default: `application/json`, one `{"result": <message>}` per line, a final `{"error": <status>}` line on failure. */
-export function ndjsonFormat(
-  writer: ResponseJsonWriter,
-  options: ResolvedMuxOptions,
-): StreamFormat {
+export function ndjsonFormat(writer: ResponseJsonWriter, registry: Registry): StreamFormat {
   return {
     headers: () => ({ "Content-Type": "application/json" }),
     message: (m) => `{"result":${writer.write(m)}}\n`,
-    error: (e) => `{"error":${errorBody(e, options.registry)}}\n`,
+    error: (e) => `{"error":${errorBody(e, registry)}}\n`,
     heartbeat: undefined,
   };
 }
 
 /** Server-Sent Events: `data: <message>` per event, `event: error` for a failure, `:` comments as heartbeats. */
-export function sseFormat(writer: ResponseJsonWriter, options: ResolvedMuxOptions): StreamFormat {
+export function sseFormat(writer: ResponseJsonWriter, registry: Registry): StreamFormat {
   return {
     headers: () => ({
       "Content-Type": "text/event-stream",
@@ -68,7 +64,7 @@ export function sseFormat(writer: ResponseJsonWriter, options: ResolvedMuxOption
       "X-Accel-Buffering": "no",
     }),
     message: (m) => `data: ${writer.write(m)}\n\n`,
-    error: (e) => `event: error\ndata: ${errorBody(e, options.registry)}\n\n`,
+    error: (e) => `event: error\ndata: ${errorBody(e, registry)}\n\n`,
     heartbeat: ": heartbeat\n\n",
   };
 }

@@ -3,7 +3,6 @@ import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import type { CallContext } from "../core/call-context.js";
 import { gatewayContext } from "./gateway-context.js";
 import { readJsonMessages } from "./json-stream-reader.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
 import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
@@ -13,10 +12,15 @@ import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { selectStreamFormat } from "./stream-format.js";
-import type { RouteHandler } from "./unary-handler.js";
+import type { RouteHandler, UnaryOptions } from "./unary-handler.js";
 import type { PipelineCall } from "./pipeline.js";
 
 type StreamCall = (request: unknown, context: unknown) => unknown;
+
+/** The option values a streaming route's handler uses: a unary route's and the keepalive interval. @internal */
+export interface StreamingOptions extends UnaryOptions {
+  readonly heartbeatIntervalMs: number;
+}
 
 /**
  * The handler of a route to a streaming method over plain HTTP.
@@ -40,17 +44,23 @@ export function streamingHandler(
   method: DescMethod,
   route: RouteSpec,
   call: StreamCall,
-  options: ResolvedMuxOptions,
+  options: StreamingOptions,
 ): RouteHandler {
+  const { limits, setup, outgoing, errors } = options;
   const kind = method.methodKind;
   const clientStreams = kind === "client_streaming" || kind === "bidi_streaming";
   // A client stream always reads its messages from the body: `*` when the rule names none.
   const builder = new RequestMessageBuilder(
     method.input,
     clientStreams && (route.body ?? "") === "" ? { ...route, body: "*" } : route,
-    options,
+    options.decode,
   );
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
+  const stream = {
+    errors,
+    outgoing,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+  };
   const serve = async (
     req: IncomingMessage,
     res: Parameters<RouteHandler>[1],
@@ -70,12 +80,12 @@ export function streamingHandler(
         );
       }
     }
-    const context = gatewayContext(req, res, options, pipeline);
+    const context = gatewayContext(req, res, setup, pipeline);
     if (context instanceof RpcError) throw context;
     const format = () =>
-      selectStreamFormat(req, method.output, route.responseBody, writer, options);
+      selectStreamFormat(req, method.output, route.responseBody, writer, errors.registry);
     if (!clientStreams) {
-      const body = builder.hasBody ? await readBody(req, options.maxRequestBytes) : undefined;
+      const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
       const request = builder.build(body, params, query);
       if (request instanceof RpcError) throw request;
       if (pipeline !== undefined) {
@@ -86,14 +96,14 @@ export function streamingHandler(
         output: method.output,
         format: format(),
         context,
-        options,
+        ...stream,
         onEnd: (listener) => context.onEnd(listener),
         pipeline,
       });
       return;
     }
     const requests = requestStream(
-      readJsonMessages(req, options.maxRequestBytes),
+      readJsonMessages(req, limits.maxRequestBytes),
       builder,
       params,
       query,
@@ -105,7 +115,7 @@ export function streamingHandler(
         output: method.output,
         format: format(),
         context: requests.context,
-        options,
+        ...stream,
         errorOf: requests.errorOf,
         onEnd: (listener) => context.onEnd(listener),
         pipeline,
@@ -119,11 +129,11 @@ export function streamingHandler(
         await context.race(call(requests.messages, requests.context)),
       );
     } catch (err) {
-      writeError(requests.errorOf(err), req, res, options, requests.context, pipeline);
+      writeError(requests.errorOf(err), req, res, errors, requests.context, pipeline);
       return;
     }
     if (res.destroyed) return;
-    const status = writeResponseMetadata(res, requests.context, options, acceptsTrailers(req));
+    const status = writeResponseMetadata(res, requests.context, outgoing, acceptsTrailers(req));
     const json = writer.write(response);
     if (pipeline !== undefined) {
       pipeline.succeed();
@@ -134,7 +144,7 @@ export function streamingHandler(
   };
   return (req, res, params, query, pipeline) => {
     serve(req, res, params, query, pipeline).catch((err: unknown) => {
-      writeError(RpcError.from(err), req, res, options, undefined, pipeline);
+      writeError(RpcError.from(err), req, res, errors, undefined, pipeline);
     });
   };
 }

@@ -1,14 +1,13 @@
 import { EventEmitter } from "node:events";
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMethod, Registry } from "@bufbuild/protobuf";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
-import { gatewayContext } from "./gateway-context.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
-import { RequestMessageBuilder } from "../core/request-message.js";
-import { ResponseJsonWriter } from "../core/response-message.js";
+import { type CallSetup, gatewayContext } from "./gateway-context.js";
+import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
+import { type JsonWriteOptions, ResponseJsonWriter } from "../core/response-message.js";
 import { toMessage } from "./response-stream.js";
 import { httpStatusOf } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
@@ -26,6 +25,16 @@ export const webSocketCloseOk = 1000;
 /** Added to a gRPC code to make the close code of a failed call. */
 export const webSocketCloseErrorBase = 4000;
 
+/** The option values a WebSocket route uses. @internal */
+export interface WebSocketOptions {
+  readonly decode: RequestDecodeOptions;
+  readonly json: JsonWriteOptions;
+  readonly setup: CallSetup;
+  readonly errors: { readonly registry: Registry };
+  /** Ping interval; 0 = no pings. */
+  readonly heartbeatIntervalMs: number;
+}
+
 /** Serves one matched upgrade request. @internal */
 export type UpgradeHandler = (
   req: IncomingMessage,
@@ -37,10 +46,10 @@ export type UpgradeHandler = (
 ) => void;
 
 /** The mux's WebSocket server: no HTTP server of its own, one message at most `maxRequestBytes`. @internal */
-export function createWebSocketServer(options: ResolvedMuxOptions): WebSocketServer {
+export function createWebSocketServer(maxRequestBytes: number): WebSocketServer {
   return new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxRequestBytes,
+    maxPayload: maxRequestBytes,
     perMessageDeflate: false,
   });
 }
@@ -70,29 +79,35 @@ export function webSocketHandler(
   method: DescMethod,
   route: RouteSpec,
   call: (request: unknown, context: unknown) => unknown,
-  options: ResolvedMuxOptions,
+  options: WebSocketOptions,
   server: WebSocketServer,
 ): UpgradeHandler {
+  const registry = options.errors.registry;
   const kind = method.methodKind;
   const builder = new RequestMessageBuilder(
     method.input,
     kind !== "server_streaming" && (route.body ?? "") === "" ? { ...route, body: "*" } : route,
-    options,
+    options.decode,
   );
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
   return (req, socket, head, params, query, pipeline) => {
     // gatewayContext cancels the call when its response closes unfinished; the socket plays the response.
     const lifecycle = Object.assign(new EventEmitter(), { writableFinished: false });
-    const context = gatewayContext(req, lifecycle as unknown as ServerResponse, options, pipeline);
+    const context = gatewayContext(
+      req,
+      lifecycle as unknown as ServerResponse,
+      options.setup,
+      pipeline,
+    );
     if (context instanceof RpcError) {
-      rejectUpgrade(socket, context, options, pipeline);
+      rejectUpgrade(socket, context, registry, pipeline);
       return;
     }
     let request: unknown;
     if (kind === "server_streaming" && !builder.hasBody) {
       request = builder.build(undefined, params, query);
       if (request instanceof RpcError) {
-        rejectUpgrade(socket, request, options, pipeline);
+        rejectUpgrade(socket, request, registry, pipeline);
         return;
       }
       if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
@@ -114,7 +129,7 @@ export function webSocketHandler(
         lifecycle.writableFinished = true;
         if (ws.readyState !== ws.OPEN) return;
         if (error === undefined) ws.close(webSocketCloseOk);
-        else ws.close(webSocketCloseErrorBase + error.code, closeReason(error, options));
+        else ws.close(webSocketCloseErrorBase + error.code, closeReason(error, registry));
       };
       let responses: AsyncIterator<unknown> | undefined;
       // The deadline (or a cancellation) ends the socket even while the backend ignores its signal.
@@ -170,11 +185,11 @@ export function webSocketHandler(
 export function rejectUpgrade(
   socket: Duplex,
   error: RpcError,
-  options: ResolvedMuxOptions,
+  registry: Registry,
   pipeline?: PipelineCall,
 ): void {
   const status = httpStatusOf(error);
-  const body = errorBody(error, options.registry);
+  const body = errorBody(error, registry);
   let extra = "";
   if (pipeline !== undefined) {
     pipeline.fail(error);
@@ -198,8 +213,8 @@ export function rejectUpgrade(
 }
 
 /** The close reason of a failed call: its status JSON, cut to the 123 bytes a reason may hold. */
-export function closeReason(error: RpcError, options: ResolvedMuxOptions): string {
-  const full = errorBody(error, options.registry);
+export function closeReason(error: RpcError, registry: Registry): string {
+  const full = errorBody(error, registry);
   if (Buffer.byteLength(full) <= 123) return full;
   const chars = [...error.rawMessage];
   for (;;) {
