@@ -153,7 +153,7 @@ export class PipelineCall implements GatewayCall {
     endpoint: undefined,
   };
   /** Headers set for a WebSocket upgrade: written on the 101 or the refusal. */
-  readonly upgradeHeaders: Array<[string, string | readonly string[]]> = [];
+  upgradeHeaders: Array<[string, string | readonly string[]]> | undefined;
   /** Whether the handler recorded the code (else it is derived from the HTTP status). */
   #codeSet = false;
   #ended = false;
@@ -213,8 +213,12 @@ export class PipelineCall implements GatewayCall {
   }
 
   setHeader(name: string, value: string | readonly string[]): void {
-    if (this.res === undefined) this.upgradeHeaders.push([name, value]);
-    else if (!this.res.headersSent) this.res.setHeader(name, value);
+    if (this.res !== undefined) {
+      if (!this.res.headersSent) this.res.setHeader(name, value);
+      return;
+    }
+    this.upgradeHeaders ??= [];
+    this.upgradeHeaders.push([name, value]);
   }
 
   /** Records how the call ended (first report wins). @internal */
@@ -293,6 +297,8 @@ export function runPipeline(
       return refused(err);
     }
     if (result === undefined) return next ?? answered();
+    // The common `return next()`: nothing to wait for besides the call itself.
+    if (result === next) return next;
     return Promise.resolve(result).then(
       () => next ?? answered(),
       (err: unknown) => refused(err),
@@ -318,7 +324,8 @@ export function runPipeline(
     started = true;
     return call.done;
   };
-  dispatch(0).catch(() => {});
+  // Never rejects: a middleware's rejection is answered by `refused`.
+  void dispatch(0);
 }
 
 /** The transport of an HTTP request to a route, from its method kind and the request's `Accept`. @internal */

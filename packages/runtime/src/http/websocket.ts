@@ -195,7 +195,7 @@ export function rejectUpgrade(
     pipeline.fail(error);
     pipeline.upgradeStatus = status;
     pipeline.outcome.bytesOut += Buffer.byteLength(body);
-    for (const [name, value] of pipeline.upgradeHeaders) {
+    for (const [name, value] of pipeline.upgradeHeaders ?? []) {
       for (const v of typeof value === "string" ? [value] : value) extra += `${name}: ${v}\r\n`;
     }
   }
@@ -242,17 +242,21 @@ function upgrade(
   }
   pipeline.upgradeStatus = 101;
   const extra = pipeline.upgradeHeaders;
+  if (extra === undefined) {
+    server.handleUpgrade(req, socket, head, accepted);
+    return;
+  }
   const onHeaders = (headers: string[], request: IncomingMessage) => {
     if (request !== req) return;
     for (const [name, value] of extra) {
       for (const v of typeof value === "string" ? [value] : value) headers.push(`${name}: ${v}`);
     }
   };
-  if (extra.length > 0) server.on("headers", onHeaders);
+  server.on("headers", onHeaders);
   try {
     server.handleUpgrade(req, socket, head, accepted);
   } finally {
-    if (extra.length > 0) server.off("headers", onHeaders);
+    server.off("headers", onHeaders);
   }
 }
 
