@@ -86,6 +86,7 @@ const allRows = [
   "floor-grpc",
   "gateway-node",
   "gateway-node-grpcjs",
+  "gateway-node-middleware",
   "floor-http",
   "gateway-inprocess",
   "express-grpc",
@@ -354,6 +355,7 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
   const referenceOf: Record<string, string> = {
     "gateway-node": "floor-grpc",
     "gateway-node-grpcjs": "gateway-node",
+    "gateway-node-middleware": "gateway-node",
     "gateway-inprocess": "floor-http",
     "gateway-express": "express-grpc",
     "express-grpc": "floor-grpc",

@@ -63,18 +63,22 @@ describe("redactInternalErrors in stream error lines and WebSocket close reasons
     [
       "NDJSON error line",
       (redact, e) =>
-        ndjsonFormat(undefined as never, resolveMuxOptions({ redactInternalErrors: redact })).error(
-          e,
-        ),
+        ndjsonFormat(
+          undefined as never,
+          resolveMuxOptions({ redactInternalErrors: redact }).errors,
+        ).error(e),
     ],
     [
       "SSE error event",
       (redact, e) =>
-        sseFormat(undefined as never, resolveMuxOptions({ redactInternalErrors: redact })).error(e),
+        sseFormat(
+          undefined as never,
+          resolveMuxOptions({ redactInternalErrors: redact }).errors,
+        ).error(e),
     ],
     [
       "WebSocket close reason",
-      (redact, e) => closeReason(e, resolveMuxOptions({ redactInternalErrors: redact })),
+      (redact, e) => closeReason(e, resolveMuxOptions({ redactInternalErrors: redact }).errors),
     ],
   ];
   for (const [name, write] of writers) {

@@ -72,11 +72,11 @@ for (const c of cases) {
 }
 
 test("closeReason: the status JSON when it fits, else cut to 123 bytes", () => {
-  const options = resolveMuxOptions();
+  const registry = resolveMuxOptions().errors;
   const short = new RpcError("nope", Code.NotFound);
-  assert.equal(closeReason(short, options), '{"code":5,"message":"nope","details":[]}');
+  assert.equal(closeReason(short, registry), '{"code":5,"message":"nope","details":[]}');
   const long = new RpcError("é".repeat(200), Code.Internal);
-  const reason = closeReason(long, options);
+  const reason = closeReason(long, registry);
   assert.ok(Buffer.byteLength(reason) <= 123);
   assert.equal(JSON.parse(reason).code, 13);
   assert.match(JSON.parse(reason).message, /^é+$/);

@@ -11,7 +11,7 @@ import { credentials } from "@grpc/grpc-js";
 import { WebSocket } from "ws";
 import { type CallContext, Code, RpcError } from "../../packages/runtime/src/index.js";
 import { Mux } from "../../packages/runtime/src/http/mux.js";
-import { attachWebSocket } from "../../packages/runtime/src/http/websocket.js";
+import { attachWebSocket } from "../../packages/runtime/src/http/attach-websocket.js";
 import {
   addStreamService,
   StreamServiceClient,

@@ -8,7 +8,7 @@ import { credentials } from "@grpc/grpc-js";
 import { type CallContext, Code, RpcError } from "../../packages/runtime/src/index.js";
 import { Mux } from "../../packages/runtime/src/http/mux.js";
 import type { MuxOptions } from "../../packages/runtime/src/http/mux-options.js";
-import { attachWebSocket } from "../../packages/runtime/src/http/websocket.js";
+import { attachWebSocket } from "../../packages/runtime/src/http/attach-websocket.js";
 import {
   addStreamService,
   StreamServiceClient,

@@ -22,7 +22,7 @@ function fakeExchange(): { req: IncomingMessage; res: ServerResponse & EventEmit
 }
 
 function context(req: IncomingMessage, res: ServerResponse): CallContext {
-  const ctx = gatewayContext(req, res, resolveMuxOptions());
+  const ctx = gatewayContext(req, res, resolveMuxOptions().setup);
   assert.ok(!(ctx instanceof RpcError));
   return ctx;
 }

@@ -332,26 +332,24 @@ function printRoutes(
     f.print();
     return;
   }
-  const lines: Printable[] = ["{", "\n", "  service: ", desc, ",\n", "  routes: [\n"];
-  for (const route of routes) {
-    lines.push("    {\n");
+  const route = f.import("route", RUNTIME);
+  const lines: Printable[] = ["{\n", "  service: ", desc, ",\n", "  routes: [\n"];
+  for (const r of routes) {
+    const bodies: string[] = [];
+    if (r.body !== "") bodies.push(`body: ${JSON.stringify(r.body)}`);
+    if (r.responseBody !== "") bodies.push(`responseBody: ${JSON.stringify(r.responseBody)}`);
     lines.push(
-      "      // ",
-      route.httpMethod,
-      " ",
-      route.path,
-      "  ->  ",
-      methodName(route.method),
-      "\n",
+      "    ",
+      route,
+      "(",
+      f.string(r.method.localName),
+      ", ",
+      f.string(r.httpMethod),
+      ", ",
+      f.string(r.path),
+      bodies.length === 0 ? "" : `, { ${bodies.join(", ")} }`,
+      "),\n",
     );
-    lines.push("      rpc: ", f.string(route.method.localName), ",\n");
-    lines.push("      method: ", f.string(route.httpMethod), ",\n");
-    lines.push("      path: ", f.string(route.path), ",\n");
-    if (route.body !== "") lines.push("      body: ", f.string(route.body), ",\n");
-    if (route.responseBody !== "")
-      lines.push("      responseBody: ", f.string(route.responseBody), ",\n");
-    lines.push("      pattern: ", JSON.stringify(route.pattern), ",\n");
-    lines.push("    },\n");
   }
   lines.push("  ],\n", "}");
   printConst(f, target, names.routes, type, lines);
@@ -410,10 +408,6 @@ function printRouter(f: GeneratedFile, target: Target, names: ServiceNames): voi
       ["return ", expressRouter, "(mux);"],
     ],
   );
-}
-
-function methodName(method: DescMethod): string {
-  return `${method.parent.name}.${method.name}`;
 }
 
 /** The service's leading proto comment, as a paragraph, or nothing. */

@@ -4,10 +4,22 @@
 // The mux: routing and transcoding
 export { Mux } from "./http/mux.js";
 export type { NextFunction, PathHandler, RegisterOptions } from "./http/mux.js";
-export type { ErrorHandler, JsonOptions, MuxOptions } from "./http/mux-options.js";
-export type { RouteSpec, ServiceRoutes } from "./core/route-spec.js";
+export type { JsonOptions, MuxOptions } from "./http/mux-options.js";
+export type { ErrorHandler } from "./http/response-writer.js";
+export { route } from "./core/route-spec.js";
+export type { RouteBodies, RouteSpec, ServiceRoutes } from "./core/route-spec.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";
-export { attachWebSocket, webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
+export { webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
+export { attachWebSocket } from "./http/attach-websocket.js";
+export type {
+  CallOutcome,
+  GatewayCall,
+  Middleware,
+  Peer,
+  RouteInfo,
+  Transport,
+  Unmatched,
+} from "./http/pipeline.js";
 
 export { gatewayServer } from "./http/gateway-server.js";
 export type { GatewayServerOptions, ServerLimits } from "./http/gateway-server.js";

@@ -3,12 +3,20 @@ import { compiledFromJson } from "../codec/compiled-json-reader.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
 import { HttpBodyRequest } from "./http-body.js";
-import type { ResolvedMuxOptions } from "../http/mux-options.js";
 import { applyPathParams } from "./path-params.js";
 import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";
 import { withHttpStatus } from "../http/response-writer.js";
 import type { RouteSpec } from "./route-spec.js";
 import { Code, RpcError } from "./rpc-error.js";
+import type { Registry } from "@bufbuild/protobuf";
+
+/** How requests are decoded: the JSON reader's options and the query's unknown-parameter rule. */
+export interface RequestDecodeOptions {
+  /** protobuf-es `fromJson` options (`ignoreUnknownFields` is the inverse of `rejectUnknownFields`). */
+  readonly readJson: { readonly ignoreUnknownFields: boolean; readonly registry: Registry };
+  /** Answer 400 for query parameters that name no field. */
+  readonly rejectUnknownQueryParameters: boolean;
+}
 
 /**
  * Builds a route's request message from the JSON body, the path variables and
@@ -31,10 +39,10 @@ export class RequestMessageBuilder {
   /** For `body: "field.path"`: the JSON keys (proto names) to nest the body under. */
   readonly #bodyPath: readonly string[] | undefined;
   readonly #query: QueryPlan | undefined;
-  readonly #options: ResolvedMuxOptions;
+  readonly #options: RequestDecodeOptions;
   readonly #maskFiller: FieldMaskFiller | undefined;
 
-  constructor(schema: DescMessage, route: RouteSpec, options: ResolvedMuxOptions) {
+  constructor(schema: DescMessage, route: RouteSpec, options: RequestDecodeOptions) {
     this.#schema = schema;
     this.#options = options;
     const body = route.body ?? "";

@@ -2,7 +2,15 @@ import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/
 import { ScalarType } from "@bufbuild/protobuf";
 import { compiledToJson } from "../codec/compiled-json-writer.js";
 import { resolveFieldPath } from "./field-path.js";
-import type { ResolvedMuxOptions } from "../http/mux-options.js";
+import type { Registry } from "@bufbuild/protobuf";
+
+/** How messages are written as JSON: protobuf-es `toJson` options (its name for emitDefaultValues is alwaysEmitImplicit). */
+export interface JsonWriteOptions {
+  readonly alwaysEmitImplicit: boolean;
+  readonly useProtoFieldName: boolean;
+  readonly enumAsInteger: boolean;
+  readonly registry: Registry;
+}
 
 /**
  * Writes a route's response message as JSON text: the whole message, or with
@@ -12,11 +20,11 @@ import type { ResolvedMuxOptions } from "../http/mux-options.js";
 export class ResponseJsonWriter {
   readonly #schema: DescMessage;
   readonly #fields: readonly DescField[] | undefined;
-  readonly #options: ResolvedMuxOptions["writeJson"];
+  readonly #options: JsonWriteOptions;
 
-  constructor(schema: DescMessage, responseBody: string | undefined, options: ResolvedMuxOptions) {
+  constructor(schema: DescMessage, responseBody: string | undefined, options: JsonWriteOptions) {
     this.#schema = schema;
-    this.#options = options.writeJson;
+    this.#options = options;
     if (responseBody !== undefined && responseBody !== "") {
       const resolved = resolveFieldPath(schema, responseBody);
       if (!resolved.ok) throw new Error(`response_body "${responseBody}": ${resolved.message}`);
@@ -42,7 +50,7 @@ export class ResponseJsonWriter {
 }
 
 /** The JSON of an unset field, for response_body. */
-function zeroJson(field: DescField, options: ResolvedMuxOptions["writeJson"]): JsonValue {
+function zeroJson(field: DescField, options: JsonWriteOptions): JsonValue {
   switch (field.fieldKind) {
     case "list":
       return [];

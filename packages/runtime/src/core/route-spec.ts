@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import type { CompiledPattern } from "./path-template.js";
+import { type CompiledPattern, compilePathTemplate } from "./path-template.js";
 
 /** One HTTP route of a service method, as protoc-gen-ts-gateway generates it from a google.api.http rule. */
 export interface RouteSpec {
@@ -21,4 +21,23 @@ export interface RouteSpec {
 export interface ServiceRoutes<S extends DescService = DescService> {
   readonly service: S;
   readonly routes: readonly RouteSpec[];
+}
+
+/** The `body` and `response_body` of a route's rule, when it has them. */
+export interface RouteBodies {
+  readonly body?: string;
+  readonly responseBody?: string;
+}
+
+/**
+ * One line of a generated route table:
+ * `route("getShelf", "GET", "/v1/{name=shelves/*}")`, or with
+ * `{ body: "shelf" }`. The template is compiled here, once, when the
+ * generated module loads (the plugin already rejected invalid ones).
+ */
+export function route(rpc: string, method: string, path: string, bodies?: RouteBodies): RouteSpec {
+  const pattern = compilePathTemplate(path);
+  return bodies === undefined
+    ? { rpc, method, path, pattern }
+    : { rpc, method, path, ...bodies, pattern };
 }

@@ -94,6 +94,6 @@ function muxErrorWriter(mux: Mux): HealthErrorWriter {
       new RpcError(message, isCode(code) ? code : Code.Unknown),
       httpStatus,
     );
-    writeError(error, res.req, res, mux.options);
+    writeError(error, res.req, res, mux.options.errors);
   };
 }

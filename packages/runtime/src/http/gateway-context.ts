@@ -1,12 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext } from "../core/call-context.js";
-import { callTimeout, maxTimerMs } from "../core/deadline.js";
+import { callTimeout, maxTimerMs, type TimeoutPolicy } from "../core/deadline.js";
 import { onCancelKey } from "../grpc/grpc-client.js";
-import { metadataFromHeaders } from "./header-matcher.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
+import { type HeaderMatcher, metadataFromHeaders } from "./header-matcher.js";
 import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { PipelineCall } from "./pipeline.js";
+
+/** What making a call context takes: the header rules and the timeout policy. @internal */
+export interface CallSetup {
+  readonly headerMatcher: HeaderMatcher | undefined;
+  readonly timeouts: TimeoutPolicy;
+}
 
 /**
  * The call context of one HTTP request: metadata from its headers, the deadline
@@ -19,20 +25,30 @@ import { Code, RpcError } from "../core/rpc-error.js";
 export function gatewayContext(
   req: IncomingMessage,
   res: ServerResponse,
-  options: ResolvedMuxOptions,
+  options: CallSetup,
+  call?: PipelineCall,
 ): GatewayCallContext | RpcError {
-  const md = metadataFromHeaders(req.headers, {
-    headerMatcher: options.headers.headerMatcher,
-    peerAddress: req.socket.remoteAddress,
-  });
-  if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);
+  let metadata: Metadata;
+  if (call === undefined) {
+    const md = metadataFromHeaders(req.headers, {
+      headerMatcher: options.headerMatcher,
+      peerAddress: req.socket.remoteAddress,
+    });
+    if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);
+    metadata = md.metadata;
+  } else {
+    // The pipeline made the metadata before its middlewares ran (they may have edited it).
+    if (call.metadataError !== undefined) return call.metadataError;
+    metadata = call.metadata;
+  }
   const timeout = callTimeout(req.headers["grpc-timeout"], options.timeouts);
   if (!timeout.ok) return withHttpStatus(new RpcError(timeout.message, Code.InvalidArgument), 400);
   const ms = timeout.ms;
   const context = new GatewayCallContext(
-    md.metadata,
+    metadata,
     ms === undefined ? undefined : new Date(Date.now() + ms),
   );
+  if (call !== undefined) call.context = context;
   let timer: NodeJS.Timeout | undefined;
   if (ms !== undefined && ms <= maxTimerMs) {
     timer = setTimeout(

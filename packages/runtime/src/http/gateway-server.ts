@@ -115,7 +115,11 @@ function answerClientError(
       : status === 431
         ? "request headers too large"
         : `malformed HTTP request (${error.code ?? "parse error"})`;
-  rejectUpgrade(socket, withHttpStatus(new RpcError(message, code), status), options);
+  rejectUpgrade(
+    socket,
+    withHttpStatus(new RpcError(message, code), status),
+    options.errors.registry,
+  );
 }
 
 /**
@@ -140,7 +144,7 @@ function watchBody(
     if (!res.headersSent && !res.destroyed) {
       const body = errorBody(
         new RpcError("request body not received in time", Code.DeadlineExceeded),
-        options.registry,
+        options.errors.registry,
       );
       res.writeHead(408, {
         "Content-Type": "application/json",

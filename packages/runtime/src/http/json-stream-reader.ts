@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { preParsedBody } from "./request-body.js";
 import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
@@ -154,9 +155,9 @@ export async function* readJsonMessages(
   limit: number,
 ): AsyncGenerator<Buffer, void, undefined> {
   const framer = new JsonMessageFramer(limit);
-  const parsed = (req as { body?: unknown }).body;
+  const parsed = preParsedBody(req);
   let source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
-  if (Buffer.isBuffer(parsed) || typeof parsed === "string") source = [parsed];
+  if (parsed !== undefined) source = [parsed];
   else if (req.readableEnded) source = [];
   // A consumer that stops early must not destroy the request: that would close the socket the response goes out on.
   else source = req.iterator({ destroyOnReturn: false });

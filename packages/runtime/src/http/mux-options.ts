@@ -1,11 +1,14 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "@bufbuild/protobuf";
-import { type TimeoutPolicy, timeoutPolicy } from "../core/deadline.js";
+import { timeoutPolicy } from "../core/deadline.js";
 import { createErrorDetailsRegistry } from "../core/error-body.js";
 import type { UnescapeMode } from "../core/path-unescape.js";
+import type { RequestDecodeOptions } from "../core/request-message.js";
+import type { JsonWriteOptions } from "../core/response-message.js";
+import type { CallSetup } from "./gateway-context.js";
 import type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
-import { isJsonContentType } from "./request-body.js";
-import type { RpcError } from "../core/rpc-error.js";
+import { type BodyLimits, isJsonContentType } from "./request-body.js";
+import type { OutgoingHeaderRules } from "./response-metadata.js";
+import type { ErrorHandler, ErrorWriting } from "./response-writer.js";
 
 /** How messages are written as JSON (proto3 JSON mapping, via @bufbuild/protobuf). */
 export interface JsonOptions {
@@ -18,9 +21,6 @@ export interface JsonOptions {
   /** Reject unknown fields in request bodies with 400. Default false: ignored, as grpc-gateway does. */
   rejectUnknownFields?: boolean;
 }
-
-/** Writes an error response. Replaces the default `google.rpc.Status` JSON writer. */
-export type ErrorHandler = (error: RpcError, req: IncomingMessage, res: ServerResponse) => void;
 
 /** Options of a {@link Mux}, applied to every route registered on it. */
 export interface MuxOptions extends JsonOptions {
@@ -107,39 +107,39 @@ export interface MuxOptions extends JsonOptions {
   maxStreamDurationMs?: number;
 }
 
-/** Options after defaults are applied, once, at construction. @internal */
+/**
+ * The options after defaults are applied, once, at construction: one small
+ * value per concern. Each handler is typed to take only the concerns it uses
+ * (see `UnaryOptions`, `StreamingOptions`, `WebSocketOptions`), and the
+ * functions below them take one concern each.
+ * @internal
+ */
 export interface ResolvedMuxOptions {
   /** The options as given, for per-service overrides. */
   readonly input: MuxOptions;
-  readonly headers: {
-    readonly headerMatcher: HeaderMatcher | undefined;
-    readonly outgoingHeader: OutgoingHeaderMatcher | undefined;
-    readonly outgoingTrailer: OutgoingHeaderMatcher | undefined;
-  };
   readonly notFound: "next" | "404";
   readonly unescape: UnescapeMode;
-  readonly rejectUnknownQueryParameters: boolean;
-  readonly registry: Registry;
-  readonly maxRequestBytes: number;
-  readonly acceptsContentType: (contentType: string | undefined) => boolean;
-  readonly timeouts: TimeoutPolicy;
-  readonly wwwAuthenticate: string | undefined;
-  readonly errorHandler: ErrorHandler | undefined;
-  readonly redactInternalErrors: boolean;
-  readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
+  /** Decoding requests: JSON reading, query parameters. */
+  readonly decode: RequestDecodeOptions;
+  /** Writing messages as JSON. */
+  readonly json: JsonWriteOptions;
+  /** Request body size and Content-Type. */
+  readonly limits: BodyLimits;
+  /** The call context: header rules, timeouts. */
+  readonly setup: CallSetup;
+  /** Response metadata → headers. */
+  readonly outgoing: OutgoingHeaderRules;
+  /** Error answers. */
+  readonly errors: ErrorWriting;
+  /** Stream keepalives (SSE comments, NDJSON blank lines, WebSocket pings); 0 = off. */
+  readonly heartbeatIntervalMs: number;
+  /** A stream with no message either way for this long ends; 0 = off. */
   readonly streamIdleTimeoutMs: number;
+  /** A stream ends after this long whatever happens; 0 = off. */
   readonly maxStreamDurationMs: number;
   /** Lower-cased origins, a predicate, or undefined for "same host only". */
   readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
-  readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
-  /** protobuf-es `toJson` options (its name for emitDefaultValues is alwaysEmitImplicit). */
-  readonly writeJson: {
-    alwaysEmitImplicit: boolean;
-    useProtoFieldName: boolean;
-    enumAsInteger: boolean;
-    registry: Registry;
-  };
 }
 
 /** @internal */
@@ -148,39 +148,49 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     options.registry === undefined
       ? createErrorDetailsRegistry()
       : createErrorDetailsRegistry(options.registry);
+  const outgoing: OutgoingHeaderRules = {
+    outgoingHeader: options.outgoingHeaderMatcher,
+    outgoingTrailer: options.outgoingTrailerMatcher,
+  };
   return {
     input: options,
-    headers: {
-      headerMatcher: options.headerMatcher,
-      outgoingHeader: options.outgoingHeaderMatcher,
-      outgoingTrailer: options.outgoingTrailerMatcher,
-    },
     notFound: options.notFound ?? "next",
     unescape: options.unescape ?? "spec",
-    rejectUnknownQueryParameters: options.rejectUnknownQueryParameters ?? false,
-    registry,
-    maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
-    acceptsContentType: contentTypePredicate(options.acceptedContentTypes),
-    timeouts: timeoutPolicy(options.defaultTimeoutMs, options.maxTimeoutMs),
-    wwwAuthenticate:
-      options.wwwAuthenticate === false ? undefined : (options.wwwAuthenticate ?? "Bearer"),
-    errorHandler: options.errorHandler,
-    redactInternalErrors: options.redactInternalErrors ?? false,
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     webSocket: options.webSocket ?? false,
+    decode: {
+      readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
+      rejectUnknownQueryParameters: options.rejectUnknownQueryParameters ?? false,
+    },
+    json: {
+      alwaysEmitImplicit: options.emitDefaultValues ?? false,
+      useProtoFieldName: options.useProtoFieldName ?? false,
+      enumAsInteger: options.enumAsInteger ?? false,
+      registry,
+    },
+    limits: {
+      maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
+      acceptsContentType: contentTypePredicate(options.acceptedContentTypes),
+    },
+    setup: {
+      headerMatcher: options.headerMatcher,
+      timeouts: timeoutPolicy(options.defaultTimeoutMs, options.maxTimeoutMs),
+    },
+    outgoing,
+    errors: {
+      registry,
+      errorHandler: options.errorHandler,
+      wwwAuthenticate:
+        options.wwwAuthenticate === false ? undefined : (options.wwwAuthenticate ?? "Bearer"),
+      outgoing,
+      redactInternalErrors: options.redactInternalErrors ?? false,
+    },
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 300_000,
     maxStreamDurationMs: options.maxStreamDurationMs ?? 0,
     allowedOrigins:
       options.allowedOrigins === undefined || typeof options.allowedOrigins === "function"
         ? options.allowedOrigins
         : options.allowedOrigins.map((o) => o.toLowerCase()),
-    readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
-    writeJson: {
-      alwaysEmitImplicit: options.emitDefaultValues ?? false,
-      useProtoFieldName: options.useProtoFieldName ?? false,
-      enumAsInteger: options.enumAsInteger ?? false,
-      registry,
-    },
   };
 }
 

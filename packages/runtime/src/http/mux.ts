@@ -10,14 +10,24 @@ import {
 import { compilePathTemplate } from "../core/path-template.js";
 import { withHttpStatus, writeError } from "./response-writer.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
-import { RouteTable } from "../core/route-table.js";
+import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { type RouteHandler, unaryHandler } from "./unary-handler.js";
 import { streamingHandler } from "./streaming-handler.js";
+import { metadataFromHeaders } from "./header-matcher.js";
+import {
+  httpTransport,
+  type Middleware,
+  PipelineCall,
+  type RouteInfo,
+  runPipeline,
+} from "./pipeline.js";
+import { Metadata } from "@grpc/grpc-js";
 import type { WebSocketServer } from "ws";
 import {
   createWebSocketServer,
   guardSocket,
+  rejectUpgrade,
   type UpgradeHandler,
   webSocketHandler,
 } from "./websocket.js";
@@ -46,17 +56,22 @@ export interface RegisterOptions extends JsonOptions {
  */
 export class Mux {
   readonly options: ResolvedMuxOptions;
-  readonly #table: RouteTable<RouteHandler>;
+  readonly #table: RouteTable<MuxRoute<RouteHandler>>;
   /** Streaming routes served over WebSocket, when the `webSocket` option is on. */
-  readonly #upgradeTable: RouteTable<UpgradeHandler> | undefined;
+  readonly #upgradeTable: RouteTable<MuxRoute<UpgradeHandler>> | undefined;
   readonly #webSocketServer: WebSocketServer | undefined;
+  /** The request pipeline, in registration order; empty costs nothing per request. */
+  readonly #middlewares: Middleware[] = [];
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
     this.#table = new RouteTable({ unescape: this.options.unescape });
     if (this.options.webSocket) {
       this.#upgradeTable = new RouteTable({ unescape: this.options.unescape });
-      this.#webSocketServer = createWebSocketServer(this.options);
+      this.#webSocketServer = createWebSocketServer(
+        this.options.limits.maxRequestBytes,
+        this.options.errors.registry,
+      );
     }
   }
 
@@ -83,11 +98,26 @@ export class Mux {
           : () => {
               throw new RpcError(`method ${method.name} is not implemented`, Code.Unimplemented);
             };
-      const handler =
+      const serve =
         method.methodKind === "unary"
           ? unaryHandler(method, route, call, resolved)
           : streamingHandler(method, route, call, resolved);
-      this.#table.add(route.method, route.pattern, handler, routeName(method, route));
+      const info: RouteInfo = {
+        template: route.path,
+        httpMethod: route.method,
+        service: method.parent.typeName,
+        rpc: method.name,
+        methodKind: method.methodKind,
+        method,
+      };
+      const rawStream =
+        method.output.typeName === "google.api.HttpBody" && (route.responseBody ?? "") === "";
+      this.#table.add(
+        route.method,
+        route.pattern,
+        { serve, info, rawStream },
+        routeName(method, route),
+      );
       if (
         method.methodKind !== "unary" &&
         this.#upgradeTable !== undefined &&
@@ -96,7 +126,11 @@ export class Mux {
         this.#upgradeTable.add(
           route.method,
           route.pattern,
-          webSocketHandler(method, route, call, resolved, this.#webSocketServer),
+          {
+            serve: webSocketHandler(method, route, call, resolved, this.#webSocketServer),
+            info,
+            rawStream,
+          },
           routeName(method, route),
         );
       }
@@ -108,20 +142,42 @@ export class Mux {
   handlePath(method: string, template: string, handler: PathHandler): this {
     const pattern = compilePathTemplate(template);
     const options = this.options;
+    const httpMethod = method.toUpperCase();
+    const serve: RouteHandler = (req, res, params, _query, call) => {
+      const named: Record<string, string> = Object.create(null);
+      for (const [key, value] of params) named[key] = value;
+      Promise.resolve()
+        .then(() => handler(req, res, named))
+        .catch((err: unknown) =>
+          writeError(RpcError.from(err, Code.Internal), req, res, options.errors, undefined, call),
+        );
+    };
+    const info: RouteInfo = {
+      template,
+      httpMethod,
+      service: "",
+      rpc: "",
+      methodKind: "unary",
+      method: undefined,
+    };
     this.#table.add(
-      method.toUpperCase(),
+      httpMethod,
       pattern,
-      (req, res, params) => {
-        const named: Record<string, string> = Object.create(null);
-        for (const [key, value] of params) named[key] = value;
-        Promise.resolve()
-          .then(() => handler(req, res, named))
-          .catch((err: unknown) =>
-            writeError(RpcError.from(err, Code.Internal), req, res, options),
-          );
-      },
-      `${method.toUpperCase()} ${template}`,
+      { serve, info, rawStream: false },
+      `${httpMethod} ${template}`,
     );
+    return this;
+  }
+
+  /**
+   * Adds a middleware to the request pipeline every call of this mux passes
+   * through: unary and streaming, over HTTP and WebSocket, whatever the
+   * backend, and requests no route matches (404, 405, a bad path) too,
+   * unless they go to Express's `next()`. Middlewares run in the order they
+   * were added; see {@link Middleware}.
+   */
+  use(middleware: Middleware): this {
+    this.#middlewares.push(middleware);
     return this;
   }
 
@@ -137,45 +193,124 @@ export class Mux {
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q + 1);
     const m = this.#table.match(req.method ?? "GET", path);
+    if (m.kind === "not-found" && next !== undefined && this.options.notFound === "next") {
+      next();
+      return;
+    }
+    if (this.#middlewares.length !== 0) {
+      this.#handleInPipeline(req, res, path, query, m);
+      return;
+    }
     switch (m.kind) {
       case "match":
-        m.value(req, res, m.params, query);
+        m.value.serve(req, res, m.params, query, undefined);
         return;
-      case "method-not-allowed":
-        res.setHeader("Allow", m.allow.join(", "));
+      default:
+        this.#unmatched(req, res, path, m, undefined);
+    }
+  }
+
+  /** Answers a request no route matches: 405 with `Allow`, 400 for a bad path, or 404. */
+  #unmatched(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    m: Exclude<MatchResult<unknown>, { kind: "match" }>,
+    call: PipelineCall | undefined,
+  ): void {
+    switch (m.kind) {
+      case "method-not-allowed": {
+        const allow = m.allow;
+        res.setHeader("Allow", allow.join(", "));
         writeError(
           withHttpStatus(
             new RpcError(
-              `method ${req.method} is not allowed for ${path}; allowed: ${m.allow.join(", ")}`,
+              `method ${req.method} is not allowed for ${path}; allowed: ${allow.join(", ")}`,
               Code.Unimplemented,
             ),
             405,
           ),
           req,
           res,
-          this.options,
+          this.options.errors,
+          undefined,
+          call,
         );
         return;
+      }
       case "bad-path":
         writeError(
           withHttpStatus(new RpcError(m.message, Code.InvalidArgument), 400),
           req,
           res,
-          this.options,
+          this.options.errors,
+          undefined,
+          call,
         );
         return;
       case "not-found":
-        if (next !== undefined && this.options.notFound === "next") {
-          next();
-          return;
-        }
         writeError(
           new RpcError(`no route for ${req.method} ${path}`, Code.NotFound),
           req,
           res,
-          this.options,
+          this.options.errors,
+          undefined,
+          call,
         );
     }
+  }
+
+  #handleInPipeline(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: string,
+    m: MatchResult<MuxRoute<RouteHandler>>,
+  ): void {
+    const options = this.options;
+    let call: PipelineCall;
+    if (m.kind === "match") {
+      const route = m.value;
+      const md = metadataFromHeaders(req.headers, {
+        headerMatcher: options.setup.headerMatcher,
+        peerAddress: req.socket.remoteAddress,
+      });
+      call = new PipelineCall({
+        route: route.info,
+        transport: httpTransport(route.info.methodKind, req.headers.accept, route.rawStream),
+        path,
+        req,
+        res,
+        metadata: md.ok ? md.metadata : new Metadata(),
+        metadataError: md.ok
+          ? undefined
+          : withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400),
+      });
+      runPipeline(
+        this.#middlewares,
+        call,
+        (c) => route.serve(req, res, m.params, query, c),
+        (c, error) => writeError(error, req, res, options.errors, undefined, c),
+      );
+      return;
+    }
+    call = new PipelineCall({
+      route: undefined,
+      unmatched: m.kind,
+      allow: m.kind === "method-not-allowed" ? m.allow : [],
+      transport: "unary",
+      path,
+      req,
+      res,
+      metadata: new Metadata(),
+      metadataError: undefined,
+    });
+    runPipeline(
+      this.#middlewares,
+      call,
+      (c) => this.#unmatched(req, res, path, m, c),
+      (c, error) => writeError(error, req, res, options.errors, undefined, c),
+    );
   }
 
   /**
@@ -189,13 +324,42 @@ export class Mux {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? "" : url.slice(q + 1);
     let m = this.#upgradeTable.match("GET", path);
     if (m.kind === "method-not-allowed" && m.allow[0] !== undefined) {
       m = this.#upgradeTable.match(m.allow[0], path);
     }
     if (m.kind !== "match") return false;
     guardSocket(socket);
-    m.value(req, socket, head, m.params, q === -1 ? "" : url.slice(q + 1));
+    const route = m.value;
+    if (this.#middlewares.length === 0) {
+      route.serve(req, socket, head, m.params, query, undefined);
+      return true;
+    }
+    const options = this.options;
+    const md = metadataFromHeaders(req.headers, {
+      headerMatcher: options.setup.headerMatcher,
+      peerAddress: req.socket.remoteAddress,
+    });
+    const call = new PipelineCall({
+      route: route.info,
+      transport: "websocket",
+      path,
+      req,
+      res: undefined,
+      socket,
+      metadata: md.ok ? md.metadata : new Metadata(),
+      metadataError: md.ok
+        ? undefined
+        : withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400),
+    });
+    const params = m.params;
+    runPipeline(
+      this.#middlewares,
+      call,
+      (c) => route.serve(req, socket, head, params, query, c),
+      (c, error) => rejectUpgrade(socket, error, options.errors.registry, c),
+    );
     return true;
   }
 
@@ -207,11 +371,48 @@ export class Mux {
     for (const ws of this.#webSocketServer?.clients ?? []) ws.close(code, reason);
   }
 
+  /**
+   * Refuses an upgrade request no WebSocket route matches with a 404, through
+   * the pipeline (so middlewares count it).
+   * @internal
+   */
+  refuseUpgrade(req: IncomingMessage, socket: Duplex): void {
+    const error = new RpcError(`no WebSocket route for ${req.url}`, Code.NotFound);
+    if (this.#middlewares.length === 0) {
+      rejectUpgrade(socket, error, this.options.errors.registry);
+      return;
+    }
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const call = new PipelineCall({
+      route: undefined,
+      unmatched: "not-found",
+      transport: "websocket",
+      path: q === -1 ? url : url.slice(0, q),
+      req,
+      res: undefined,
+      socket,
+      metadata: new Metadata(),
+      metadataError: undefined,
+    });
+    const refuse = (c: PipelineCall, e: RpcError) =>
+      rejectUpgrade(socket, e, this.options.errors.registry, c);
+    runPipeline(this.#middlewares, call, (c) => refuse(c, error), refuse);
+  }
+
   /** `handle` bound to this mux, for `http.createServer(mux.handler)`. */
   readonly handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
 }
 
 function ignoreError(): void {}
+
+/** A route's handler and what the pipeline tells middlewares about it. */
+interface MuxRoute<H> {
+  readonly serve: H;
+  readonly info: RouteInfo;
+  /** A server stream of raw google.api.HttpBody bytes (transport `http-body`). */
+  readonly rawStream: boolean;
+}
 
 function routeName(method: DescMethod, route: RouteSpec): string {
   return `${method.parent.name}.${method.name} (${route.method} ${route.path})`;

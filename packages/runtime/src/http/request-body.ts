@@ -2,19 +2,44 @@ import type { IncomingMessage } from "node:http";
 import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
+/** Limits on request bodies. @internal */
+export interface BodyLimits {
+  /** Largest body (or streamed message) in bytes: larger is a 413. */
+  readonly maxRequestBytes: number;
+  /** Whether a JSON body may have this Content-Type; else 415. */
+  readonly acceptsContentType: (contentType: string | undefined) => boolean;
+}
+
+/**
+ * The body a framework middleware already read (`req.body`): a Buffer or a
+ * string (`express.raw()`, `express.text()`) as it is, a parsed JSON value
+ * (`express.json()`) serialized again, so it goes through the same decoding
+ * and errors as a body read from the stream. Undefined when the body is
+ * still in the stream (Express 4 sets `req.body = {}` without reading it).
+ * @internal
+ */
+export function preParsedBody(req: IncomingMessage): Buffer | undefined {
+  const parsed = (req as { body?: unknown }).body;
+  if (Buffer.isBuffer(parsed)) return parsed;
+  if (typeof parsed === "string") return Buffer.from(parsed);
+  if (parsed === undefined || !req.readableEnded) return undefined;
+  return Buffer.from(JSON.stringify(parsed));
+}
+
 /**
  * Reads a request body up to `limit` bytes. Too large → RESOURCE_EXHAUSTED
  * (the mux answers 413); an aborted upload → CANCELLED. Reuses a body a
- * framework already parsed into a Buffer or string.
+ * framework already read (see {@link preParsedBody}).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
   }
-  const parsed = (req as { body?: unknown }).body;
-  if (Buffer.isBuffer(parsed)) return Promise.resolve(parsed);
-  if (typeof parsed === "string") return Promise.resolve(Buffer.from(parsed));
+  const parsed = preParsedBody(req);
+  if (parsed !== undefined) {
+    return parsed.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(parsed);
+  }
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

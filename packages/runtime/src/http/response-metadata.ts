@@ -1,8 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metadata } from "@grpc/grpc-js";
 import type { CallContext } from "../core/call-context.js";
-import { headersFromMetadata, metadataTrailerPrefix } from "./header-matcher.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
+import {
+  headersFromMetadata,
+  metadataTrailerPrefix,
+  type OutgoingHeaderMatcher,
+} from "./header-matcher.js";
+
+/** How response metadata becomes headers: the mux's outgoing matchers (undefined: the defaults). @internal */
+export interface OutgoingHeaderRules {
+  readonly outgoingHeader: OutgoingHeaderMatcher | undefined;
+  readonly outgoingTrailer: OutgoingHeaderMatcher | undefined;
+}
 
 /** Metadata key a backend sets in its response headers to choose the HTTP success status (e.g. 201). */
 export const httpCodeMetadataKey = "x-http-code";
@@ -47,7 +56,7 @@ const gatewayOwnedHeaders = new Set([
 export function writeResponseMetadata(
   res: ServerResponse,
   context: CallContext,
-  options: ResolvedMuxOptions,
+  rules: OutgoingHeaderRules,
   httpTrailers = false,
 ): number {
   let status = 200;
@@ -57,8 +66,8 @@ export function writeResponseMetadata(
     if (Number.isInteger(n) && n >= 200 && n <= 299) status = n;
     context.responseMetadata.remove(httpCodeMetadataKey);
   }
-  writeHeaderMetadata(res, context.responseMetadata, options);
-  writeTrailerMetadata(res, context.responseTrailers, options, httpTrailers);
+  writeHeaderMetadata(res, context.responseMetadata, rules);
+  writeTrailerMetadata(res, context.responseTrailers, rules, httpTrailers);
   return status;
 }
 
@@ -73,26 +82,26 @@ export function writeErrorMetadata(
   res: ServerResponse,
   errorMetadata: Metadata,
   context: CallContext,
-  options: ResolvedMuxOptions,
+  rules: OutgoingHeaderRules,
   httpTrailers = false,
 ): void {
   context.responseMetadata.remove(httpCodeMetadataKey);
-  writeHeaderMetadata(res, context.responseMetadata, options);
+  writeHeaderMetadata(res, context.responseMetadata, rules);
   const trailers = context.responseTrailers.clone();
   const map = errorMetadata.getMap();
   for (const key in map) {
     if (trailers.get(key).length > 0) continue;
     for (const value of errorMetadata.get(key)) trailers.add(key, value);
   }
-  writeTrailerMetadata(res, trailers, options, httpTrailers);
+  writeTrailerMetadata(res, trailers, rules, httpTrailers);
 }
 
 function writeHeaderMetadata(
   res: ServerResponse,
   metadata: Metadata,
-  options: ResolvedMuxOptions,
+  rules: OutgoingHeaderRules,
 ): void {
-  const matcher = options.headers.outgoingHeader;
+  const matcher = rules.outgoingHeader;
   for (const [name, value] of headersFromMetadata(metadata, undefined, (key) => {
     if (key.startsWith(httpHeaderMetadataPrefix)) {
       const header = key.slice(httpHeaderMetadataPrefix.length);
@@ -107,14 +116,10 @@ function writeHeaderMetadata(
 function writeTrailerMetadata(
   res: ServerResponse,
   metadata: Metadata,
-  options: ResolvedMuxOptions,
+  rules: OutgoingHeaderRules,
   httpTrailers: boolean,
 ): void {
-  const trailers = headersFromMetadata(
-    metadata,
-    metadataTrailerPrefix,
-    options.headers.outgoingTrailer,
-  );
+  const trailers = headersFromMetadata(metadata, metadataTrailerPrefix, rules.outgoingTrailer);
   if (trailers.length === 0) return;
   if (httpTrailers) {
     res.setHeader("Trailer", [...new Set(trailers.map(([name]) => name))].join(", "));

@@ -2,18 +2,23 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
 import { drained } from "../util/drained.js";
 import type { CallContext } from "../core/call-context.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
-import { writeResponseMetadata } from "./response-metadata.js";
-import { writeError } from "./response-writer.js";
+import { type OutgoingHeaderRules, writeResponseMetadata } from "./response-metadata.js";
+import { type ErrorWriting, writeError } from "./response-writer.js";
 import { RpcError } from "../core/rpc-error.js";
 import type { StreamFormat } from "./stream-format.js";
+import type { PipelineCall } from "./pipeline.js";
 
 /** What {@link writeResponseStream} needs besides the request and response. @internal */
 export interface ResponseStreamInit {
   readonly output: DescMessage;
   readonly format: StreamFormat;
   readonly context: CallContext;
-  readonly options: ResolvedMuxOptions;
+  readonly errors: ErrorWriting;
+  readonly outgoing: OutgoingHeaderRules;
+  /** Interval of the format's heartbeat, if it has one; 0 = none. */
+  readonly heartbeatIntervalMs: number;
+  /** How long a client that reads nothing may hold the stream (backpressure wait); 0 = no bound. */
+  readonly streamIdleTimeoutMs: number;
   /** Maps a failure to the error to report (e.g. a bad request message over the CANCELLED it caused). */
   readonly errorOf?: (err: unknown) => RpcError;
   /**
@@ -22,6 +27,8 @@ export interface ResponseStreamInit {
    * even while the backend ignores its signal.
    */
   readonly onEnd?: (listener: (reason: RpcError) => void) => void;
+  /** The pipeline's record of the call, when middlewares are installed: messages and bytes out, the outcome. */
+  readonly pipeline?: PipelineCall | undefined;
 }
 
 /**
@@ -44,12 +51,12 @@ export async function writeResponseStream(
   start: () => unknown,
   init: ResponseStreamInit,
 ): Promise<void> {
-  const { output, format, context, options } = init;
+  const { output, format, context, errors, pipeline } = init;
   const errorOf = init.errorOf ?? ((err: unknown) => RpcError.from(err));
   let committed = false;
   const commit = (first: MessageShape<DescMessage> | undefined) => {
     committed = true;
-    res.statusCode = writeResponseMetadata(res, context, options);
+    res.statusCode = writeResponseMetadata(res, context, init.outgoing);
     for (const [name, value] of Object.entries(format.headers(first))) {
       res.setHeader(name, value);
     }
@@ -65,23 +72,24 @@ export async function writeResponseStream(
   const fail = (err: unknown) => {
     if (finished) return;
     finish();
-    if (res.destroyed) return;
     const error = errorOf(err);
-    if (!committed) {
-      writeError(error, req, res, options, context);
+    if (!committed && !res.destroyed) {
+      writeError(error, req, res, errors, context, pipeline);
       return;
     }
+    pipeline?.fail(error);
+    if (res.destroyed) return;
     const frame = format.error(error);
     if (frame === undefined) res.destroy();
     else res.end(frame);
   };
   const heartbeat = format.heartbeat;
-  if (heartbeat !== undefined && options.heartbeatIntervalMs > 0) {
+  if (heartbeat !== undefined && init.heartbeatIntervalMs > 0) {
     timer = setInterval(() => {
       if (res.destroyed || res.writableEnded) return;
       if (!committed) commit(undefined);
       if (!res.writableNeedDrain) res.write(heartbeat);
-    }, options.heartbeatIntervalMs);
+    }, init.heartbeatIntervalMs);
   }
   let iterator: AsyncIterator<unknown> | undefined;
   init.onEnd?.((reason) => {
@@ -107,7 +115,13 @@ export async function writeResponseStream(
       if (next.done === true) break;
       const message = toMessage(output, next.value);
       if (!committed) commit(message);
-      if (!res.write(format.message(message))) await drained(res, options.streamIdleTimeoutMs);
+      const bytes = format.message(message);
+      if (pipeline !== undefined) {
+        pipeline.outcome.messagesOut++;
+        pipeline.outcome.bytesOut +=
+          typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.length;
+      }
+      if (!res.write(bytes)) await drained(res, init.streamIdleTimeoutMs);
       if (finished) return;
       if (res.destroyed) {
         finish();
@@ -116,6 +130,7 @@ export async function writeResponseStream(
       }
     }
     finish();
+    pipeline?.succeed();
     if (!committed) commit(undefined);
     res.end();
   } catch (err) {

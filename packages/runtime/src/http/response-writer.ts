@@ -2,11 +2,31 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
 import { httpStatusFromCode } from "../core/http-status.js";
-
 import { publicError } from "./error-redaction.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
-import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
+import type { Registry } from "@bufbuild/protobuf";
+import {
+  acceptsTrailers,
+  type OutgoingHeaderRules,
+  writeErrorMetadata,
+} from "./response-metadata.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { PipelineCall } from "./pipeline.js";
+
+/** Writes an error response. Replaces the default `google.rpc.Status` JSON writer. */
+export type ErrorHandler = (error: RpcError, req: IncomingMessage, res: ServerResponse) => void;
+
+/** How errors are answered. @internal */
+export interface ErrorWriting {
+  /** Types error details may hold. */
+  readonly registry: Registry;
+  readonly errorHandler: ErrorHandler | undefined;
+  /** `WWW-Authenticate` of a 401 when the backend sent none; undefined sends none. */
+  readonly wwwAuthenticate: string | undefined;
+  /** The failed call's response metadata → headers. */
+  readonly outgoing: OutgoingHeaderRules;
+  /** Replace backend INTERNAL/UNKNOWN messages with a generic one (see `redactInternalErrors`). */
+  readonly redactInternalErrors: boolean;
+}
 
 const httpStatusOverrides = new WeakMap<RpcError, number>();
 
@@ -48,17 +68,18 @@ export function writeJson(res: ServerResponse, status: number, json: string): vo
  * `Grpc-Trailer-*`, or as HTTP trailers when the client accepts them), also
  * before a custom `errorHandler` runs. A 401 (UNAUTHENTICATED) answer of the
  * default writer gets `WWW-Authenticate`: the backend's `www-authenticate`
- * metadata, else the mux's `wwwAuthenticate` option.
+ * metadata, else the mux's `wwwAuthenticate` option. With the pipeline's
+ * `call`, the error is its outcome.
  * @internal
  */
 export function writeError(
   error: RpcError,
   req: IncomingMessage,
   res: ServerResponse,
-  options: ResolvedMuxOptions,
+  options: ErrorWriting,
   context?: CallContext,
+  call?: PipelineCall,
 ): void {
-  if (res.headersSent || res.destroyed) return;
   if (error.code === Code.Ok) {
     // A failure must not look successful (grpc-js sends OK errors as UNKNOWN too).
     error = new RpcError(error.rawMessage, Code.Unknown, {
@@ -67,6 +88,8 @@ export function writeError(
       cause: error,
     });
   }
+  call?.fail(error);
+  if (res.headersSent || res.destroyed) return;
   error = publicError(error, options.redactInternalErrors);
   try {
     if (context !== undefined) {
@@ -74,12 +97,13 @@ export function writeError(
         res,
         error.metadata,
         context,
-        options,
+        options.outgoing,
         options.errorHandler === undefined && acceptsTrailers(req),
       );
     }
     if (options.errorHandler !== undefined) {
       options.errorHandler(error, req, res);
+      if (call !== undefined) call.outcome.bytesOut += Number(res.getHeader("content-length")) || 0;
       return;
     }
     const status = httpStatusOf(error);
@@ -87,7 +111,9 @@ export function writeError(
       const challenge = wwwAuthenticate(error, context, options);
       if (challenge !== undefined) res.setHeader("WWW-Authenticate", challenge);
     }
-    writeJson(res, status, errorBody(error, options.registry));
+    const body = errorBody(error, options.registry);
+    if (call !== undefined) call.outcome.bytesOut += Buffer.byteLength(body);
+    writeJson(res, status, body);
   } catch {
     // A throwing errorHandler (or a header Node rejects): answer a bare 500
     // rather than leaving the request hanging or crashing the process.
@@ -103,7 +129,7 @@ export function writeError(
 function wwwAuthenticate(
   error: RpcError,
   context: CallContext | undefined,
-  options: ResolvedMuxOptions,
+  options: ErrorWriting,
 ): string | undefined {
   const fromBackend =
     error.metadata.get("www-authenticate")[0] ??

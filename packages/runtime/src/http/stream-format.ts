@@ -1,9 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape, Registry } from "@bufbuild/protobuf";
 import { errorBody } from "../core/error-body.js";
-
 import { publicError } from "./error-redaction.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
 import type { ResponseJsonWriter } from "../core/response-message.js";
 import type { RpcError } from "../core/rpc-error.js";
 
@@ -22,6 +20,12 @@ export interface StreamFormat {
   readonly heartbeat: string | undefined;
 }
 
+/** How a stream writes its error frame: the detail types, and whether INTERNAL/UNKNOWN messages are redacted. @internal */
+export interface StreamErrors {
+  readonly registry: Registry;
+  readonly redactInternalErrors: boolean;
+}
+
 /** The typeName of google.api.HttpBody, whose streams are written as raw bytes. */
 const httpBodyTypeName = "google.api.HttpBody";
 
@@ -36,11 +40,11 @@ export function selectStreamFormat(
   output: DescMessage,
   responseBody: string | undefined,
   writer: ResponseJsonWriter,
-  options: ResolvedMuxOptions,
+  errors: StreamErrors,
 ): StreamFormat {
   if (output.typeName === httpBodyTypeName && (responseBody ?? "") === "") return httpBodyFormat;
-  if (acceptsEventStream(req.headers.accept)) return sseFormat(writer, options);
-  return ndjsonFormat(writer, options);
+  if (acceptsEventStream(req.headers.accept)) return sseFormat(writer, errors);
+  return ndjsonFormat(writer, errors);
 }
 
 /** True when an Accept header lists `text/event-stream`. */
@@ -49,15 +53,12 @@ export function acceptsEventStream(accept: string | undefined): boolean {
 }
 
 /** grpc-gateway's default: `application/json`, one `{"result": <message>}` per line, a final `{"error": <status>}` line on failure. */
-export function ndjsonFormat(
-  writer: ResponseJsonWriter,
-  options: ResolvedMuxOptions,
-): StreamFormat {
+export function ndjsonFormat(writer: ResponseJsonWriter, errors: StreamErrors): StreamFormat {
   return {
     headers: () => ({ "Content-Type": "application/json" }),
     message: (m) => `{"result":${writer.write(m)}}\n`,
     error: (e) =>
-      `{"error":${errorBody(publicError(e, options.redactInternalErrors), options.registry)}}\n`,
+      `{"error":${errorBody(publicError(e, errors.redactInternalErrors), errors.registry)}}\n`,
     // An empty line: NDJSON readers skip blank lines, and proxies (nginx's 60 s
     // proxy_read_timeout) see bytes on an idle stream.
     heartbeat: "\n",
@@ -65,7 +66,7 @@ export function ndjsonFormat(
 }
 
 /** Server-Sent Events: `data: <message>` per event, `event: error` for a failure, `:` comments as heartbeats. */
-export function sseFormat(writer: ResponseJsonWriter, options: ResolvedMuxOptions): StreamFormat {
+export function sseFormat(writer: ResponseJsonWriter, errors: StreamErrors): StreamFormat {
   return {
     headers: () => ({
       "Content-Type": "text/event-stream",
@@ -74,7 +75,7 @@ export function sseFormat(writer: ResponseJsonWriter, options: ResolvedMuxOption
     }),
     message: (m) => `data: ${writer.write(m)}\n\n`,
     error: (e) =>
-      `event: error\ndata: ${errorBody(publicError(e, options.redactInternalErrors), options.registry)}\n\n`,
+      `event: error\ndata: ${errorBody(publicError(e, errors.redactInternalErrors), errors.registry)}\n\n`,
     heartbeat: ": heartbeat\n\n",
   };
 }

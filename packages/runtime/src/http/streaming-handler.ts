@@ -3,7 +3,6 @@ import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import type { CallContext } from "../core/call-context.js";
 import { gatewayContext, type GatewayCallContext } from "./gateway-context.js";
 import { readJsonMessages } from "./json-stream-reader.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
 import { readBody, unsupportedContentEncoding } from "./request-body.js";
@@ -13,9 +12,19 @@ import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { selectStreamFormat } from "./stream-format.js";
-import type { RouteHandler } from "./unary-handler.js";
+import type { RouteHandler, UnaryOptions } from "./unary-handler.js";
+import type { PipelineCall } from "./pipeline.js";
 
 type StreamCall = (request: unknown, context: unknown) => unknown;
+
+/** The option values a streaming route's handler uses: a unary route's and the keepalive interval. @internal */
+export interface StreamingOptions extends UnaryOptions {
+  readonly heartbeatIntervalMs: number;
+  /** A client that reads nothing for this long loses the stream; 0 = never. */
+  readonly streamIdleTimeoutMs: number;
+  /** A stream ends (DEADLINE_EXCEEDED) after this long; 0 = no limit. */
+  readonly maxStreamDurationMs: number;
+}
 
 /**
  * The handler of a route to a streaming method over plain HTTP.
@@ -39,22 +48,30 @@ export function streamingHandler(
   method: DescMethod,
   route: RouteSpec,
   call: StreamCall,
-  options: ResolvedMuxOptions,
+  options: StreamingOptions,
 ): RouteHandler {
+  const { limits, setup, outgoing, errors } = options;
   const kind = method.methodKind;
   const clientStreams = kind === "client_streaming" || kind === "bidi_streaming";
   // A client stream always reads its messages from the body: `*` when the rule names none.
   const builder = new RequestMessageBuilder(
     method.input,
     clientStreams && (route.body ?? "") === "" ? { ...route, body: "*" } : route,
-    options,
+    options.decode,
   );
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
+  const stream = {
+    errors,
+    outgoing,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+  };
   const serve = async (
     req: IncomingMessage,
     res: Parameters<RouteHandler>[1],
     params: Array<[string, string]>,
     query: string,
+    pipeline: PipelineCall | undefined,
   ): Promise<void> => {
     if (builder.hasBody) {
       const encoding = unsupportedContentEncoding(req);
@@ -70,39 +87,45 @@ export function streamingHandler(
         );
       }
     }
-    const context = gatewayContext(req, res, options);
+    const context = gatewayContext(req, res, setup, pipeline);
     if (context instanceof RpcError) throw context;
     limitStreamDuration(context, res, options.maxStreamDurationMs);
-    const format = () =>
-      selectStreamFormat(req, method.output, route.responseBody, writer, options);
+    const format = () => selectStreamFormat(req, method.output, route.responseBody, writer, errors);
     if (!clientStreams) {
-      const body = builder.hasBody ? await readBody(req, options.maxRequestBytes) : undefined;
+      const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
       const request = builder.build(body, params, query);
       if (request instanceof RpcError) throw request;
+      if (pipeline !== undefined) {
+        pipeline.outcome.bytesIn = body?.length ?? 0;
+        pipeline.outcome.messagesIn = 1;
+      }
       await writeResponseStream(req, res, () => call(request, context), {
         output: method.output,
         format: format(),
         context,
-        options,
+        ...stream,
         onEnd: (listener) => context.onEnd(listener),
+        pipeline,
       });
       return;
     }
     const requests = requestStream(
-      readJsonMessages(req, options.maxRequestBytes),
+      readJsonMessages(req, limits.maxRequestBytes),
       builder,
       params,
       query,
       context,
+      pipeline,
     );
     if (kind === "bidi_streaming") {
       await writeResponseStream(req, res, () => call(requests.messages, requests.context), {
         output: method.output,
         format: format(),
         context: requests.context,
-        options,
+        ...stream,
         errorOf: requests.errorOf,
         onEnd: (listener) => context.onEnd(listener),
+        pipeline,
       });
       return;
     }
@@ -113,16 +136,22 @@ export function streamingHandler(
         await context.race(call(requests.messages, requests.context)),
       );
     } catch (err) {
-      writeError(requests.errorOf(err), req, res, options, requests.context);
+      writeError(requests.errorOf(err), req, res, errors, requests.context, pipeline);
       return;
     }
     if (res.destroyed) return;
-    const status = writeResponseMetadata(res, requests.context, options, acceptsTrailers(req));
-    writeJson(res, status, writer.write(response));
+    const status = writeResponseMetadata(res, requests.context, outgoing, acceptsTrailers(req));
+    const json = writer.write(response);
+    if (pipeline !== undefined) {
+      pipeline.succeed();
+      pipeline.outcome.messagesOut = 1;
+      pipeline.outcome.bytesOut = Buffer.byteLength(json);
+    }
+    writeJson(res, status, json);
   };
-  return (req, res, params, query) => {
-    serve(req, res, params, query).catch((err: unknown) => {
-      writeError(RpcError.from(err), req, res, options);
+  return (req, res, params, query, pipeline) => {
+    serve(req, res, params, query, pipeline).catch((err: unknown) => {
+      writeError(RpcError.from(err), req, res, errors, undefined, pipeline);
     });
   };
 }
@@ -149,6 +178,7 @@ export function requestStream(
   params: ReadonlyArray<[string, string]>,
   query: string,
   context: CallContext,
+  pipeline?: PipelineCall,
 ): RequestStream {
   // Aborts with the call's own signal, or on a bad request message. (Not AbortSignal.any:
   // a listener on the source keeps this controller reachable for as long as the call.)
@@ -163,6 +193,10 @@ export function requestStream(
         const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
         const message = builder.build(body, params, query);
         if (message instanceof RpcError) throw message;
+        if (pipeline !== undefined) {
+          pipeline.outcome.bytesIn += body.length;
+          pipeline.outcome.messagesIn++;
+        }
         yield message;
       }
     } catch (err) {

@@ -1,25 +1,40 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, type DescMethod, isMessage } from "@bufbuild/protobuf";
-import { gatewayContext } from "./gateway-context.js";
 import { HttpBodyResponse } from "../core/http-body.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
-import { RequestMessageBuilder } from "../core/request-message.js";
-import { ResponseJsonWriter } from "../core/response-message.js";
-import { readBody, unsupportedContentEncoding } from "./request-body.js";
-import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
+import { type CallSetup, gatewayContext } from "./gateway-context.js";
+import { type BodyLimits, readBody, unsupportedContentEncoding } from "./request-body.js";
+import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
+import { type JsonWriteOptions, ResponseJsonWriter } from "../core/response-message.js";
+import { type ErrorWriting, withHttpStatus, writeError, writeJson } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
+import {
+  acceptsTrailers,
+  type OutgoingHeaderRules,
+  writeResponseMetadata,
+} from "./response-metadata.js";
+import type { PipelineCall } from "./pipeline.js";
 
-/** Serves one matched request. @internal */
+/** Serves one matched request; `call` is the pipeline's record, when middlewares are installed. @internal */
 export type RouteHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   params: Array<[string, string]>,
   query: string,
+  call: PipelineCall | undefined,
 ) => void;
 
 type UnaryCall = (request: unknown, context: unknown) => unknown;
+
+/** The option values a route's handler uses, one per concern. @internal */
+export interface UnaryOptions {
+  readonly decode: RequestDecodeOptions;
+  readonly json: JsonWriteOptions;
+  readonly limits: BodyLimits;
+  readonly setup: CallSetup;
+  readonly outgoing: OutgoingHeaderRules;
+  readonly errors: ErrorWriting;
+}
 
 /**
  * The handler of a route to a unary method: decode the request (body, path,
@@ -32,23 +47,25 @@ export function unaryHandler(
   method: DescMethod,
   route: RouteSpec,
   call: UnaryCall,
-  options: ResolvedMuxOptions,
+  options: UnaryOptions,
 ): RouteHandler {
-  const builder = new RequestMessageBuilder(method.input, route, options);
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
+  const { limits, setup, outgoing, errors } = options;
+  const builder = new RequestMessageBuilder(method.input, route, options.decode);
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
   const rawWriter = HttpBodyResponse.forRoute(method.output, route.responseBody);
   const serve = async (
     req: IncomingMessage,
     res: ServerResponse,
     params: Array<[string, string]>,
     query: string,
+    pipeline: PipelineCall | undefined,
   ): Promise<void> => {
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
     if (builder.hasBody) {
       const encoding = unsupportedContentEncoding(req);
       if (encoding !== undefined) throw encoding;
-      if (!builder.rawBody && !options.acceptsContentType(contentType)) {
+      if (!builder.rawBody && !limits.acceptsContentType(contentType)) {
         throw withHttpStatus(
           new RpcError(
             `unsupported Content-Type "${contentType}": send application/json`,
@@ -57,30 +74,43 @@ export function unaryHandler(
           415,
         );
       }
-      body = await readBody(req, options.maxRequestBytes);
+      body = await readBody(req, limits.maxRequestBytes);
+      if (pipeline !== undefined) pipeline.outcome.bytesIn = body.length;
     }
     const request = builder.build(body, params, query, contentType);
     if (request instanceof RpcError) throw request;
-    const context = gatewayContext(req, res, options);
+    const context = gatewayContext(req, res, setup, pipeline);
     if (context instanceof RpcError) throw context;
+    if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
     let result: unknown;
     try {
       result = await context.race(call(request, context));
     } catch (err) {
-      writeError(RpcError.from(err), req, res, options, context);
+      writeError(RpcError.from(err), req, res, errors, context, pipeline);
       return;
     }
     if (res.destroyed) return;
     const response = isMessage(result, method.output)
       ? result
       : create(method.output, result as never);
-    const status = writeResponseMetadata(res, context, options, acceptsTrailers(req));
-    if (rawWriter !== undefined) rawWriter.write(res, status, response);
-    else writeJson(res, status, writer.write(response));
+    const status = writeResponseMetadata(res, context, outgoing, acceptsTrailers(req));
+    if (pipeline !== undefined) pipeline.succeed();
+    if (rawWriter !== undefined) {
+      rawWriter.write(res, status, response);
+      if (pipeline !== undefined)
+        pipeline.outcome.bytesOut = (response as unknown as { data: Uint8Array }).data.length;
+    } else {
+      const json = writer.write(response);
+      if (pipeline !== undefined) {
+        pipeline.outcome.messagesOut = 1;
+        pipeline.outcome.bytesOut = Buffer.byteLength(json);
+      }
+      writeJson(res, status, json);
+    }
   };
-  return (req, res, params, query) => {
-    serve(req, res, params, query).catch((err: unknown) => {
-      writeError(RpcError.from(err), req, res, options);
+  return (req, res, params, query, pipeline) => {
+    serve(req, res, params, query, pipeline).catch((err: unknown) => {
+      writeError(RpcError.from(err), req, res, errors, undefined, pipeline);
     });
   };
 }

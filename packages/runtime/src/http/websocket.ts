@@ -1,22 +1,20 @@
 import { EventEmitter } from "node:events";
-import { type IncomingMessage, type Server, STATUS_CODES, type ServerResponse } from "node:http";
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMethod, Registry } from "@bufbuild/protobuf";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
-
 import { publicError } from "./error-redaction.js";
-import { gatewayContext } from "./gateway-context.js";
-import type { Mux } from "./mux.js";
-import type { ResolvedMuxOptions } from "./mux-options.js";
-import { RequestMessageBuilder } from "../core/request-message.js";
-import { ResponseJsonWriter } from "../core/response-message.js";
+import { type CallSetup, gatewayContext } from "./gateway-context.js";
+import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
+import { type JsonWriteOptions, ResponseJsonWriter } from "../core/response-message.js";
 import { toMessage } from "./response-stream.js";
 import { httpStatusOf, withHttpStatus } from "./response-writer.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { requestStream, limitStreamDuration } from "./streaming-handler.js";
+import { limitStreamDuration, requestStream } from "./streaming-handler.js";
+import type { PipelineCall } from "./pipeline.js";
 
 /**
  * WebSocket close code of a call that ended OK. A failed call closes with
@@ -28,6 +26,22 @@ export const webSocketCloseOk = 1000;
 /** Added to a gRPC code to make the close code of a failed call. */
 export const webSocketCloseErrorBase = 4000;
 
+/** The option values a WebSocket route uses. @internal */
+export interface WebSocketOptions {
+  readonly decode: RequestDecodeOptions;
+  readonly json: JsonWriteOptions;
+  readonly setup: CallSetup;
+  readonly errors: { readonly registry: Registry; readonly redactInternalErrors: boolean };
+  /** Ping interval; 0 = no pings. */
+  readonly heartbeatIntervalMs: number;
+  /** A client that takes no message for this long is dropped; 0 = never. */
+  readonly streamIdleTimeoutMs: number;
+  /** A socket open this long is closed (DEADLINE_EXCEEDED); 0 = no limit. */
+  readonly maxStreamDurationMs: number;
+  /** Browser origins allowed to upgrade (see the `allowedOrigins` option). */
+  readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
+}
+
 /** Serves one matched upgrade request. @internal */
 export type UpgradeHandler = (
   req: IncomingMessage,
@@ -35,6 +49,7 @@ export type UpgradeHandler = (
   head: Buffer,
   params: Array<[string, string]>,
   query: string,
+  call: PipelineCall | undefined,
 ) => void;
 
 /**
@@ -43,10 +58,13 @@ export type UpgradeHandler = (
  * `Sec-WebSocket-Key`…) is answered with the `google.rpc.Status` JSON instead
  * of `ws`'s text/html page. @internal
  */
-export function createWebSocketServer(options: ResolvedMuxOptions): WebSocketServer {
+export function createWebSocketServer(
+  maxRequestBytes: number,
+  registry: Registry,
+): WebSocketServer {
   const server = new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxRequestBytes,
+    maxPayload: maxRequestBytes,
     perMessageDeflate: false,
   });
   server.on("error", () => {}); // never emitted without an HTTP server of its own; kept harmless
@@ -61,7 +79,8 @@ export function createWebSocketServer(options: ResolvedMuxOptions): WebSocketSer
         ),
         wrongMethod ? 405 : 400,
       ),
-      options,
+      registry,
+      undefined,
       wrongMethod ? { Allow: "GET" } : { "Sec-WebSocket-Version": "13" },
     );
   });
@@ -93,17 +112,19 @@ export function webSocketHandler(
   method: DescMethod,
   route: RouteSpec,
   call: (request: unknown, context: unknown) => unknown,
-  options: ResolvedMuxOptions,
+  options: WebSocketOptions,
   server: WebSocketServer,
 ): UpgradeHandler {
+  const registry = options.errors.registry;
+  const idleMs = options.streamIdleTimeoutMs;
   const kind = method.methodKind;
   const builder = new RequestMessageBuilder(
     method.input,
     kind !== "server_streaming" && (route.body ?? "") === "" ? { ...route, body: "*" } : route,
-    options,
+    options.decode,
   );
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options);
-  return (req, socket, head, params, query) => {
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
+  return (req, socket, head, params, query, pipeline) => {
     if (!originAllowed(req, options.allowedOrigins)) {
       rejectUpgrade(
         socket,
@@ -114,15 +135,21 @@ export function webSocketHandler(
           ),
           403,
         ),
-        options,
+        registry,
+        pipeline,
       );
       return;
     }
     // gatewayContext cancels the call when its response closes unfinished; the socket plays the response.
     const lifecycle = Object.assign(new EventEmitter(), { writableFinished: false });
-    const context = gatewayContext(req, lifecycle as unknown as ServerResponse, options);
+    const context = gatewayContext(
+      req,
+      lifecycle as unknown as ServerResponse,
+      options.setup,
+      pipeline,
+    );
     if (context instanceof RpcError) {
-      rejectUpgrade(socket, context, options);
+      rejectUpgrade(socket, context, registry, pipeline);
       return;
     }
     limitStreamDuration(context, lifecycle, options.maxStreamDurationMs);
@@ -130,16 +157,17 @@ export function webSocketHandler(
     if (kind === "server_streaming" && !builder.hasBody) {
       request = builder.build(undefined, params, query);
       if (request instanceof RpcError) {
-        rejectUpgrade(socket, request, options);
+        rejectUpgrade(socket, request, registry, pipeline);
         return;
       }
+      if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
     }
-    server.handleUpgrade(req, socket, head, (ws) => {
+    upgrade(server, req, socket, head, pipeline, (ws) => {
       // A malformed frame (oversize, unmasked, reserved opcode) is an 'error' here; ws then
       // closes the socket with its close code (1009, 1002), and 'close' below cancels the call.
       ws.on("error", () => {});
       const frames = new FrameQueue(ws);
-      const requests = requestStream(frames, builder, params, query, context);
+      const requests = requestStream(frames, builder, params, query, context, pipeline);
       const heartbeat = keepAlive(ws, options.heartbeatIntervalMs);
       ws.once("close", () => {
         heartbeat();
@@ -147,10 +175,14 @@ export function webSocketHandler(
         lifecycle.emit("close");
       });
       const finish = (error: RpcError | undefined) => {
+        if (pipeline !== undefined) {
+          if (error === undefined) pipeline.succeed();
+          else pipeline.fail(error);
+        }
         lifecycle.writableFinished = true;
         if (ws.readyState !== ws.OPEN) return;
         if (error === undefined) ws.close(webSocketCloseOk);
-        else ws.close(webSocketCloseErrorBase + error.code, closeReason(error, options));
+        else ws.close(webSocketCloseErrorBase + error.code, closeReason(error, options.errors));
       };
       let responses: AsyncIterator<unknown> | undefined;
       // The deadline (or a cancellation) ends the socket even while the backend ignores its signal.
@@ -166,7 +198,7 @@ export function webSocketHandler(
       async function serve(ctx: CallContext): Promise<void> {
         if (kind === "client_streaming") {
           const response = await call(requests.messages, ctx);
-          await send(ws, writer.write(toMessage(method.output, response)), options);
+          await send(ws, writer.write(toMessage(method.output, response)), idleMs, pipeline);
           return;
         }
         if (kind === "server_streaming" && builder.hasBody) {
@@ -191,7 +223,7 @@ export function webSocketHandler(
             iterator.return?.().catch(() => {});
             return;
           }
-          await send(ws, writer.write(toMessage(method.output, next.value)), options);
+          await send(ws, writer.write(toMessage(method.output, next.value)), idleMs, pipeline);
         }
       }
     });
@@ -199,26 +231,10 @@ export function webSocketHandler(
 }
 
 /**
- * Serves a mux's WebSocket routes on an HTTP server's `'upgrade'` event;
- * upgrade requests no route matches get a 404. Returns a function that
- * detaches it. To share the event with other handlers, call
- * `mux.handleUpgrade` yourself: it returns false when no route matched.
+ * Answers an upgrade request with an HTTP error and the `google.rpc.Status`
+ * body, and the headers middlewares set.
+ * @internal
  */
-export function attachWebSocket(server: Server, mux: Mux): () => void {
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    guardSocket(socket);
-    if (!mux.handleUpgrade(req, socket, head)) {
-      rejectUpgrade(
-        socket,
-        new RpcError(`no WebSocket route for ${req.url}`, Code.NotFound),
-        mux.options,
-      );
-    }
-  };
-  server.on("upgrade", onUpgrade);
-  return () => server.off("upgrade", onUpgrade);
-}
-
 /**
  * Gives an upgrade request's socket an `'error'` listener: Node removes its
  * own once it hands the socket to the `'upgrade'` event, and a reset
@@ -236,38 +252,47 @@ function destroyOnError(this: Duplex): void {
 /** How long a refused upgrade's socket may keep sending (its body) after the answer before it is destroyed. */
 const rejectLingerMs = 1000;
 
-/**
- * Answers an upgrade request with an HTTP error and the `google.rpc.Status`
- * body, then closes the socket for good: what the client still sends (a
- * body) is read and dropped, so the answer is not lost to a reset, and the
- * socket is destroyed once the client closes its side or after
- * {@link rejectLingerMs} at most. @internal
- */
 export function rejectUpgrade(
   socket: Duplex,
   error: RpcError,
-  options: ResolvedMuxOptions,
+  registry: Registry,
+  pipeline?: PipelineCall,
   headers: Readonly<Record<string, string>> = {},
 ): void {
   guardSocket(socket);
-  if (socket.destroyed) return;
   const status = httpStatusOf(error);
-  const body = errorBody(error, options.registry);
+  const body = errorBody(error, registry);
   let extra = "";
   for (const [name, value] of Object.entries(headers)) extra += `${name}: ${value}\r\n`;
-  const linger = setTimeout(() => socket.destroy(), rejectLingerMs);
-  linger.unref();
-  socket.once("close", () => clearTimeout(linger));
-  socket.once("end", () => socket.destroy());
-  socket.resume();
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
-      "Content-Type: application/json\r\n" +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      extra +
-      "Connection: close\r\n\r\n" +
-      body,
-  );
+  if (pipeline !== undefined) {
+    pipeline.fail(error);
+    pipeline.upgradeStatus = status;
+    pipeline.outcome.bytesOut += Buffer.byteLength(body);
+    for (const [name, value] of pipeline.upgradeHeaders ?? []) {
+      for (const v of typeof value === "string" ? [value] : value) extra += `${name}: ${v}\r\n`;
+    }
+  }
+  if (!socket.destroyed && socket.writable) {
+    // What the client still sends (a body) is read and dropped, so the answer is
+    // not lost to a reset; the socket goes once the client closes its side, or
+    // after rejectLingerMs at most.
+    const linger = setTimeout(() => socket.destroy(), rejectLingerMs);
+    linger.unref();
+    socket.once("close", () => clearTimeout(linger));
+    socket.once("end", () => socket.destroy());
+    socket.resume();
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
+        "Content-Type: application/json\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        extra +
+        "Connection: close\r\n\r\n" +
+        body,
+    );
+  } else {
+    socket.destroy();
+  }
+  pipeline?.end(status, false);
 }
 
 /**
@@ -279,7 +304,7 @@ export function rejectUpgrade(
  */
 export function originAllowed(
   req: IncomingMessage,
-  allowed: ResolvedMuxOptions["allowedOrigins"],
+  allowed: WebSocketOptions["allowedOrigins"],
 ): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
@@ -295,9 +320,9 @@ export function originAllowed(
 }
 
 /** The close reason of a failed call: its status JSON, cut to the 123 bytes a reason may hold. */
-export function closeReason(failure: RpcError, options: ResolvedMuxOptions): string {
-  const error = publicError(failure, options.redactInternalErrors);
-  const full = errorBody(error, options.registry);
+export function closeReason(failure: RpcError, errors: WebSocketOptions["errors"]): string {
+  const error = publicError(failure, errors.redactInternalErrors);
+  const full = errorBody(error, errors.registry);
   if (Buffer.byteLength(full) <= 123) return full;
   const chars = [...error.rawMessage];
   for (;;) {
@@ -308,17 +333,56 @@ export function closeReason(failure: RpcError, options: ResolvedMuxOptions): str
 }
 
 /**
- * Sends a text frame; waits for the socket to take it when much is already
- * buffered (backpressure). A client that takes nothing for
- * `streamIdleTimeoutMs` is dropped.
+ * Completes an accepted upgrade, with the headers middlewares set on the 101
+ * (ws emits `'headers'` synchronously while it writes the response).
  */
-function send(ws: WebSocket, text: string, options: ResolvedMuxOptions): Promise<void> {
+function upgrade(
+  server: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  pipeline: PipelineCall | undefined,
+  accepted: (ws: WebSocket) => void,
+): void {
+  if (pipeline === undefined) {
+    server.handleUpgrade(req, socket, head, accepted);
+    return;
+  }
+  pipeline.upgradeStatus = 101;
+  const extra = pipeline.upgradeHeaders;
+  if (extra === undefined) {
+    server.handleUpgrade(req, socket, head, accepted);
+    return;
+  }
+  const onHeaders = (headers: string[], request: IncomingMessage) => {
+    if (request !== req) return;
+    for (const [name, value] of extra) {
+      for (const v of typeof value === "string" ? [value] : value) headers.push(`${name}: ${v}`);
+    }
+  };
+  server.on("headers", onHeaders);
+  try {
+    server.handleUpgrade(req, socket, head, accepted);
+  } finally {
+    server.off("headers", onHeaders);
+  }
+}
+
+/**
+ * Sends a text frame; waits for the socket to take it when much is already
+ * buffered (backpressure). A client that takes nothing for `idleMs` is dropped.
+ */
+function send(ws: WebSocket, text: string, idleMs: number, pipeline?: PipelineCall): Promise<void> {
+  if (pipeline !== undefined) {
+    pipeline.outcome.messagesOut++;
+    pipeline.outcome.bytesOut += Buffer.byteLength(text);
+  }
   if (ws.bufferedAmount < 64 * 1024) {
     ws.send(text);
     return Promise.resolve();
   }
   return new Promise((resolve) => {
-    const ms = options.streamIdleTimeoutMs;
+    const ms = idleMs;
     const timer = ms > 0 ? setTimeout(() => ws.terminate(), ms) : undefined;
     ws.send(text, () => {
       if (timer !== undefined) clearTimeout(timer);
