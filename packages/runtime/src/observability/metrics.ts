@@ -1,12 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Channel } from "@grpc/grpc-js";
-import {
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-} from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { readiness } from "../balancer/balancer.js";
 import { backendName, circuitBreakerOf } from "../balancer/balancer.js";
 import { Code, codeToString } from "../core/rpc-error.js";
