@@ -27,7 +27,7 @@ export function observe(
   destination: number | string = 1,
 ): Observability {
   const stream = pino.destination({ dest: destination, sync: false });
-  const logger = pino({ base: { service: "library-gateway" } }, stream);
+  const logger = pino({}, stream);
   mux.use(tracing({ skip: (call) => call.path === "/metrics" }));
   mountMetrics(mux, { backends });
   // Probes and scrapes (routes of no service: /healthz, /readyz, /livez, /metrics) stay out of the log.
