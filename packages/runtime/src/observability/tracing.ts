@@ -75,9 +75,14 @@ export function tracing(options: TracingOptions = {}): Middleware {
   return (call, next) => {
     if (skip?.(call)) return next();
     const parent = propagation.extract(ROOT_CONTEXT, call.headers, headerGetter);
+    // The attributes a sampler may look at go in at the start; the rest only
+    // once the span records, so that the API's no-op tracer costs next to nothing.
+    const method = knownMethods.has(call.httpMethod) ? call.httpMethod : "_OTHER";
+    const sampling: Attributes = { "http.request.method": method, "url.path": call.path };
+    if (call.route !== undefined) sampling["http.route"] = call.route.template;
     const span = tracer.startSpan(
       spanName(call),
-      { kind: SpanKind.SERVER, attributes: requestAttributes(call) },
+      { kind: SpanKind.SERVER, attributes: sampling },
       parent,
     );
     if (!span.isRecording()) {
@@ -86,6 +91,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
       if (isSpanContextValid(span.spanContext())) inject(call, trace.setSpan(parent, span));
       return next();
     }
+    span.setAttributes(requestAttributes(call));
     const active = trace.setSpan(parent, span);
     inject(call, active);
     return context.with(active, next).then((outcome) => endSpan(span, call, outcome));
@@ -104,13 +110,12 @@ function spanName(call: GatewayCall): string {
   return call.route === undefined ? method : `${method} ${call.route.template}`;
 }
 
+/** The attributes known at the start besides the sampling ones. */
 function requestAttributes(call: GatewayCall): Attributes {
   const method = call.httpMethod;
   const known = knownMethods.has(method);
   const peer = call.peer;
   const attributes: Attributes = {
-    "http.request.method": known ? method : "_OTHER",
-    "url.path": call.path,
     "url.scheme": peer.tls === undefined ? "http" : "https",
     "network.protocol.version": call.req.httpVersion,
     "client.address": peer.address,
@@ -129,7 +134,6 @@ function requestAttributes(call: GatewayCall): Attributes {
   if (userAgent !== undefined) attributes["user_agent.original"] = userAgent;
   const route = call.route;
   if (route !== undefined) {
-    attributes["http.route"] = route.template;
     if (route.service !== "") {
       attributes["rpc.system"] = "grpc";
       attributes["rpc.service"] = route.service;
