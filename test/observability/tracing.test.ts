@@ -25,6 +25,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import type { CallContext } from "@ts-gateway/runtime";
+import { WebSocket } from "ws";
 import { tracing } from "@ts-gateway/runtime/tracing";
 import {
   type Mode,
@@ -221,6 +222,35 @@ for (const mode of modes as Mode[]) {
         (e) => e.attributes?.["rpc.message.type"] === "RECEIVED",
       );
       assert.equal(received?.attributes?.["gateway.message.count"], 2);
+    });
+
+    test("a WebSocket stream: one span for the socket's life, the backend its child", async () => {
+      const span = testTracer.startSpan("client", { kind: SpanKind.CLIENT });
+      const headers: Record<string, string> = {};
+      propagation.inject(trace.setSpan(context.active(), span), headers);
+      const replies = await new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${g.wsUrl}/v1/rooms/r1:echo`, { headers });
+        let n = 0;
+        socket.on("error", reject);
+        socket.on("message", () => n++);
+        socket.on("open", () => {
+          socket.send('{"text":"a"}');
+          socket.send('{"text":"b"}');
+          socket.send("", { fin: true });
+        });
+        socket.on("close", () => resolve(n));
+      });
+      span.end();
+      const gateway = await spanNamed("GET /v1/rooms/{room}:echo");
+      const backend = await spanNamed("backend echo");
+      assert.equal(gateway.spanContext().traceId, span.spanContext().traceId);
+      assert.equal(parentOf(gateway), span.spanContext().spanId);
+      assert.equal(parentOf(backend), gateway.spanContext().spanId);
+      assert.equal(gateway.attributes["gateway.transport"], "websocket");
+      assert.equal(gateway.attributes["http.response.status_code"], 101);
+      assert.ok(replies > 0, "the backend echoed");
+      const sent = gateway.events.find((e) => e.attributes?.["rpc.message.type"] === "SENT");
+      assert.equal(sent?.attributes?.["gateway.message.count"], replies);
     });
 
     test("an unmatched request: a span named by its method alone, no route, no RPC", async () => {
