@@ -24,7 +24,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import type { CallContext } from "@ts-gateway/runtime";
+import { accessLog, type CallContext } from "@ts-gateway/runtime";
 import { WebSocket } from "ws";
 import { tracing } from "@ts-gateway/runtime/tracing";
 import {
@@ -265,6 +265,40 @@ for (const mode of modes as Mode[]) {
     });
   });
 }
+
+describe("tracing and the access log", () => {
+  let g: PipelineGateway;
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = {
+    debug: (obj: object) => lines.push({ ...obj }),
+    info: (obj: object) => lines.push({ ...obj }),
+    warn: (obj: object) => lines.push({ ...obj }),
+    error: (obj: object) => lines.push({ ...obj }),
+  };
+  before(async () => {
+    const traceFields = () => {
+      const span = trace.getActiveSpan()?.spanContext();
+      return { trace_id: span?.traceId, span_id: span?.spanId };
+    };
+    g = await startPipelineGateway("remote", [
+      tracing(),
+      accessLog({ logger, fields: traceFields }),
+    ]);
+  });
+  after(() => g.close());
+
+  test("a log line names the gateway span it belongs to", async () => {
+    exporter.reset();
+    const { res, client } = await clientFetch(`${g.url}/v1/echo/logged`, {
+      headers: { "x-request-id": "trace-log-1" },
+    });
+    assert.equal(res.status, 200);
+    const gateway = await spanNamed("GET /v1/echo/{text}");
+    const line = lines.find((l) => l.req_id === "trace-log-1");
+    assert.equal(line?.trace_id, client.traceId);
+    assert.equal(line?.span_id, gateway.spanContext().spanId);
+  });
+});
 
 describe("tracing without an SDK (the API's no-op tracer)", () => {
   let g: PipelineGateway;

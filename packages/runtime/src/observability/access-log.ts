@@ -35,6 +35,12 @@ export interface AccessLogOptions {
   headers?: readonly string[];
   /** More header names whose values never reach the log. */
   redact?: readonly string[];
+  /**
+   * More fields for a call's line, computed when it ends, e.g. the trace it
+   * belongs to: `() => ({ trace_id: trace.getActiveSpan()?.spanContext().traceId })`
+   * (installed after `tracing()`, the gateway span is the active one).
+   */
+  fields?: (call: GatewayCall, outcome: CallOutcome) => Record<string, unknown> | undefined;
 }
 
 const alwaysRedacted = ["authorization", "cookie", "proxy-authorization", "set-cookie"];
@@ -59,6 +65,7 @@ export function accessLog(options: AccessLogOptions): Middleware {
     ...(options.redact ?? []).map((h) => h.toLowerCase()),
   ]);
   const logged = (options.headers ?? []).map((h) => h.toLowerCase());
+  const fields = options.fields;
   return async (call, next) => {
     let requestId: string | undefined;
     if (idHeader !== undefined) {
@@ -90,6 +97,7 @@ export function accessLog(options: AccessLogOptions): Middleware {
       endpoint: outcome.endpoint,
       user_agent: call.headers["user-agent"],
     };
+    if (fields !== undefined) Object.assign(line, fields(call, outcome));
     if (logged.length > 0) line.headers = pickHeaders(call.headers, logged, redacted);
     const error = outcome.error;
     if (error !== undefined) {
