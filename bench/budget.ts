@@ -31,6 +31,9 @@ export const budget: readonly BudgetRule[] = [
   { scenario: "post", row: "gateway-node", reference: GO_ROW, min: 0.5 },
   { scenario: "list", row: "gateway-node", reference: GO_ROW, min: 0.5 },
   { scenario: "get", row: "gateway-inprocess", reference: GO_ROW, min: 2 },
+  // Issue 13: metrics cost at most 5%, an access-log line per request to a file at most 10%.
+  { scenario: "get", row: "gateway-node-metrics", reference: "gateway-node", min: 0.95 },
+  { scenario: "get", row: "gateway-node-accesslog", reference: "gateway-node", min: 0.9 },
 ];
 
 /** A latency budget item: `row`'s p99 at most `max ×` `reference`'s, at the same offered load. */

@@ -20,6 +20,7 @@ const ranks: Record<string, number> = {
   balancer: 4,
   docs: 4,
   health: 5,
+  observability: 5,
   lifecycle: 6,
 };
 /** The subpath entries (src/*.ts) sit on top: they import anything, nothing imports them. */
@@ -152,4 +153,35 @@ test("no import cycles", () => {
   const fixed = [...known].filter((v) => v.startsWith("cycle: ") && !found.includes(v.slice(7)));
   assert.deepEqual(unexpected, []);
   assert.deepEqual(fixed, [], "known cycles that are gone: remove them from `known`");
+});
+
+/** Optional peers, each loaded only through the subpath entries that name it. */
+const optionalPeers: Record<string, readonly string[]> = {
+  "prom-client": ["metrics.ts"],
+  "@opentelemetry/api": ["tracing.ts"],
+};
+
+/** Packages a file loads (`import type` is erased, so it does not count). */
+function valueImportsOf(file: string): string[] {
+  const text = readFileSync(join(src, file), "utf8");
+  const pattern = /(?:^|\n)\s*(?:import|export)\s(?!type\s)[^"';]*?from\s*["']([^"'.][^"']*)["']/g;
+  return [...text.matchAll(pattern)].map((m) => m[1] ?? "");
+}
+
+test("an optional peer loads only through its own subpath entry", () => {
+  const entries = files.filter((f) => layerOf(f) === "(entry)").map((f) => relative(src, f));
+  for (const entry of entries) {
+    const reached = new Set<string>();
+    const walk = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const to of graph.get(file) ?? []) walk(to);
+    };
+    walk(entry);
+    for (const [peer, allowed] of Object.entries(optionalPeers)) {
+      if (allowed.includes(entry)) continue;
+      const loaders = [...reached].filter((file) => valueImportsOf(file).includes(peer));
+      assert.deepEqual(loaders, [], `${entry} loads ${peer}, an optional peer`);
+    }
+  }
 });

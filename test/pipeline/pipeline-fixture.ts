@@ -63,15 +63,19 @@ function recording<T extends object>(impl: T, calls: BackendCall[]): T {
   });
 }
 
-/** Starts the gateway with `middlewares` installed (in order). */
+/**
+ * Starts the gateway with `middlewares` installed (in order); `wrapBackend`
+ * wraps each implementation (a tracing test starts the backend's spans there).
+ */
 export async function startPipelineGateway(
   mode: Mode,
   middlewares: readonly Middleware[],
   options: MuxOptions = {},
+  wrapBackend: <T extends object>(impl: T) => T = (impl) => impl,
 ): Promise<PipelineGateway> {
   const backendCalls: BackendCall[] = [];
-  const unary = recording(new RecordingService(), backendCalls);
-  const streams = recording(new RecordingStreams(), backendCalls);
+  const unary = recording(wrapBackend(new RecordingService()), backendCalls);
+  const streams = recording(wrapBackend(new RecordingStreams()), backendCalls);
   let grpc: GrpcTestServer | undefined;
   let unaryBackend: ErrorServiceApi = unary;
   let streamBackend: StreamServiceApi = streams;

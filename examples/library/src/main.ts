@@ -10,6 +10,7 @@ import { startBackend } from "./backend.js";
 import { createGatewayApp } from "./gateway.js";
 import { LibraryServiceClient, libraryServiceRoutes } from "./gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "./library-service.js";
+import { observe } from "./observability.js";
 
 const grpcPort = Number(process.env.GRPC_PORT ?? 50051);
 const httpPort = Number(process.env.PORT ?? 8080);
@@ -32,6 +33,8 @@ const channel = createChannel([`${host}:${backend.port}`], {
 const client = LibraryServiceClient.fromChannel(channel);
 // Streaming routes are WebSocket endpoints too.
 const mux = new Mux({ webSocket: true });
+// /metrics, JSON access logs on stdout (pino, async), OpenTelemetry spans.
+const observability = observe(mux, [channel]);
 const gateway = createGatewayApp(client, {
   mux,
   health: { channel, isDraining: () => shutdown.draining },
@@ -61,6 +64,8 @@ const shutdown = gracefulShutdown({
   gracePeriodMs: envNumber("GRACE_PERIOD_MS") ?? 10_000,
   onShutdown: async (reason) => {
     await backendShutdown.shutdown(reason);
+    observability.logger.info({ reason }, "stopped");
+    observability.flush();
     console.log(`stopped (${reason})`);
     process.exit(0);
   },
@@ -74,8 +79,9 @@ server.on("listening", () => {
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
   console.log(`gRPC backend  ${host}:${backend.port}  (library.v1.LibraryService)`);
-  console.log(`REST gateway  ${url}  (health: /healthz /readyz /livez)`);
+  console.log(`REST gateway  ${url}  (health: /healthz /readyz /livez, metrics: /metrics)`);
   console.log(`API docs      ${url}/docs  (OpenAPI 3.1: ${url}/openapi.json)`);
+  console.log("Access log    one JSON line per request on stdout (pino)");
   console.log(`
 Try:
   curl -s ${url}/v1/shelves --json '{"theme":"Fiction"}'

@@ -86,3 +86,7 @@ export type { GrpcTimeoutResult } from "./core/grpc-timeout.js";
 // Lifecycle
 export { gracefulShutdown } from "./lifecycle/graceful-shutdown.js";
 export type { GracefulShutdown, GracefulShutdownOptions } from "./lifecycle/graceful-shutdown.js";
+
+// Observability: access logs (metrics: @ts-gateway/runtime/metrics)
+export { accessLog } from "./observability/access-log.js";
+export type { AccessLogger, AccessLogLevel, AccessLogOptions } from "./observability/access-log.js";
