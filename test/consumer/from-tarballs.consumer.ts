@@ -113,7 +113,7 @@ test("the tarballs hold built code, types, README and LICENSE, and no source map
         "dist/index.js",
         "dist/index.d.ts",
         "dist/express.js",
-        "dist/path-template-entry.d.ts",
+        "dist/path-template.d.ts",
         "dist/proto/google/rpc/error_details_pb.js",
       ],
     },

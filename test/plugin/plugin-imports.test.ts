@@ -63,7 +63,7 @@ for (const specifier of ["protoc-gen-ts-gateway", "@ts-gateway/runtime/path-temp
   test(`importing ${specifier} loads none of ${forbidden.join(", ")}`, async () => {
     const urls = await resolvedBy(specifier);
     assert.ok(
-      urls.some((u) => u.endsWith("/runtime/dist/path-template-entry.js")),
+      urls.some((u) => u.endsWith("/runtime/dist/path-template.js")),
       `the template subpath is loaded (the hook works): ${urls.join(" ")}`,
     );
     for (const name of forbidden) {
