@@ -44,6 +44,7 @@ export { Code, codeToString, findDetails, isCode, RpcError } from "./core/rpc-er
 export type { OutgoingDetail, RpcErrorDetail, RpcErrorOptions } from "./core/rpc-error.js";
 export { fromServiceError, toServiceError } from "./grpc/grpc-status.js";
 export { codeFromHttpStatus, httpStatusFromCode } from "./core/http-status.js";
+export { HttpStatusError, httpStatusOf } from "./core/http-status-error.js";
 export { createErrorDetailsRegistry, errorBody, errorDetailsRegistry } from "./core/error-body.js";
 export type { ErrorBodyJsonOptions } from "./core/error-body.js";
 

@@ -6,7 +6,6 @@ import { HttpBodyRequest } from "./http-body.js";
 import type { ResolvedMuxOptions } from "../http/mux-options.js";
 import { applyPathParams } from "./path-params.js";
 import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";
-import { withHttpStatus } from "../http/response-writer.js";
 import type { RouteSpec } from "./route-spec.js";
 import { Code, RpcError } from "./rpc-error.js";
 
@@ -110,5 +109,5 @@ export class RequestMessageBuilder {
 }
 
 function invalid(message: string): RpcError {
-  return withHttpStatus(new RpcError(message, Code.InvalidArgument), 400);
+  return new RpcError(message, Code.InvalidArgument);
 }

@@ -5,7 +5,6 @@ import { callTimeout, maxTimerMs } from "../core/deadline.js";
 import { onCancelKey } from "../grpc/grpc-client.js";
 import { metadataFromHeaders } from "./header-matcher.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
-import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
 /**
@@ -25,9 +24,9 @@ export function gatewayContext(
     headerMatcher: options.headers.headerMatcher,
     peerAddress: req.socket.remoteAddress,
   });
-  if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);
+  if (!md.ok) return new RpcError(md.message, Code.InvalidArgument);
   const timeout = callTimeout(req.headers["grpc-timeout"], options.timeouts);
-  if (!timeout.ok) return withHttpStatus(new RpcError(timeout.message, Code.InvalidArgument), 400);
+  if (!timeout.ok) return new RpcError(timeout.message, Code.InvalidArgument);
   const ms = timeout.ms;
   const context = new GatewayCallContext(
     md.metadata,

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { withHttpStatus } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
 enum Mode {
@@ -118,10 +118,7 @@ export class JsonMessageFramer {
       this.#reset();
       return [value];
     }
-    return withHttpStatus(
-      new RpcError("request body ends inside a JSON message", Code.InvalidArgument),
-      400,
-    );
+    return new RpcError("request body ends inside a JSON message", Code.InvalidArgument);
   }
 
   /** Completes the current value with `chunk[start, end)`. */
@@ -176,8 +173,9 @@ export async function* readJsonMessages(
 }
 
 function tooLarge(limit: number): RpcError {
-  return withHttpStatus(
-    new RpcError(`a request message is larger than ${limit} bytes`, Code.ResourceExhausted),
+  return new HttpStatusError(
+    `a request message is larger than ${limit} bytes`,
+    Code.ResourceExhausted,
     413,
   );
 }

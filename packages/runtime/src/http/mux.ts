@@ -8,7 +8,8 @@ import {
   type JsonOptions,
 } from "./mux-options.js";
 import { compilePathTemplate } from "../core/path-template.js";
-import { withHttpStatus, writeError } from "./response-writer.js";
+import { writeError } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -137,11 +138,9 @@ export class Mux {
       case "method-not-allowed":
         res.setHeader("Allow", m.allow.join(", "));
         writeError(
-          withHttpStatus(
-            new RpcError(
-              `method ${req.method} is not allowed for ${path}; allowed: ${m.allow.join(", ")}`,
-              Code.Unimplemented,
-            ),
+          new HttpStatusError(
+            `method ${req.method} is not allowed for ${path}; allowed: ${m.allow.join(", ")}`,
+            Code.Unimplemented,
             405,
           ),
           req,
@@ -150,12 +149,7 @@ export class Mux {
         );
         return;
       case "bad-path":
-        writeError(
-          withHttpStatus(new RpcError(m.message, Code.InvalidArgument), 400),
-          req,
-          res,
-          this.options,
-        );
+        writeError(new RpcError(m.message, Code.InvalidArgument), req, res, this.options);
         return;
       case "not-found":
         if (next !== undefined && this.options.notFound === "next") {

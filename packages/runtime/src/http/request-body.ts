@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { withHttpStatus } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
 /**
@@ -56,8 +56,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function tooLarge(limit: number): RpcError {
-  return withHttpStatus(
-    new RpcError(`request body is larger than ${limit} bytes`, Code.ResourceExhausted),
+  return new HttpStatusError(
+    `request body is larger than ${limit} bytes`,
+    Code.ResourceExhausted,
     413,
   );
 }

@@ -1,27 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
-import { httpStatusFromCode } from "../core/http-status.js";
+import { httpStatusOf } from "../core/http-status-error.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-
-const httpStatusOverrides = new WeakMap<RpcError, number>();
-
-/**
- * Marks an error the gateway raises itself with the HTTP status it answers
- * (413, 415, 405, …) where the gRPC code's usual mapping would be less precise.
- * @internal
- */
-export function withHttpStatus(error: RpcError, status: number): RpcError {
-  httpStatusOverrides.set(error, status);
-  return error;
-}
-
-/** The HTTP status for an error: an explicit gateway status, or the gRPC code's mapping. */
-export function httpStatusOf(error: RpcError): number {
-  return httpStatusOverrides.get(error) ?? httpStatusFromCode(error.code);
-}
 
 /**
  * Writes a JSON response body with its status; without `Content-Length`

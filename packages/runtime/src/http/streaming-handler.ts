@@ -9,7 +9,8 @@ import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
-import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
+import { writeError, writeJson } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { selectStreamFormat } from "./stream-format.js";
@@ -59,11 +60,9 @@ export function streamingHandler(
     if (builder.hasBody) {
       const contentType = req.headers["content-type"];
       if (!isStreamContentType(contentType)) {
-        throw withHttpStatus(
-          new RpcError(
-            `unsupported Content-Type "${contentType}": send application/json`,
-            Code.InvalidArgument,
-          ),
+        throw new HttpStatusError(
+          `unsupported Content-Type "${contentType}": send application/json`,
+          Code.InvalidArgument,
           415,
         );
       }

@@ -6,7 +6,8 @@ import type { ResolvedMuxOptions } from "./mux-options.js";
 import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
-import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
+import { writeError, writeJson } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
@@ -47,11 +48,9 @@ export function unaryHandler(
     const contentType = req.headers["content-type"];
     if (builder.hasBody) {
       if (!builder.rawBody && !options.acceptsContentType(contentType)) {
-        throw withHttpStatus(
-          new RpcError(
-            `unsupported Content-Type "${contentType}": send application/json`,
-            Code.InvalidArgument,
-          ),
+        throw new HttpStatusError(
+          `unsupported Content-Type "${contentType}": send application/json`,
+          Code.InvalidArgument,
           415,
         );
       }

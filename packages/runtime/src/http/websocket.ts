@@ -11,7 +11,7 @@ import type { ResolvedMuxOptions } from "./mux-options.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
 import { toMessage } from "./response-stream.js";
-import { httpStatusOf } from "./response-writer.js";
+import { httpStatusOf } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { requestStream } from "./streaming-handler.js";
