@@ -40,7 +40,6 @@ const known = new Set<string>([
   "core/response-message.ts -> http/mux-options.ts: core/ may not import http/",
   "core/rpc-error.ts -> @grpc/grpc-js: core/ stays free of @grpc/grpc-js",
   "grpc/grpc-client.ts -> balancer/balancer.ts: grpc/ may not import balancer/",
-  "http/gateway-context.ts -> grpc/grpc-client.ts: http/ may not import grpc/",
   "cycle: http/mux.ts -> http/websocket.ts",
 ]);
 

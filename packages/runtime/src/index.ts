@@ -29,7 +29,12 @@ export type { UnescapeMode } from "./core/path-unescape.js";
 
 // Calls: context, grpc-js client and server adapters
 export { createCallContext } from "./core/call-context.js";
-export type { CallContext, CallContextInit, CallOptions } from "./core/call-context.js";
+export type {
+  CallContext,
+  CallContextInit,
+  CallOptions,
+  CancelSource,
+} from "./core/call-context.js";
 export { GrpcClient } from "./grpc/grpc-client.js";
 export { createServiceDefinition, grpcHandlers } from "./grpc/grpc-server.js";
 export type {

@@ -156,17 +156,6 @@ function grpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {
   return deadline === undefined ? {} : { deadline };
 }
 
-/**
- * Call options may offer this method instead of (before) `signal`: it
- * registers a cancel callback and returns its disposer, so a caller can avoid
- * creating an AbortSignal per call (the gateway's context does). @internal
- */
-export const onCancelKey: unique symbol = Symbol.for("@ts-gateway/runtime.onCancel");
-
-interface CancelHook {
-  [onCancelKey]?: (listener: () => void) => () => void;
-}
-
 /** Wires cancellation and response metadata between a grpc-js call and the call options. */
 function observe(call: grpc.Call, options: CallOptions | undefined): void {
   if (options === undefined) return;
@@ -179,9 +168,8 @@ function observe(call: grpc.Call, options: CallOptions | undefined): void {
       mergeMetadata(responseTrailers, status.metadata),
     );
   }
-  const hook = (options as CancelHook)[onCancelKey];
-  if (typeof hook === "function") {
-    const dispose = hook.call(options, () => call.cancel());
+  if (options.onCancel !== undefined) {
+    const dispose = options.onCancel(() => call.cancel());
     call.on("status", dispose);
     return;
   }

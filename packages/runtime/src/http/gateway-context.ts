@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
-import type { CallContext } from "../core/call-context.js";
+import type { CallContext, CancelSource } from "../core/call-context.js";
 import { callTimeout, maxTimerMs } from "../core/deadline.js";
-import { onCancelKey } from "../grpc/grpc-client.js";
 import { metadataFromHeaders } from "./header-matcher.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -50,11 +49,11 @@ export function gatewayContext(
 /**
  * A gateway call's context. Its AbortSignal is created only when read: most
  * calls never cancel, and an AbortController plus listener costs several µs
- * per request. The grpc-js client registers through {@link onCancelKey}
- * instead of reading the signal.
+ * per request. The grpc-js client registers through its
+ * {@link CancelSource.onCancel} instead of reading the signal.
  * @internal
  */
-export class GatewayCallContext implements CallContext {
+export class GatewayCallContext implements CallContext, CancelSource {
   readonly metadata: Metadata;
   readonly deadline: Date | undefined;
   readonly responseMetadata = new Metadata();
@@ -143,7 +142,7 @@ export class GatewayCallContext implements CallContext {
     else this.#racers.push(listener);
   }
 
-  [onCancelKey](listener: () => void): () => void {
+  onCancel(listener: () => void): () => void {
     if (this.#reason !== undefined) {
       if (this.#cancelled) listener();
       return noop;
