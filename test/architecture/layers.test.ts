@@ -39,7 +39,6 @@ const known = new Set<string>([
   "core/request-message.ts -> http/mux-options.ts: core/ may not import http/",
   "core/response-message.ts -> http/mux-options.ts: core/ may not import http/",
   "core/rpc-error.ts -> @grpc/grpc-js: core/ stays free of @grpc/grpc-js",
-  "grpc/grpc-client.ts -> balancer/balancer.ts: grpc/ may not import balancer/",
   "cycle: http/mux.ts -> http/websocket.ts",
 ]);
 

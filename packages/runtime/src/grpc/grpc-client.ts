@@ -6,7 +6,6 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { channelOptionsFor } from "../balancer/balancer.js";
 import { type CallOptions, mergeMetadata } from "../core/call-context.js";
 import { drained } from "../util/drained.js";
 import { serializers } from "./grpc-serialization.js";
@@ -32,16 +31,16 @@ export class GrpcClient {
     this.client = new grpc.Client(address, credentials, options);
   }
 
-  /** A client over an existing channel, e.g. a balanced one from the runtime. */
   /**
    * A client over an existing channel, e.g. a balanced one from `createChannel`;
-   * that channel's interceptors (its circuit breaker) apply automatically.
+   * the interceptors an {@link InterceptedChannel} carries (its circuit
+   * breaker) apply automatically.
    */
   static fromChannel(channel: grpc.Channel, options?: grpc.ClientOptions): GrpcClient {
     return new GrpcClient(
       channel.getTarget(),
       grpc.credentials.createInsecure(),
-      channelOptionsFor(channel, options),
+      clientOptionsFor(channel, options),
     );
   }
 
@@ -123,6 +122,33 @@ export class GrpcClient {
   close(): void {
     this.client.close();
   }
+}
+
+/**
+ * A channel that carries client interceptors every call over it must go
+ * through, as `createChannel`'s balanced channel carries its circuit breaker.
+ */
+export interface InterceptedChannel extends grpc.Channel {
+  readonly clientInterceptors: readonly grpc.Interceptor[];
+}
+
+function isIntercepted(channel: grpc.Channel): channel is InterceptedChannel {
+  return Array.isArray((channel as Partial<InterceptedChannel>).clientInterceptors);
+}
+
+/**
+ * grpc-js client options that make a client use `channel` (`channelOverride`)
+ * with the interceptors it carries after the given ones. Idempotent: options
+ * that already went through here do not get an interceptor twice.
+ */
+export function clientOptionsFor(
+  channel: grpc.Channel,
+  extra: grpc.ClientOptions = {},
+): grpc.ClientOptions {
+  const given = extra.interceptors ?? [];
+  const carried = isIntercepted(channel) ? channel.clientInterceptors : [];
+  const interceptors = [...given, ...carried.filter((i) => !given.includes(i))];
+  return { ...extra, channelOverride: channel, interceptors };
 }
 
 /** A grpc-js unary-response callback settling a promise, failures as RpcError. */

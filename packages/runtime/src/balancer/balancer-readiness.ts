@@ -1,11 +1,12 @@
 import { experimental } from "@grpc/grpc-js";
 
 /**
- * Channel option carrying a balancer's id down to its load-balancing policy.
- * The prefix keeps it out of subchannel arguments, so subchannels stay shareable.
+ * Channel option carrying a channel's {@link ReadinessSource} down to its
+ * load-balancing policy. The prefix keeps it out of subchannel arguments, so
+ * subchannels stay shareable.
  * @internal
  */
-export const BALANCER_ID_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX}.ts_gateway.balancer_id`;
+export const READINESS_SOURCE_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX}.ts_gateway.readiness_source`;
 
 /**
  * Resolver attribute with per-address weights (`{ "host:port": weight }`), read by
@@ -41,19 +42,27 @@ export interface BalancerReadiness {
   readonly endpoints: readonly EndpointStatus[];
 }
 
-const snapshots = new Map<string, () => BalancerReadiness>();
+/**
+ * One balanced channel's readiness, as its load-balancing policy reports it:
+ * the channel owns it and hands it to the policy (which grpc-js creates) in
+ * the {@link READINESS_SOURCE_OPTION} channel option.
+ * @internal
+ */
+export class ReadinessSource {
+  #snapshot: (() => BalancerReadiness) | undefined;
 
-/** Publishes the snapshot function of the balancer with `id` (the latest policy instance wins). @internal */
-export function publishBalancer(id: string, snapshot: () => BalancerReadiness): void {
-  snapshots.set(id, snapshot);
-}
+  /** The policy instance now serving the channel publishes its snapshot function (the latest wins). */
+  publish(snapshot: () => BalancerReadiness): void {
+    this.#snapshot = snapshot;
+  }
 
-/** Forgets a balancer, if `snapshot` is still the published one. @internal */
-export function unpublishBalancer(id: string, snapshot?: () => BalancerReadiness): void {
-  if (snapshot === undefined || snapshots.get(id) === snapshot) snapshots.delete(id);
-}
+  /** A policy going away withdraws its snapshot function, if it is still the published one. */
+  withdraw(snapshot: () => BalancerReadiness): void {
+    if (this.#snapshot === snapshot) this.#snapshot = undefined;
+  }
 
-/** Reads the readiness of the balancer with `id`; `undefined` before its policy started. @internal */
-export function balancerReadiness(id: string): BalancerReadiness | undefined {
-  return snapshots.get(id)?.();
+  /** The readiness; `undefined` before a policy started. */
+  read(): BalancerReadiness | undefined {
+    return this.#snapshot?.();
+  }
 }
