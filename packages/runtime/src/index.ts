@@ -36,7 +36,14 @@ export type {
   CancelSource,
 } from "./core/call-context.js";
 export { GrpcClient } from "./grpc/grpc-client.js";
+export type { GrpcClientOptions, InterceptedChannel } from "./grpc/grpc-client.js";
 export { createServiceDefinition, grpcHandlers } from "./grpc/grpc-server.js";
+export type { ServiceDefinitionOptions } from "./grpc/grpc-server.js";
+
+// Codecs: how messages are encoded and decoded
+export { compiledCodec } from "./codec/compiled-codec.js";
+export { protobufEsCodec } from "./codec/protobuf-es-codec.js";
+export type { BinaryCodec, Codec, JsonReadOptions, JsonWriteOptions } from "./codec/codec.js";
 export type {
   BidiStreamingMethod,
   ClientStreamingMethod,

@@ -1,13 +1,19 @@
-import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { compiledFromJson } from "../codec/compiled-json-reader.js";
+import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
+import type { Codec, JsonReadOptions } from "../codec/codec.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
 import { HttpBodyRequest } from "./http-body.js";
-import type { ResolvedMuxOptions } from "../http/mux-options.js";
 import { applyPathParams } from "./path-params.js";
 import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";
 import type { RouteSpec } from "./route-spec.js";
 import { Code, RpcError } from "./rpc-error.js";
+
+/** What building request messages depends on: the codec, JSON reading and query rules. */
+export interface RequestDecodeOptions {
+  readonly codec: Codec;
+  readonly readJson: JsonReadOptions;
+  readonly rejectUnknownQueryParameters: boolean;
+}
 
 /**
  * Builds a route's request message from the JSON body, the path variables and
@@ -30,10 +36,10 @@ export class RequestMessageBuilder {
   /** For `body: "field.path"`: the JSON keys (proto names) to nest the body under. */
   readonly #bodyPath: readonly string[] | undefined;
   readonly #query: QueryPlan | undefined;
-  readonly #options: ResolvedMuxOptions;
+  readonly #options: RequestDecodeOptions;
   readonly #maskFiller: FieldMaskFiller | undefined;
 
-  constructor(schema: DescMessage, route: RouteSpec, options: ResolvedMuxOptions) {
+  constructor(schema: DescMessage, route: RouteSpec, options: RequestDecodeOptions) {
     this.#schema = schema;
     this.#options = options;
     const body = route.body ?? "";
@@ -98,7 +104,11 @@ export class RequestMessageBuilder {
     }
     let message: MessageShape<DescMessage>;
     try {
-      message = compiledFromJson(this.#schema, json, this.#options.readJson);
+      message = this.#options.codec.fromJson(
+        this.#schema,
+        json as JsonValue,
+        this.#options.readJson,
+      );
     } catch (err) {
       return invalid((err as Error).message);
     }

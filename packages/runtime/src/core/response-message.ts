@@ -1,8 +1,13 @@
 import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
-import { compiledToJson } from "../codec/compiled-json-writer.js";
+import type { Codec, JsonWriteOptions } from "../codec/codec.js";
 import { resolveFieldPath } from "./field-path.js";
-import type { ResolvedMuxOptions } from "../http/mux-options.js";
+
+/** What writing response messages depends on: the codec and the JSON options. */
+export interface ResponseEncodeOptions {
+  readonly codec: Codec;
+  readonly writeJson: JsonWriteOptions;
+}
 
 /**
  * Writes a route's response message as JSON text: the whole message, or with
@@ -12,10 +17,16 @@ import type { ResolvedMuxOptions } from "../http/mux-options.js";
 export class ResponseJsonWriter {
   readonly #schema: DescMessage;
   readonly #fields: readonly DescField[] | undefined;
-  readonly #options: ResolvedMuxOptions["writeJson"];
+  readonly #codec: Codec;
+  readonly #options: JsonWriteOptions;
 
-  constructor(schema: DescMessage, responseBody: string | undefined, options: ResolvedMuxOptions) {
+  constructor(
+    schema: DescMessage,
+    responseBody: string | undefined,
+    options: ResponseEncodeOptions,
+  ) {
     this.#schema = schema;
+    this.#codec = options.codec;
     this.#options = options.writeJson;
     if (responseBody !== undefined && responseBody !== "") {
       const resolved = resolveFieldPath(schema, responseBody);
@@ -25,7 +36,7 @@ export class ResponseJsonWriter {
   }
 
   write(message: MessageShape<DescMessage>): string {
-    const json = compiledToJson(this.#schema, message, this.#options);
+    const json = this.#codec.toJson(this.#schema, message, this.#options);
     if (this.#fields === undefined) return JSON.stringify(json);
     let value: JsonValue | undefined = json;
     for (const field of this.#fields) {
@@ -42,7 +53,7 @@ export class ResponseJsonWriter {
 }
 
 /** The JSON of an unset field, for response_body. */
-function zeroJson(field: DescField, options: ResolvedMuxOptions["writeJson"]): JsonValue {
+function zeroJson(field: DescField, options: JsonWriteOptions): JsonValue {
   switch (field.fieldKind) {
     case "list":
       return [];

@@ -6,6 +6,8 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import type { Codec } from "../codec/codec.js";
+import { compiledCodec } from "../codec/compiled-codec.js";
 import { type CallOptions, mergeMetadata } from "../core/call-context.js";
 import { drained } from "../util/drained.js";
 import { serializers } from "./grpc-serialization.js";
@@ -26,9 +28,13 @@ import { Code, RpcError } from "../core/rpc-error.js";
 export class GrpcClient {
   /** The underlying grpc-js client. */
   readonly client: grpc.Client;
+  /** Encodes requests and decodes responses. */
+  readonly codec: Codec;
 
-  constructor(address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) {
-    this.client = new grpc.Client(address, credentials, options);
+  constructor(address: string, credentials: grpc.ChannelCredentials, options?: GrpcClientOptions) {
+    const { codec, ...clientOptions } = options ?? {};
+    this.client = new grpc.Client(address, credentials, clientOptions);
+    this.codec = codec ?? compiledCodec;
   }
 
   /**
@@ -36,7 +42,7 @@ export class GrpcClient {
    * the interceptors an {@link InterceptedChannel} carries (its circuit
    * breaker) apply automatically.
    */
-  static fromChannel(channel: grpc.Channel, options?: grpc.ClientOptions): GrpcClient {
+  static fromChannel(channel: grpc.Channel, options?: GrpcClientOptions): GrpcClient {
     return new GrpcClient(
       channel.getTarget(),
       grpc.credentials.createInsecure(),
@@ -49,8 +55,8 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const input = serializers(method.input);
-    const output = serializers(method.output);
+    const input = serializers(this.codec, method.input);
+    const output = serializers(this.codec, method.output);
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest(
         grpcPath(method),
@@ -72,8 +78,8 @@ export class GrpcClient {
   ): AsyncIterable<MessageShape<O>> {
     const call = this.client.makeServerStreamRequest(
       grpcPath(method),
-      serializers(method.input).serialize,
-      serializers(method.output).deserialize,
+      serializers(this.codec, method.input).serialize,
+      serializers(this.codec, method.output).deserialize,
       toMessage(method.input, request),
       requestMetadata(options),
       grpcCallOptions(options),
@@ -90,8 +96,8 @@ export class GrpcClient {
     return new Promise((resolve, reject) => {
       const call = this.client.makeClientStreamRequest(
         grpcPath(method),
-        serializers(method.input).serialize,
-        serializers(method.output).deserialize,
+        serializers(this.codec, method.input).serialize,
+        serializers(this.codec, method.output).deserialize,
         requestMetadata(options),
         grpcCallOptions(options),
         settle(resolve, reject),
@@ -108,8 +114,8 @@ export class GrpcClient {
   ): AsyncIterable<MessageShape<O>> {
     const call = this.client.makeBidiStreamRequest(
       grpcPath(method),
-      serializers(method.input).serialize,
-      serializers(method.output).deserialize,
+      serializers(this.codec, method.input).serialize,
+      serializers(this.codec, method.output).deserialize,
       requestMetadata(options),
       grpcCallOptions(options),
     );
@@ -122,6 +128,12 @@ export class GrpcClient {
   close(): void {
     this.client.close();
   }
+}
+
+/** Options of a {@link GrpcClient} (and of a generated client): grpc-js's, and the codec. */
+export interface GrpcClientOptions extends grpc.ClientOptions {
+  /** Encodes requests and decodes responses; default `compiledCodec`. */
+  codec?: Codec | undefined;
 }
 
 /**
@@ -141,10 +153,10 @@ function isIntercepted(channel: grpc.Channel): channel is InterceptedChannel {
  * with the interceptors it carries after the given ones. Idempotent: options
  * that already went through here do not get an interceptor twice.
  */
-export function clientOptionsFor(
+export function clientOptionsFor<O extends grpc.ClientOptions>(
   channel: grpc.Channel,
-  extra: grpc.ClientOptions = {},
-): grpc.ClientOptions {
+  extra: O = {} as O,
+): O {
   const given = extra.interceptors ?? [];
   const carried = isIntercepted(channel) ? channel.clientInterceptors : [];
   const interceptors = [...given, ...carried.filter((i) => !given.includes(i))];

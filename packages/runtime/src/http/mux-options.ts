@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "@bufbuild/protobuf";
+import type { Codec } from "../codec/codec.js";
+import { compiledCodec } from "../codec/compiled-codec.js";
 import { type TimeoutPolicy, timeoutPolicy } from "../core/deadline.js";
 import { createErrorDetailsRegistry } from "../core/error-body.js";
 import type { UnescapeMode } from "../core/path-unescape.js";
@@ -78,6 +80,12 @@ export interface MuxOptions extends JsonOptions {
    * through {@link Mux.handleUpgrade} (or `attachWebSocket(server, mux)`). Default false.
    */
   webSocket?: boolean;
+  /**
+   * Encodes and decodes messages (JSON bodies, and nothing else: a remote
+   * backend's client has its own). Default `compiledCodec`; `protobufEsCodec`
+   * is protobuf-es's reflective one.
+   */
+  codec?: Codec;
 }
 
 /** Options after defaults are applied, once, at construction. @internal */
@@ -100,6 +108,7 @@ export interface ResolvedMuxOptions {
   readonly errorHandler: ErrorHandler | undefined;
   readonly heartbeatIntervalMs: number;
   readonly webSocket: boolean;
+  readonly codec: Codec;
   readonly readJson: { ignoreUnknownFields: boolean; registry: Registry };
   /** protobuf-es `toJson` options (its name for emitDefaultValues is alwaysEmitImplicit). */
   readonly writeJson: {
@@ -135,6 +144,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     errorHandler: options.errorHandler,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     webSocket: options.webSocket ?? false,
+    codec: options.codec ?? compiledCodec,
     readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
     writeJson: {
       alwaysEmitImplicit: options.emitDefaultValues ?? false,

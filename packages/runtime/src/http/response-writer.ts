@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
+import type { RawBody } from "../core/http-body.js";
 import { httpStatusOf } from "../core/http-status-error.js";
 import type { ResolvedMuxOptions } from "./mux-options.js";
 import { acceptsTrailers, writeErrorMetadata } from "./response-metadata.js";
@@ -16,6 +17,18 @@ export function writeJson(res: ServerResponse, status: number, json: string): vo
   res.setHeader("Content-Type", "application/json");
   if (!res.hasHeader("Trailer")) res.setHeader("Content-Length", Buffer.byteLength(json));
   res.end(json);
+}
+
+/**
+ * Writes a raw (`google.api.HttpBody`) response body with its content type;
+ * chunked, without `Content-Length`, when HTTP trailers were announced.
+ * @internal
+ */
+export function writeRaw(res: ServerResponse, status: number, body: RawBody): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", body.contentType);
+  if (!res.hasHeader("Trailer")) res.setHeader("Content-Length", body.data.byteLength);
+  res.end(body.data);
 }
 
 /**

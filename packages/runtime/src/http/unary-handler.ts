@@ -6,7 +6,7 @@ import type { ResolvedMuxOptions } from "./mux-options.js";
 import { readBody } from "./request-body.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
-import { writeError, writeJson } from "./response-writer.js";
+import { writeError, writeJson, writeRaw } from "./response-writer.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -72,7 +72,7 @@ export function unaryHandler(
       ? result
       : create(method.output, result as never);
     const status = writeResponseMetadata(res, context, options, acceptsTrailers(req));
-    if (rawWriter !== undefined) rawWriter.write(res, status, response);
+    if (rawWriter !== undefined) writeRaw(res, status, rawWriter.content(response));
     else writeJson(res, status, writer.write(response));
   };
   return (req, res, params, query) => {
