@@ -2,9 +2,19 @@
  * Differential tests of the compiled codecs against protobuf-es: random
  * messages of several schemas (seeded), every toJson option combination, and
  * valid, merged, truncated, corrupted and garbage binary input.
+ *
+ * They run against the protobuf-es the install holds: the runtime pins the
+ * range its compiled codecs are tested against (`@bufbuild/protobuf` in
+ * packages/runtime/package.json), and the first test fails when an installed
+ * copy is outside it or when this file would compare against another copy than
+ * the one the codecs use.
  */
 import { deepStrictEqual, equal, notEqual, ok } from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { describe, it } from "node:test";
+import { promisify } from "node:util";
 import {
   create,
   createRegistry,
@@ -18,6 +28,8 @@ import {
   toJson,
 } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
+import { compiledCodec } from "../../packages/runtime/src/codec/compiled-codec.js";
+import { protobufEsCodec } from "../../packages/runtime/src/codec/protobuf-es-codec.js";
 import {
   compiledFromBinary,
   decodeCompiled,
@@ -526,6 +538,63 @@ const schemas: Array<{ schema: DescMessage; compiledBinary: boolean; count: numb
 
 /** Schemas whose JSON (without well-known types or bytes) the compiled JSON reader takes. */
 const jsonReadCompiled = new Set<DescMessage>([ListItemsResponseSchema, ShelfSchema]);
+
+describe("the protobuf-es the compiled codecs are tested against", () => {
+  const runtimeJson = new URL("../../packages/runtime/package.json", import.meta.url);
+  const manifest = JSON.parse(readFileSync(runtimeJson, "utf8")) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  const range =
+    manifest.peerDependencies?.["@bufbuild/protobuf"] ??
+    manifest.dependencies?.["@bufbuild/protobuf"];
+
+  it("is the copy the runtime resolves, and every installed copy is in the runtime's range", async () => {
+    ok(
+      range !== undefined,
+      "the runtime declares the @bufbuild/protobuf range it is tested against",
+    );
+    const fromRuntime = createRequire(runtimeJson).resolve("@bufbuild/protobuf");
+    const fromHere = createRequire(import.meta.url).resolve("@bufbuild/protobuf");
+    equal(fromHere, fromRuntime, "this test compares against another copy than the codecs use");
+    // npm checks each copy against the range of the package that depends on
+    // it (`invalid`), the runtime's pinned range included.
+    const { stdout } = await promisify(execFile)(
+      "npm",
+      ["ls", "@bufbuild/protobuf", "--all", "--json"],
+      { cwd: new URL("../..", import.meta.url) },
+    ).catch((err: { stdout: string }) => err);
+    const copies: string[] = [];
+    const walk = (node: { dependencies?: Record<string, unknown> }, path: string) => {
+      for (const [name, child] of Object.entries(node.dependencies ?? {})) {
+        const dep = child as { version?: string; invalid?: string };
+        if (name === "@bufbuild/protobuf") {
+          equal(dep.invalid, undefined, `${path} > ${name}@${dep.version}: ${dep.invalid}`);
+          copies.push(`${path} > ${name}@${dep.version}`);
+        }
+        walk(dep as never, `${path} > ${name}`);
+      }
+    };
+    walk(JSON.parse(stdout), "(root)");
+    ok(
+      copies.some((c) => c.includes("@ts-gateway/runtime > @bufbuild/protobuf@")),
+      copies.join("\n"),
+    );
+  });
+
+  it("is reached through the Codec seam: compiledCodec is the compiled one here", () => {
+    equal(compiledCodec.name, "compiled");
+    const options = { alwaysEmitImplicit: true, useProtoFieldName: false, enumAsInteger: false };
+    const shelf = create(ShelfSchema, { name: "shelves/1", theme: "Poetry" });
+    const bytes = compiledCodec.binary(ShelfSchema).encode(shelf);
+    deepStrictEqual(bytes, protobufEsCodec.binary(ShelfSchema).encode(shelf));
+    ok(equals(ShelfSchema, compiledCodec.binary(ShelfSchema).decode(bytes), shelf));
+    deepStrictEqual(
+      compiledCodec.toJson(ShelfSchema, shelf, options),
+      protobufEsCodec.toJson(ShelfSchema, shelf, options),
+    );
+  });
+});
 
 describe("compiled codecs equal protobuf-es", () => {
   for (const { schema, compiledBinary, count } of schemas) {

@@ -3,9 +3,9 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import type { CallContext } from "../../packages/runtime/src/core/call-context.js";
+import type { CallContext, CancelSource } from "../../packages/runtime/src/core/call-context.js";
 import { gatewayContext } from "../../packages/runtime/src/http/gateway-context.js";
-import { GrpcClient, onCancelKey } from "../../packages/runtime/src/grpc/grpc-client.js";
+import { GrpcClient } from "../../packages/runtime/src/grpc/grpc-client.js";
 import {
   createServiceDefinition,
   grpcHandlers,
@@ -21,14 +21,11 @@ function fakeExchange(): { req: IncomingMessage; res: ServerResponse & EventEmit
   return { req, res: res as unknown as ServerResponse & EventEmitter };
 }
 
-function context(req: IncomingMessage, res: ServerResponse): CallContext {
+function context(req: IncomingMessage, res: ServerResponse): CallContext & CancelSource {
   const ctx = gatewayContext(req, res, resolveMuxOptions().setup);
   assert.ok(!(ctx instanceof RpcError));
   return ctx;
 }
-
-type Hook = (listener: () => void) => () => void;
-const hookOf = (ctx: CallContext) => (ctx as unknown as Record<symbol, Hook>)[onCancelKey] as Hook;
 
 const cases: Array<{ name: string; run(): void }> = [
   {
@@ -58,7 +55,7 @@ const cases: Array<{ name: string; run(): void }> = [
       const { req, res } = fakeExchange();
       const ctx = context(req, res);
       let called = 0;
-      hookOf(ctx).call(ctx, () => called++);
+      ctx.onCancel(() => called++);
       Object.assign(res, { writableFinished: true });
       res.emit("close");
       assert.equal(called, 0);
@@ -71,12 +68,12 @@ const cases: Array<{ name: string; run(): void }> = [
       const { req, res } = fakeExchange();
       const ctx = context(req, res);
       const calls: string[] = [];
-      hookOf(ctx).call(ctx, () => calls.push("a"));
-      const dispose = hookOf(ctx).call(ctx, () => calls.push("b"));
+      ctx.onCancel(() => calls.push("a"));
+      const dispose = ctx.onCancel(() => calls.push("b"));
       dispose();
       res.emit("close");
       res.emit("close");
-      hookOf(ctx).call(ctx, () => calls.push("late"));
+      ctx.onCancel(() => calls.push("late"));
       assert.deepEqual(calls, ["a", "late"]);
     },
   },

@@ -1,10 +1,11 @@
-// HttpBodyResponse on a real node:http response: Content-Length when no HTTP
+// HttpBodyResponse's content written by writeRaw on a real node:http response: Content-Length when no HTTP
 // trailers were announced, a chunked body followed by the trailers when they were.
 import assert from "node:assert/strict";
 import { get, type ServerResponse } from "node:http";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { HttpBodyResponse } from "../../packages/runtime/src/core/http-body.js";
+import { writeRaw } from "../../packages/runtime/src/http/response-writer.js";
 import { HttpBodySchema } from "../gen/google/api/httpbody_pb.js";
 import { startHttpServer } from "../support/servers.js";
 
@@ -14,7 +15,7 @@ const cases: Array<{ name: string; trailers: Record<string, string> | undefined 
 ];
 
 for (const c of cases) {
-  test(`HttpBodyResponse.write: ${c.name}`, async () => {
+  test(`writeRaw of an HttpBody: ${c.name}`, async () => {
     const writer = HttpBodyResponse.forRoute(HttpBodySchema, undefined);
     assert.ok(writer !== undefined);
     const message = create(HttpBodySchema, {
@@ -26,7 +27,7 @@ for (const c of cases) {
         res.setHeader("Trailer", Object.keys(c.trailers).join(", "));
         res.addTrailers(c.trailers);
       }
-      writer.write(res, 200, message);
+      writeRaw(res, 200, writer.content(message));
     });
     try {
       const got = await new Promise<{

@@ -5,7 +5,11 @@ import {
   codeFromHttpStatus,
   httpStatusFromCode,
 } from "../../packages/runtime/src/core/http-status.js";
-import { Code } from "../../packages/runtime/src/core/rpc-error.js";
+import {
+  HttpStatusError,
+  httpStatusOf,
+} from "../../packages/runtime/src/core/http-status-error.js";
+import { Code, RpcError } from "../../packages/runtime/src/core/rpc-error.js";
 
 describe("httpStatusFromCode", () => {
   const cases: Array<[Code, number]> = [
@@ -105,5 +109,34 @@ describe("codeFromHttpStatus", () => {
     for (const http of [400, 401, 403, 404, 429, 499, 500, 501, 503, 504]) {
       assert.equal(httpStatusFromCode(codeFromHttpStatus(http)), http, String(http));
     }
+  });
+});
+
+describe("httpStatusOf", () => {
+  const cases: Array<[name: string, error: RpcError, status: number]> = [
+    ["an RpcError answers with its code's mapping", new RpcError("x", Code.ResourceExhausted), 429],
+    [
+      "an HttpStatusError answers with its own status",
+      new HttpStatusError("too large", Code.ResourceExhausted, 413),
+      413,
+    ],
+    [
+      "a 405 keeps UNIMPLEMENTED as its code",
+      new HttpStatusError("no", Code.Unimplemented, 405),
+      405,
+    ],
+  ];
+  for (const [name, error, status] of cases) {
+    it(name, () => {
+      assert.equal(httpStatusOf(error), status);
+    });
+  }
+
+  it("an HttpStatusError is an RpcError that RpcError.from keeps as it is", () => {
+    const error = new HttpStatusError("gone", Code.FailedPrecondition, 412);
+    assert.ok(error instanceof RpcError);
+    assert.equal(RpcError.from(error), error);
+    assert.equal(error.code, Code.FailedPrecondition);
+    assert.equal(error.message, "[failed_precondition] gone");
   });
 });

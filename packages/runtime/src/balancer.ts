@@ -4,6 +4,7 @@
 // on first use (see @ts-gateway/runtime/etcd to register a server).
 
 export {
+  BalancedChannel,
   backendName,
   channelOptionsFor,
   createChannel,
@@ -20,7 +21,7 @@ export type {
   BalancerReadiness,
   ConnectivityStateName,
   EndpointStatus,
-} from "./balancer/balancer-registry.js";
+} from "./balancer/balancer-readiness.js";
 export type {
   BalancingPolicy,
   HealthCheckOptions,

@@ -44,9 +44,21 @@ export type { UnescapeMode } from "./core/path-unescape.js";
 
 // Calls: context, grpc-js client and server adapters
 export { createCallContext } from "./core/call-context.js";
-export type { CallContext, CallContextInit, CallOptions } from "./core/call-context.js";
+export type {
+  CallContext,
+  CallContextInit,
+  CallOptions,
+  CancelSource,
+} from "./core/call-context.js";
 export { GrpcClient } from "./grpc/grpc-client.js";
+export type { GrpcClientOptions, InterceptedChannel } from "./grpc/grpc-client.js";
 export { createServiceDefinition, grpcHandlers } from "./grpc/grpc-server.js";
+export type { ServiceDefinitionOptions } from "./grpc/grpc-server.js";
+
+// Codecs: how messages are encoded and decoded
+export { compiledCodec } from "./codec/compiled-codec.js";
+export { protobufEsCodec } from "./codec/protobuf-es-codec.js";
+export type { BinaryCodec, Codec, JsonReadOptions, JsonWriteOptions } from "./codec/codec.js";
 export type {
   BidiStreamingMethod,
   ClientStreamingMethod,
@@ -59,6 +71,7 @@ export { Code, codeToString, findDetails, isCode, RpcError } from "./core/rpc-er
 export type { OutgoingDetail, RpcErrorDetail, RpcErrorOptions } from "./core/rpc-error.js";
 export { fromServiceError, toServiceError } from "./grpc/grpc-status.js";
 export { codeFromHttpStatus, httpStatusFromCode } from "./core/http-status.js";
+export { HttpStatusError, httpStatusOf } from "./core/http-status-error.js";
 export { createErrorDetailsRegistry, errorBody, errorDetailsRegistry } from "./core/error-body.js";
 export type { ErrorBodyJsonOptions } from "./core/error-body.js";
 

@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
+import type { InterceptedChannel } from "../grpc/grpc-client.js";
 import {
-  BALANCER_ID_OPTION,
   type BalancerReadiness,
-  balancerReadiness,
-} from "./balancer-registry.js";
+  READINESS_SOURCE_OPTION,
+  ReadinessSource,
+} from "./balancer-readiness.js";
 import type { EtcdClient } from "./etcd-endpoint.js";
 import { registerCircuitBreakerPolicy } from "./circuit-breaker-policy.js";
 import { gatewayChannelDefaults } from "../grpc/grpc-channel-defaults.js";
@@ -59,12 +59,45 @@ export interface BalancerOptions extends ServiceConfigOptions {
   channelOptions?: grpc.ChannelOptions;
 }
 
-interface ChannelState {
-  readonly id: string;
+/**
+ * The grpc-js channel {@link createChannel} returns: it carries its own
+ * state (name, readiness, client interceptors) rather than a module-level
+ * table keyed by channel, and it is an {@link InterceptedChannel}, so a
+ * generated client's `fromChannel(channel)` applies its interceptors. The
+ * circuit breaker is per endpoint, inside the channel's balancing policy.
+ */
+export class BalancedChannel extends grpc.Channel implements InterceptedChannel {
+  /** Backend name, for errors and readiness. */
   readonly name: string;
-}
+  /**
+   * Client interceptors a generated client's `fromChannel(channel)` applies.
+   * Empty: the circuit breaker is per endpoint, inside the balancing policy.
+   */
+  readonly clientInterceptors: readonly grpc.Interceptor[];
+  readonly #readiness: ReadinessSource;
 
-const channels = new WeakMap<grpc.Channel, ChannelState>();
+  /** @internal Use {@link createChannel}. */
+  constructor(
+    target: string,
+    credentials: grpc.ChannelCredentials,
+    options: grpc.ChannelOptions,
+    state: {
+      name: string;
+      clientInterceptors: readonly grpc.Interceptor[];
+    },
+  ) {
+    const source = new ReadinessSource();
+    super(target, credentials, { ...options, [READINESS_SOURCE_OPTION]: source });
+    this.#readiness = source;
+    this.name = state.name;
+    this.clientInterceptors = state.clientInterceptors;
+  }
+
+  /** Ready when at least one endpoint is connected and healthy, with each endpoint's state. */
+  readiness(): BalancerReadiness {
+    return this.#readiness.read() ?? connectivityReadiness(this);
+  }
+}
 
 /** Registers this package's resolvers and balancing policies with grpc-js (idempotent). */
 export function registerBalancers(): void {
@@ -95,15 +128,15 @@ function credentialsFor(options: BalancerOptions): grpc.ChannelCredentials {
  * grpc-js's own resolver and LB machinery: `target` is a static list, or a
  * `dns:///host:port`, `etcd:///service`, `ipv4:…` target. Health probing,
  * outlier detection, retries and the default deadline come from a generated
- * service config; pass {@link channelOptionsFor} to generated clients.
+ * service config. Give it to a generated client with
+ * `FooServiceClient.fromChannel(channel)` (or {@link channelOptionsFor}).
  */
 export function createChannel(
   target: string | readonly BackendEndpoint[],
   options: BalancerOptions = {},
-): grpc.Channel {
+): BalancedChannel {
   registerBalancers();
   const uri = typeof target === "string" ? target : staticTarget(target.map(endpointString));
-  const id = randomUUID();
   const keepalive = options.keepalive ?? {};
   const serviceConfig = buildServiceConfig(options);
   // Fail at construction on a bad config; grpc-js would silently fall back to pick_first.
@@ -120,7 +153,6 @@ export function createChannel(
     "grpc.max_reconnect_backoff_ms": options.reconnectBackoff?.maxMs ?? 10_000,
     // Stay connected so readiness and health probing keep working between bursts.
     "grpc.client_idle_timeout_ms": 2 ** 31 - 1,
-    [BALANCER_ID_OPTION]: id,
     ...(options.tls?.serverName === undefined
       ? {}
       : { "grpc.ssl_target_name_override": options.tls.serverName }),
@@ -128,8 +160,10 @@ export function createChannel(
     ...(options.etcdPrefix === undefined ? {} : { [ETCD_PREFIX_OPTION]: options.etcdPrefix }),
     ...options.channelOptions,
   };
-  const channel = new grpc.Channel(uri, credentialsFor(options), channelOptions);
-  channels.set(channel, { id, name: options.name ?? uri });
+  const channel = new BalancedChannel(uri, credentialsFor(options), channelOptions, {
+    name: options.name ?? uri,
+    clientInterceptors: [],
+  });
   channel.getConnectivityState(true); // connect eagerly so readiness is meaningful before the first call
   return channel;
 }
@@ -147,9 +181,9 @@ export function channelOptionsFor(
   return { ...extra, channelOverride: channel };
 }
 
-/** The name given to a channel made by {@link createChannel}. */
+/** The name given to a channel made by {@link createChannel}; any other channel's target. */
 export function backendName(channel: grpc.Channel): string {
-  return channels.get(channel)?.name ?? channel.getTarget();
+  return channel instanceof BalancedChannel ? channel.name : channel.getTarget();
 }
 
 /**
@@ -157,9 +191,11 @@ export function backendName(channel: grpc.Channel): string {
  * healthy. Endpoint detail is available for channels made by {@link createChannel}.
  */
 export function readiness(channel: grpc.Channel): BalancerReadiness {
-  const state = channels.get(channel);
-  const snapshot = state === undefined ? undefined : balancerReadiness(state.id);
-  if (snapshot !== undefined) return snapshot;
+  return channel instanceof BalancedChannel ? channel.readiness() : connectivityReadiness(channel);
+}
+
+/** Readiness from the channel's connectivity state alone, without endpoint detail. */
+function connectivityReadiness(channel: grpc.Channel): BalancerReadiness {
   const connectivity = channel.getConnectivityState(true);
   const name = grpc.connectivityState[connectivity] as BalancerReadiness["state"];
   return { ready: connectivity === grpc.connectivityState.READY, state: name, endpoints: [] };

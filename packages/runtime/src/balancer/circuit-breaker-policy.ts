@@ -5,7 +5,7 @@ import {
   circuitBreaker,
   handleAll,
 } from "cockatiel";
-import { BALANCER_ID_OPTION, publishEjections, unpublishEjections } from "./balancer-registry.js";
+import { READINESS_SOURCE_OPTION, ReadinessSource } from "./balancer-readiness.js";
 import { ejectionCap } from "./circuit-breaker.js";
 
 const {
@@ -179,7 +179,7 @@ class CircuitBreakerLoadBalancer implements grpc.experimental.LoadBalancer {
   private readonly child: InstanceType<typeof ChildLoadBalancerHandler>;
   private config: CircuitBreakerConfig | null = null;
   private readonly endpoints = new Map<string, EndpointBreaker>();
-  private id: string | null = null;
+  private source: ReadinessSource | null = null;
   private readonly ejections = (): ReadonlySet<string> => {
     const ejected = new Set<string>();
     for (const [address, endpoint] of this.endpoints) if (endpoint.ejected) ejected.add(address);
@@ -241,11 +241,11 @@ class CircuitBreakerLoadBalancer implements grpc.experimental.LoadBalancer {
       }
       for (const address of addresses) this.endpointFor(address);
     }
-    const id = options[BALANCER_ID_OPTION];
-    if (typeof id === "string" && id !== this.id) {
-      if (this.id !== null) unpublishEjections(this.id, this.ejections);
-      this.id = id;
-      publishEjections(id, this.ejections);
+    const source = options[READINESS_SOURCE_OPTION];
+    if (source instanceof ReadinessSource && source !== this.source) {
+      this.source?.withdrawEjections(this.ejections);
+      this.source = source;
+      source.publishEjections(this.ejections);
     }
     return this.child.updateAddressList(endpoints, config.child, options, note);
   }
@@ -259,7 +259,7 @@ class CircuitBreakerLoadBalancer implements grpc.experimental.LoadBalancer {
   destroy(): void {
     for (const endpoint of this.endpoints.values()) endpoint.readmit();
     this.endpoints.clear();
-    if (this.id !== null) unpublishEjections(this.id, this.ejections);
+    this.source?.withdrawEjections(this.ejections);
     this.child.destroy();
   }
   getTypeName(): string {

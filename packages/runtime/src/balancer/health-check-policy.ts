@@ -1,12 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
 import {
-  BALANCER_ID_OPTION,
   type BalancerReadiness,
   type ConnectivityStateName,
   type EndpointStatus,
-  publishBalancer,
-  unpublishBalancer,
-} from "./balancer-registry.js";
+  READINESS_SOURCE_OPTION,
+  ReadinessSource,
+} from "./balancer-readiness.js";
 import { HealthProbedSubchannel } from "./health-probe.js";
 
 const {
@@ -125,7 +124,7 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
   private endpoints: Endpoint[] = [];
   private readonly known = new Map<string, boolean>();
   private readonly wrappers = new Map<string, HealthProbedSubchannel>();
-  private id: string | null = null;
+  private source: ReadinessSource | null = null;
   private note = "";
   private reresolveTimer: NodeJS.Timeout | null = null;
   private readonly snapshot = (): BalancerReadiness => this.readiness();
@@ -169,11 +168,11 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
     if (!(config instanceof HealthCheckConfig)) return false;
     this.config = config;
     if (endpoints.ok) this.endpoints = endpoints.value;
-    const id = options[BALANCER_ID_OPTION];
-    if (typeof id === "string" && id !== this.id) {
-      if (this.id !== null) unpublishBalancer(this.id, this.snapshot);
-      this.id = id;
-      publishBalancer(id, this.snapshot);
+    const source = options[READINESS_SOURCE_OPTION];
+    if (source instanceof ReadinessSource && source !== this.source) {
+      this.source?.withdraw(this.snapshot);
+      this.source = source;
+      source.publish(this.snapshot);
     }
     this.scheduleReresolution(config.reresolveIntervalMs);
     this.note = note;
@@ -229,7 +228,7 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
   }
   destroy(): void {
     if (this.reresolveTimer !== null) clearInterval(this.reresolveTimer);
-    if (this.id !== null) unpublishBalancer(this.id, this.snapshot);
+    this.source?.withdraw(this.snapshot);
     this.child.destroy();
   }
   getTypeName(): string {

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { ENDPOINT_WEIGHTS_ATTRIBUTE } from "./balancer-registry.js";
+import { ENDPOINT_WEIGHTS_ATTRIBUTE } from "./balancer-readiness.js";
 import { EndpointListBalancer, type ReadyEndpoint } from "./endpoint-list-balancer.js";
 
 const { registerLoadBalancerType, subchannelAddressToString } = grpc.experimental;

@@ -19,8 +19,27 @@ export interface CallContext {
   readonly responseTrailers: Metadata;
 }
 
-/** Per-call options of a generated client. A {@link CallContext} is valid call options. */
-export interface CallOptions {
+/**
+ * Cancellation as a callback rather than an AbortSignal, between whoever owns
+ * a call (the gateway's context) and the transport that runs it (the grpc-js
+ * client): creating an AbortController and a listener per call costs several
+ * µs, and most calls never cancel.
+ */
+export interface CancelSource {
+  /**
+   * Registers `listener`, called once when the call is cancelled (at once if it
+   * already was; not when its deadline passes, which the transport enforces
+   * itself), and returns a function that unregisters it.
+   */
+  onCancel(listener: () => void): () => void;
+}
+
+/**
+ * Per-call options of a generated client. A {@link CallContext} is valid call
+ * options; when they also implement {@link CancelSource}, the transport uses
+ * `onCancel` instead of `signal`.
+ */
+export interface CallOptions extends Partial<CancelSource> {
   /** Request metadata to send. */
   metadata?: Metadata | undefined;
   /** Absolute deadline (a Date, or milliseconds since the epoch). */

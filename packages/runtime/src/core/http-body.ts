@@ -1,4 +1,3 @@
-import type { ServerResponse } from "node:http";
 import { create, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { resolveFieldPath } from "./field-path.js";
 
@@ -81,9 +80,16 @@ export class HttpBodyRequest {
   }
 }
 
+/** A raw response body: bytes and their content type. */
+export interface RawBody {
+  readonly contentType: string;
+  readonly data: Uint8Array;
+}
+
 /**
- * Writes responses whose body is a `google.api.HttpBody` (the whole response,
- * or the `response_body` field): its bytes as they are, with its content type.
+ * Reads the body of responses that are a `google.api.HttpBody` (the whole
+ * response, or the `response_body` field): its bytes as they are, with its
+ * content type.
  * @internal
  */
 export class HttpBodyResponse {
@@ -108,24 +114,17 @@ export class HttpBodyResponse {
     return new HttpBodyResponse(resolved.fields);
   }
 
-  /**
-   * Writes the HttpBody of `message` with `status`; chunked, without
-   * `Content-Length`, when HTTP trailers were announced (a `Trailer` header).
-   */
-  write(res: ServerResponse, status: number, message: MessageShape<DescMessage>): void {
+  /** The HttpBody of `message`: its bytes and content type (default `application/octet-stream`). */
+  content(message: MessageShape<DescMessage>): RawBody {
     let value: unknown = message;
     for (const field of this.#path) {
       value = value === undefined ? undefined : (value as Record<string, unknown>)[field.localName];
     }
     const body = value as HttpBodyShape | undefined;
-    const data = body?.data ?? new Uint8Array(0);
-    res.statusCode = status;
-    res.setHeader(
-      "Content-Type",
-      body === undefined || body.contentType === "" ? defaultContentType : body.contentType,
-    );
-    // Announced HTTP trailers (TE: trailers) need a chunked body, like writeJson's.
-    if (!res.hasHeader("Trailer")) res.setHeader("Content-Length", data.byteLength);
-    res.end(data);
+    return {
+      contentType:
+        body === undefined || body.contentType === "" ? defaultContentType : body.contentType,
+      data: body?.data ?? new Uint8Array(0),
+    };
   }
 }

@@ -1,20 +1,17 @@
-import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { compiledFromJson } from "../codec/compiled-json-reader.js";
+import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
+import type { Codec, JsonReadOptions } from "../codec/codec.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
 import { HttpBodyRequest } from "./http-body.js";
 import { applyPathParams } from "./path-params.js";
 import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";
-import { withHttpStatus } from "../http/response-writer.js";
 import type { RouteSpec } from "./route-spec.js";
 import { Code, RpcError } from "./rpc-error.js";
-import type { Registry } from "@bufbuild/protobuf";
 
-/** How requests are decoded: the JSON reader's options and the query's unknown-parameter rule. */
+/** How requests are decoded (the mux's `decode`): the codec, JSON reading and the query's unknown-parameter rule. */
 export interface RequestDecodeOptions {
-  /** protobuf-es `fromJson` options (`ignoreUnknownFields` is the inverse of `rejectUnknownFields`). */
-  readonly readJson: { readonly ignoreUnknownFields: boolean; readonly registry: Registry };
-  /** Answer 400 for query parameters that name no field. */
+  readonly codec: Codec;
+  readonly readJson: JsonReadOptions;
   readonly rejectUnknownQueryParameters: boolean;
 }
 
@@ -107,7 +104,11 @@ export class RequestMessageBuilder {
     }
     let message: MessageShape<DescMessage>;
     try {
-      message = compiledFromJson(this.#schema, json, this.#options.readJson);
+      message = this.#options.codec.fromJson(
+        this.#schema,
+        json as JsonValue,
+        this.#options.readJson,
+      );
     } catch (err) {
       return invalid((err as Error).message);
     }
@@ -118,5 +119,5 @@ export class RequestMessageBuilder {
 }
 
 function invalid(message: string): RpcError {
-  return withHttpStatus(new RpcError(message, Code.InvalidArgument), 400);
+  return new RpcError(message, Code.InvalidArgument);
 }

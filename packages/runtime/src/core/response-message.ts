@@ -1,15 +1,15 @@
 import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
-import { compiledToJson } from "../codec/compiled-json-writer.js";
+import type { Codec, JsonWriteOptions } from "../codec/codec.js";
 import { resolveFieldPath } from "./field-path.js";
-import type { Registry } from "@bufbuild/protobuf";
 
-/** How messages are written as JSON: protobuf-es `toJson` options (its name for emitDefaultValues is alwaysEmitImplicit). */
-export interface JsonWriteOptions {
-  readonly alwaysEmitImplicit: boolean;
-  readonly useProtoFieldName: boolean;
-  readonly enumAsInteger: boolean;
-  readonly registry: Registry;
+/**
+ * What writing response messages depends on (one concern, the mux's `json`):
+ * the codec and protobuf-es `toJson` options (its name for emitDefaultValues
+ * is alwaysEmitImplicit).
+ */
+export interface ResponseEncodeOptions extends JsonWriteOptions {
+  readonly codec: Codec;
 }
 
 /**
@@ -20,11 +20,18 @@ export interface JsonWriteOptions {
 export class ResponseJsonWriter {
   readonly #schema: DescMessage;
   readonly #fields: readonly DescField[] | undefined;
+  readonly #codec: Codec;
   readonly #options: JsonWriteOptions;
 
-  constructor(schema: DescMessage, responseBody: string | undefined, options: JsonWriteOptions) {
+  constructor(
+    schema: DescMessage,
+    responseBody: string | undefined,
+    options: ResponseEncodeOptions,
+  ) {
     this.#schema = schema;
-    this.#options = options;
+    const { codec, ...json } = options;
+    this.#codec = codec;
+    this.#options = json;
     if (responseBody !== undefined && responseBody !== "") {
       const resolved = resolveFieldPath(schema, responseBody);
       if (!resolved.ok) throw new Error(`response_body "${responseBody}": ${resolved.message}`);
@@ -33,7 +40,7 @@ export class ResponseJsonWriter {
   }
 
   write(message: MessageShape<DescMessage>): string {
-    const json = compiledToJson(this.#schema, message, this.#options);
+    const json = this.#codec.toJson(this.#schema, message, this.#options);
     if (this.#fields === undefined) return JSON.stringify(json);
     let value: JsonValue | undefined = json;
     for (const field of this.#fields) {

@@ -7,7 +7,8 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { channelOptionsFor } from "../balancer/balancer.js";
+import type { Codec } from "../codec/codec.js";
+import { compiledCodec } from "../codec/compiled-codec.js";
 import { type CallOptions, mergeMetadata } from "../core/call-context.js";
 import { drained } from "../util/drained.js";
 import { withGatewayDefaults } from "./grpc-channel-defaults.js";
@@ -30,24 +31,29 @@ import { Code, RpcError } from "../core/rpc-error.js";
 export class GrpcClient {
   /** The underlying grpc-js client. */
   readonly client: grpc.Client;
+  /** Encodes requests and decodes responses. */
+  readonly codec: Codec;
   /** Unary calls go straight to the channel: no interceptor or transformer to run. */
   readonly #direct: boolean;
 
-  constructor(address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) {
-    const resolved = withGatewayDefaults(options);
+  constructor(address: string, credentials: grpc.ChannelCredentials, options?: GrpcClientOptions) {
+    const { codec, ...clientOptions } = options ?? {};
+    const resolved = withGatewayDefaults(clientOptions);
     this.client = new grpc.Client(address, credentials, resolved);
+    this.codec = codec ?? compiledCodec;
     this.#direct = canCallChannelDirectly(resolved);
   }
 
   /**
    * A client over an existing channel, e.g. a balanced one from `createChannel`
-   * (whose per-endpoint circuit breaker is part of the channel's balancing).
+   * (whose per-endpoint circuit breaker is part of the channel's balancing);
+   * the interceptors an {@link InterceptedChannel} carries apply automatically.
    */
-  static fromChannel(channel: grpc.Channel, options?: grpc.ClientOptions): GrpcClient {
+  static fromChannel(channel: grpc.Channel, options?: GrpcClientOptions): GrpcClient {
     return new GrpcClient(
       channel.getTarget(),
       grpc.credentials.createInsecure(),
-      channelOptionsFor(channel, options),
+      clientOptionsFor(channel, options),
     );
   }
 
@@ -56,8 +62,8 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const input = serializers(method.input);
-    const output = serializers(method.output);
+    const input = serializers(this.codec, method.input);
+    const output = serializers(this.codec, method.output);
     if (this.#direct) {
       return new Promise((resolve, reject) => {
         const trailers = options?.responseTrailers;
@@ -110,8 +116,8 @@ export class GrpcClient {
     const callOptions = grpcCallOptions(options);
     const call = this.client.makeServerStreamRequest(
       grpcPath(method),
-      serializers(method.input).serialize,
-      serializers(method.output).deserialize,
+      serializers(this.codec, method.input).serialize,
+      serializers(this.codec, method.output).deserialize,
       toMessage(method.input, request),
       requestMetadata(options),
       callOptions,
@@ -131,8 +137,8 @@ export class GrpcClient {
       const answer = new Answer(callOptions.deadline);
       const call = this.client.makeClientStreamRequest(
         grpcPath(method),
-        serializers(method.input).serialize,
-        serializers(method.output).deserialize,
+        serializers(this.codec, method.input).serialize,
+        serializers(this.codec, method.output).deserialize,
         requestMetadata(options),
         callOptions,
         settle(resolve, reject, answer),
@@ -151,8 +157,8 @@ export class GrpcClient {
     const callOptions = grpcCallOptions(options);
     const call = this.client.makeBidiStreamRequest(
       grpcPath(method),
-      serializers(method.input).serialize,
-      serializers(method.output).deserialize,
+      serializers(this.codec, method.input).serialize,
+      serializers(this.codec, method.output).deserialize,
       requestMetadata(options),
       callOptions,
     );
@@ -223,6 +229,39 @@ function plainMessage(code: Code): string {
   }
 }
 
+/** Options of a {@link GrpcClient} (and of a generated client): grpc-js's, and the codec. */
+export interface GrpcClientOptions extends grpc.ClientOptions {
+  /** Encodes requests and decodes responses; default `compiledCodec`. */
+  codec?: Codec | undefined;
+}
+
+/**
+ * A channel that carries client interceptors every call over it must go
+ * through (`createChannel`'s balanced channel carries its list, empty unless given).
+ */
+export interface InterceptedChannel extends grpc.Channel {
+  readonly clientInterceptors: readonly grpc.Interceptor[];
+}
+
+function isIntercepted(channel: grpc.Channel): channel is InterceptedChannel {
+  return Array.isArray((channel as Partial<InterceptedChannel>).clientInterceptors);
+}
+
+/**
+ * grpc-js client options that make a client use `channel` (`channelOverride`)
+ * with the interceptors it carries after the given ones. Idempotent: options
+ * that already went through here do not get an interceptor twice.
+ */
+export function clientOptionsFor<O extends grpc.ClientOptions>(
+  channel: grpc.Channel,
+  extra: O = {} as O,
+): O {
+  const given = extra.interceptors ?? [];
+  const carried = isIntercepted(channel) ? channel.clientInterceptors : [];
+  const interceptors = [...given, ...carried.filter((i) => !given.includes(i))];
+  return { ...extra, channelOverride: channel, interceptors };
+}
+
 /** A grpc-js unary-response callback settling a promise, failures as RpcError. */
 function settle<O>(
   resolve: (value: O) => void,
@@ -262,17 +301,6 @@ function deadlineOf(options: CallOptions | undefined): number | undefined {
 }
 
 /**
- * Call options may offer this method instead of (before) `signal`: it
- * registers a cancel callback and returns its disposer, so a caller can avoid
- * creating an AbortSignal per call (the gateway's context does). @internal
- */
-export const onCancelKey: unique symbol = Symbol.for("@ts-gateway/runtime.onCancel");
-
-interface CancelHook {
-  [onCancelKey]?: (listener: () => void) => () => void;
-}
-
-/**
  * Wires cancellation and response metadata between a grpc-js call and the
  * call options. Also gives the call an `'error'` listener from the moment it
  * exists: a streaming call reports its failure to the iterator (or a unary
@@ -297,13 +325,12 @@ function observe(call: grpc.Call, options: CallOptions | undefined): void {
 }
 
 /**
- * Cancels through `cancel` when the call options' cancel hook or signal fires;
+ * Cancels through `cancel` when the call options' `onCancel` (a CancelSource) or signal fires;
  * returns what stops listening once the call is over (nothing to stop: undefined).
  */
 function onCancel(options: CallOptions | undefined, cancel: () => void): (() => void) | undefined {
   if (options === undefined) return undefined;
-  const hook = (options as CancelHook)[onCancelKey];
-  if (typeof hook === "function") return hook.call(options, cancel);
+  if (options.onCancel !== undefined) return options.onCancel(cancel);
   const signal = options.signal;
   if (signal === undefined) return undefined;
   if (signal.aborted) {

@@ -1,6 +1,5 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { compiledFromBinary } from "../codec/compiled-binary-reader.js";
-import { compiledToBinary } from "../codec/compiled-binary-writer.js";
+import type { Codec } from "../codec/codec.js";
 
 /** grpc-js serializers for one protobuf-es message type. @internal */
 export interface Serializers<D extends DescMessage> {
@@ -8,14 +7,18 @@ export interface Serializers<D extends DescMessage> {
   deserialize(bytes: Buffer): MessageShape<D>;
 }
 
-const cache = new WeakMap<DescMessage, Serializers<any>>();
+const caches = new WeakMap<Codec, WeakMap<DescMessage, Serializers<any>>>();
 
-/** Returns (and caches) binary serializers for a message schema. @internal */
-export function serializers<D extends DescMessage>(schema: D): Serializers<D> {
+/** Returns (and caches) the binary serializers of a message schema through `codec`. @internal */
+export function serializers<D extends DescMessage>(codec: Codec, schema: D): Serializers<D> {
+  let cache = caches.get(codec);
+  if (cache === undefined) {
+    cache = new WeakMap();
+    caches.set(codec, cache);
+  }
   let s: Serializers<D> | undefined = cache.get(schema);
   if (s === undefined) {
-    const decode = compiledFromBinary(schema);
-    const encode = compiledToBinary(schema);
+    const { encode, decode } = codec.binary(schema);
     s = {
       serialize(message) {
         const bytes = encode(message);

@@ -7,6 +7,8 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import type { Codec } from "../codec/codec.js";
+import { compiledCodec } from "../codec/compiled-codec.js";
 import type { CallContext } from "../core/call-context.js";
 import { drained } from "../util/drained.js";
 import { serializers } from "./grpc-serialization.js";
@@ -14,12 +16,22 @@ import { toServiceError } from "./grpc-status.js";
 import { grpcPath } from "../core/method-kinds.js";
 import { RpcError } from "../core/rpc-error.js";
 
+/** Options of {@link createServiceDefinition}. */
+export interface ServiceDefinitionOptions {
+  /** Encodes and decodes the messages; default `compiledCodec`. */
+  codec?: Codec | undefined;
+}
+
 /** Builds the grpc-js service definition of a protobuf-es service descriptor. */
-export function createServiceDefinition(service: DescService): grpc.ServiceDefinition {
+export function createServiceDefinition(
+  service: DescService,
+  options: ServiceDefinitionOptions = {},
+): grpc.ServiceDefinition {
+  const codec = options.codec ?? compiledCodec;
   const definition: Record<string, grpc.MethodDefinition<any, any>> = {};
   for (const method of service.methods) {
-    const input = serializers(method.input);
-    const output = serializers(method.output);
+    const input = serializers(codec, method.input);
+    const output = serializers(codec, method.output);
     definition[method.localName] = {
       path: grpcPath(method),
       requestStream:

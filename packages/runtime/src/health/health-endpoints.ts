@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, toJson } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { readiness } from "../balancer/balancer.js";
-import type { BalancerReadiness } from "../balancer/balancer-registry.js";
+import type { BalancerReadiness } from "../balancer/balancer-readiness.js";
 import { healthServiceDefinition } from "../grpc/health-definition.js";
 import { httpStatusFromCode } from "../core/http-status.js";
 import {

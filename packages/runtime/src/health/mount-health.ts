@@ -8,8 +8,9 @@ import {
   readyzHandler,
 } from "./health-endpoints.js";
 import type { Mux } from "../http/mux.js";
-import { withHttpStatus, writeError } from "../http/response-writer.js";
-import { Code, isCode, RpcError } from "../core/rpc-error.js";
+import { writeError } from "../http/response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
+import { Code, isCode } from "../core/rpc-error.js";
 
 /** Where {@link mountHealth} serves each endpoint; `false` leaves one out. */
 export interface HealthPaths {
@@ -90,10 +91,7 @@ export function mountHealth(mux: Mux, options: MountHealthOptions = {}): Mux {
 /** A health error writer that answers like the mux answers any failed call. */
 function muxErrorWriter(mux: Mux): HealthErrorWriter {
   return (res, httpStatus, code, message) => {
-    const error = withHttpStatus(
-      new RpcError(message, isCode(code) ? code : Code.Unknown),
-      httpStatus,
-    );
+    const error = new HttpStatusError(message, isCode(code) ? code : Code.Unknown, httpStatus);
     writeError(error, res.req, res, mux.options.errors);
   };
 }

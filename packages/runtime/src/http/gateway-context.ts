@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
-import type { CallContext } from "../core/call-context.js";
+import type { CallContext, CancelSource } from "../core/call-context.js";
 import { callTimeout, maxTimerMs, type TimeoutPolicy } from "../core/deadline.js";
-import { onCancelKey } from "../grpc/grpc-client.js";
 import { type HeaderMatcher, metadataFromHeaders } from "./header-matcher.js";
-import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import type { PipelineCall } from "./pipeline.js";
 
@@ -34,7 +32,7 @@ export function gatewayContext(
       headerMatcher: options.headerMatcher,
       peerAddress: req.socket.remoteAddress,
     });
-    if (!md.ok) return withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400);
+    if (!md.ok) return new RpcError(md.message, Code.InvalidArgument);
     metadata = md.metadata;
   } else {
     // The pipeline made the metadata before its middlewares ran (they may have edited it).
@@ -42,7 +40,7 @@ export function gatewayContext(
     metadata = call.metadata;
   }
   const timeout = callTimeout(req.headers["grpc-timeout"], options.timeouts);
-  if (!timeout.ok) return withHttpStatus(new RpcError(timeout.message, Code.InvalidArgument), 400);
+  if (!timeout.ok) return new RpcError(timeout.message, Code.InvalidArgument);
   const ms = timeout.ms;
   const context = new GatewayCallContext(
     metadata,
@@ -67,11 +65,11 @@ export function gatewayContext(
 /**
  * A gateway call's context. Its AbortSignal is created only when read: most
  * calls never cancel, and an AbortController plus listener costs several µs
- * per request. The grpc-js client registers through {@link onCancelKey}
- * instead of reading the signal.
+ * per request. The grpc-js client registers through its
+ * {@link CancelSource.onCancel} instead of reading the signal.
  * @internal
  */
-export class GatewayCallContext implements CallContext {
+export class GatewayCallContext implements CallContext, CancelSource {
   readonly metadata: Metadata;
   readonly deadline: Date | undefined;
   readonly responseMetadata = new Metadata();
@@ -160,7 +158,7 @@ export class GatewayCallContext implements CallContext {
     else this.#racers.push(listener);
   }
 
-  [onCancelKey](listener: () => void): () => void {
+  onCancel(listener: () => void): () => void {
     if (this.#reason !== undefined) {
       if (this.#cancelled) listener();
       return noop;

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { errorBody } from "../core/error-body.js";
 import type { Mux } from "./mux.js";
 import { type ResolvedMuxOptions, resolveMuxOptions } from "./mux-options.js";
-import { withHttpStatus } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { guardSocket, rejectUpgrade } from "./websocket.js";
 
@@ -115,11 +115,7 @@ function answerClientError(
       : status === 431
         ? "request headers too large"
         : `malformed HTTP request (${error.code ?? "parse error"})`;
-  rejectUpgrade(
-    socket,
-    withHttpStatus(new RpcError(message, code), status),
-    options.errors.registry,
-  );
+  rejectUpgrade(socket, new HttpStatusError(message, code, status), options.errors.registry);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
+import { HttpStatusError } from "../core/http-status-error.js";
 import { preParsedBody } from "./request-body.js";
-import { withHttpStatus } from "./response-writer.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
 enum Mode {
@@ -119,10 +119,7 @@ export class JsonMessageFramer {
       this.#reset();
       return [value];
     }
-    return withHttpStatus(
-      new RpcError("request body ends inside a JSON message", Code.InvalidArgument),
-      400,
-    );
+    return new RpcError("request body ends inside a JSON message", Code.InvalidArgument);
   }
 
   /** Completes the current value with `chunk[start, end)`. */
@@ -177,8 +174,9 @@ export async function* readJsonMessages(
 }
 
 function tooLarge(limit: number): RpcError {
-  return withHttpStatus(
-    new RpcError(`a request message is larger than ${limit} bytes`, Code.ResourceExhausted),
+  return new HttpStatusError(
+    `a request message is larger than ${limit} bytes`,
+    Code.ResourceExhausted,
     413,
   );
 }

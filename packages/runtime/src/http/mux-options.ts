@@ -1,9 +1,11 @@
 import type { Registry } from "@bufbuild/protobuf";
+import type { Codec } from "../codec/codec.js";
+import { compiledCodec } from "../codec/compiled-codec.js";
 import { timeoutPolicy } from "../core/deadline.js";
 import { createErrorDetailsRegistry } from "../core/error-body.js";
 import type { UnescapeMode } from "../core/path-unescape.js";
 import type { RequestDecodeOptions } from "../core/request-message.js";
-import type { JsonWriteOptions } from "../core/response-message.js";
+import type { ResponseEncodeOptions } from "../core/response-message.js";
 import type { CallSetup } from "./gateway-context.js";
 import type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
 import { type BodyLimits, isJsonContentType } from "./request-body.js";
@@ -105,6 +107,12 @@ export interface MuxOptions extends JsonOptions {
    * passed. Default 0: none (as Envoy's `max_stream_duration`).
    */
   maxStreamDurationMs?: number;
+  /**
+   * Encodes and decodes messages (JSON bodies, and nothing else: a remote
+   * backend's client has its own). Default `compiledCodec`; `protobufEsCodec`
+   * is protobuf-es's reflective one.
+   */
+  codec?: Codec;
 }
 
 /**
@@ -120,10 +128,10 @@ export interface ResolvedMuxOptions {
   readonly notFound: "next" | "404";
   readonly unescape: UnescapeMode;
   readonly webSocket: boolean;
-  /** Decoding requests: JSON reading, query parameters. */
+  /** Decoding requests: the codec, JSON reading, query parameters. */
   readonly decode: RequestDecodeOptions;
-  /** Writing messages as JSON. */
-  readonly json: JsonWriteOptions;
+  /** Writing messages as JSON: the codec and its options. */
+  readonly json: ResponseEncodeOptions;
   /** Request body size and Content-Type. */
   readonly limits: BodyLimits;
   /** The call context: header rules, timeouts. */
@@ -148,6 +156,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     options.registry === undefined
       ? createErrorDetailsRegistry()
       : createErrorDetailsRegistry(options.registry);
+  const codec = options.codec ?? compiledCodec;
   const outgoing: OutgoingHeaderRules = {
     outgoingHeader: options.outgoingHeaderMatcher,
     outgoingTrailer: options.outgoingTrailerMatcher,
@@ -158,10 +167,12 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     unescape: options.unescape ?? "spec",
     webSocket: options.webSocket ?? false,
     decode: {
+      codec,
       readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
       rejectUnknownQueryParameters: options.rejectUnknownQueryParameters ?? false,
     },
     json: {
+      codec,
       alwaysEmitImplicit: options.emitDefaultValues ?? false,
       useProtoFieldName: options.useProtoFieldName ?? false,
       enumAsInteger: options.enumAsInteger ?? false,

@@ -8,7 +8,8 @@ import {
   type JsonOptions,
 } from "./mux-options.js";
 import { compilePathTemplate } from "../core/path-template.js";
-import { withHttpStatus, writeError } from "./response-writer.js";
+import { writeError } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -223,11 +224,9 @@ export class Mux {
         const allow = m.allow;
         res.setHeader("Allow", allow.join(", "));
         writeError(
-          withHttpStatus(
-            new RpcError(
-              `method ${req.method} is not allowed for ${path}; allowed: ${allow.join(", ")}`,
-              Code.Unimplemented,
-            ),
+          new HttpStatusError(
+            `method ${req.method} is not allowed for ${path}; allowed: ${allow.join(", ")}`,
+            Code.Unimplemented,
             405,
           ),
           req,
@@ -240,7 +239,7 @@ export class Mux {
       }
       case "bad-path":
         writeError(
-          withHttpStatus(new RpcError(m.message, Code.InvalidArgument), 400),
+          new RpcError(m.message, Code.InvalidArgument),
           req,
           res,
           this.options.errors,
@@ -282,9 +281,7 @@ export class Mux {
         req,
         res,
         metadata: md.ok ? md.metadata : new Metadata(),
-        metadataError: md.ok
-          ? undefined
-          : withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400),
+        metadataError: md.ok ? undefined : new RpcError(md.message, Code.InvalidArgument),
       });
       runPipeline(
         this.#middlewares,
@@ -349,9 +346,7 @@ export class Mux {
       res: undefined,
       socket,
       metadata: md.ok ? md.metadata : new Metadata(),
-      metadataError: md.ok
-        ? undefined
-        : withHttpStatus(new RpcError(md.message, Code.InvalidArgument), 400),
+      metadataError: md.ok ? undefined : new RpcError(md.message, Code.InvalidArgument),
     });
     const params = m.params;
     runPipeline(

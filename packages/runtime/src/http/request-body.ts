@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { withHttpStatus } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
 /** Limits on request bodies. @internal */
@@ -81,8 +81,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function tooLarge(limit: number): RpcError {
-  return withHttpStatus(
-    new RpcError(`request body is larger than ${limit} bytes`, Code.ResourceExhausted),
+  return new HttpStatusError(
+    `request body is larger than ${limit} bytes`,
+    Code.ResourceExhausted,
     413,
   );
 }
@@ -100,11 +101,9 @@ export function unsupportedContentEncoding(req: IncomingMessage): RpcError | und
     .map((token) => token.trim())
     .filter((token) => token !== "" && token.toLowerCase() !== "identity");
   if (unsupported.length === 0) return undefined;
-  return withHttpStatus(
-    new RpcError(
-      `unsupported Content-Encoding "${unsupported.join(", ")}": send the body unencoded (identity)`,
-      Code.InvalidArgument,
-    ),
+  return new HttpStatusError(
+    `unsupported Content-Encoding "${unsupported.join(", ")}": send the body unencoded (identity)`,
+    Code.InvalidArgument,
     415,
   );
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
-import { httpStatusFromCode } from "../core/http-status.js";
+import type { RawBody } from "../core/http-body.js";
+import { httpStatusOf } from "../core/http-status-error.js";
 import { publicError } from "./error-redaction.js";
 import type { Registry } from "@bufbuild/protobuf";
 import {
@@ -28,23 +29,6 @@ export interface ErrorWriting {
   readonly redactInternalErrors: boolean;
 }
 
-const httpStatusOverrides = new WeakMap<RpcError, number>();
-
-/**
- * Marks an error the gateway raises itself with the HTTP status it answers
- * (413, 415, 405, …) where the gRPC code's usual mapping would be less precise.
- * @internal
- */
-export function withHttpStatus(error: RpcError, status: number): RpcError {
-  httpStatusOverrides.set(error, status);
-  return error;
-}
-
-/** The HTTP status for an error: an explicit gateway status, or the gRPC code's mapping. */
-export function httpStatusOf(error: RpcError): number {
-  return httpStatusOverrides.get(error) ?? httpStatusFromCode(error.code);
-}
-
 /**
  * Writes a JSON response body with its status; without `Content-Length`
  * (chunked) when HTTP trailers were announced with a `Trailer` header.
@@ -55,6 +39,18 @@ export function writeJson(res: ServerResponse, status: number, json: string): vo
   res.setHeader("Content-Type", "application/json");
   if (!res.hasHeader("Trailer")) res.setHeader("Content-Length", Buffer.byteLength(json));
   res.end(json);
+}
+
+/**
+ * Writes a raw (`google.api.HttpBody`) response body with its content type;
+ * chunked, without `Content-Length`, when HTTP trailers were announced.
+ * @internal
+ */
+export function writeRaw(res: ServerResponse, status: number, body: RawBody): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", body.contentType);
+  if (!res.hasHeader("Trailer")) res.setHeader("Content-Length", body.data.byteLength);
+  res.end(body.data);
 }
 
 /**

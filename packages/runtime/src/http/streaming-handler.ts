@@ -8,7 +8,8 @@ import { ResponseJsonWriter } from "../core/response-message.js";
 import { readBody, unsupportedContentEncoding } from "./request-body.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
-import { withHttpStatus, writeError, writeJson } from "./response-writer.js";
+import { writeError, writeJson } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { selectStreamFormat } from "./stream-format.js";
@@ -78,11 +79,9 @@ export function streamingHandler(
       if (encoding !== undefined) throw encoding;
       const contentType = req.headers["content-type"];
       if (!isStreamContentType(contentType)) {
-        throw withHttpStatus(
-          new RpcError(
-            `unsupported Content-Type "${contentType}": send application/json`,
-            Code.InvalidArgument,
-          ),
+        throw new HttpStatusError(
+          `unsupported Content-Type "${contentType}": send application/json`,
+          Code.InvalidArgument,
           415,
         );
       }

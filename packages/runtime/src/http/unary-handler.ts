@@ -4,8 +4,9 @@ import { HttpBodyResponse } from "../core/http-body.js";
 import { type CallSetup, gatewayContext } from "./gateway-context.js";
 import { type BodyLimits, readBody, unsupportedContentEncoding } from "./request-body.js";
 import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
-import { type JsonWriteOptions, ResponseJsonWriter } from "../core/response-message.js";
-import { type ErrorWriting, withHttpStatus, writeError, writeJson } from "./response-writer.js";
+import { type ResponseEncodeOptions, ResponseJsonWriter } from "../core/response-message.js";
+import { type ErrorWriting, writeError, writeJson, writeRaw } from "./response-writer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import {
@@ -29,7 +30,7 @@ type UnaryCall = (request: unknown, context: unknown) => unknown;
 /** The option values a route's handler uses, one per concern. @internal */
 export interface UnaryOptions {
   readonly decode: RequestDecodeOptions;
-  readonly json: JsonWriteOptions;
+  readonly json: ResponseEncodeOptions;
   readonly limits: BodyLimits;
   readonly setup: CallSetup;
   readonly outgoing: OutgoingHeaderRules;
@@ -66,11 +67,9 @@ export function unaryHandler(
       const encoding = unsupportedContentEncoding(req);
       if (encoding !== undefined) throw encoding;
       if (!builder.rawBody && !limits.acceptsContentType(contentType)) {
-        throw withHttpStatus(
-          new RpcError(
-            `unsupported Content-Type "${contentType}": send application/json`,
-            Code.InvalidArgument,
-          ),
+        throw new HttpStatusError(
+          `unsupported Content-Type "${contentType}": send application/json`,
+          Code.InvalidArgument,
           415,
         );
       }
@@ -96,9 +95,9 @@ export function unaryHandler(
     const status = writeResponseMetadata(res, context, outgoing, acceptsTrailers(req));
     if (pipeline !== undefined) pipeline.succeed();
     if (rawWriter !== undefined) {
-      rawWriter.write(res, status, response);
-      if (pipeline !== undefined)
-        pipeline.outcome.bytesOut = (response as unknown as { data: Uint8Array }).data.length;
+      const content = rawWriter.content(response);
+      if (pipeline !== undefined) pipeline.outcome.bytesOut = content.data.byteLength;
+      writeRaw(res, status, content);
     } else {
       const json = writer.write(response);
       if (pipeline !== undefined) {

@@ -8,9 +8,9 @@ import { errorBody } from "../core/error-body.js";
 import { publicError } from "./error-redaction.js";
 import { type CallSetup, gatewayContext } from "./gateway-context.js";
 import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
-import { type JsonWriteOptions, ResponseJsonWriter } from "../core/response-message.js";
+import { type ResponseEncodeOptions, ResponseJsonWriter } from "../core/response-message.js";
 import { toMessage } from "./response-stream.js";
-import { httpStatusOf, withHttpStatus } from "./response-writer.js";
+import { HttpStatusError, httpStatusOf } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { limitStreamDuration, requestStream } from "./streaming-handler.js";
@@ -29,7 +29,7 @@ export const webSocketCloseErrorBase = 4000;
 /** The option values a WebSocket route uses. @internal */
 export interface WebSocketOptions {
   readonly decode: RequestDecodeOptions;
-  readonly json: JsonWriteOptions;
+  readonly json: ResponseEncodeOptions;
   readonly setup: CallSetup;
   readonly errors: { readonly registry: Registry; readonly redactInternalErrors: boolean };
   /** Ping interval; 0 = no pings. */
@@ -72,11 +72,9 @@ export function createWebSocketServer(
     const wrongMethod = error.message === "Invalid HTTP method";
     rejectUpgrade(
       socket,
-      withHttpStatus(
-        new RpcError(
-          `WebSocket handshake refused: ${error.message}`,
-          wrongMethod ? Code.Unimplemented : Code.InvalidArgument,
-        ),
+      new HttpStatusError(
+        `WebSocket handshake refused: ${error.message}`,
+        wrongMethod ? Code.Unimplemented : Code.InvalidArgument,
         wrongMethod ? 405 : 400,
       ),
       registry,
@@ -128,11 +126,9 @@ export function webSocketHandler(
     if (!originAllowed(req, options.allowedOrigins)) {
       rejectUpgrade(
         socket,
-        withHttpStatus(
-          new RpcError(
-            `WebSocket upgrade from origin ${JSON.stringify(req.headers.origin)} refused`,
-            Code.PermissionDenied,
-          ),
+        new HttpStatusError(
+          `WebSocket upgrade from origin ${JSON.stringify(req.headers.origin)} refused`,
+          Code.PermissionDenied,
           403,
         ),
         registry,

@@ -1,0 +1,87 @@
+import { experimental } from "@grpc/grpc-js";
+
+/**
+ * Channel option carrying a channel's {@link ReadinessSource} down to its
+ * load-balancing policy. The prefix keeps it out of subchannel arguments, so
+ * subchannels stay shareable.
+ * @internal
+ */
+export const READINESS_SOURCE_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX}.ts_gateway.readiness_source`;
+
+/**
+ * Resolver attribute with per-address weights (`{ "host:port": weight }`), read by
+ * the `ts_gateway_weighted_round_robin` policy in addition to its configured weights.
+ * @internal
+ */
+export const ENDPOINT_WEIGHTS_ATTRIBUTE = "ts_gateway.endpoint_weights";
+
+/** Connectivity state names, as grpc-js spells them. */
+export type ConnectivityStateName =
+  | "IDLE"
+  | "CONNECTING"
+  | "READY"
+  | "TRANSIENT_FAILURE"
+  | "SHUTDOWN";
+
+/** What the balancer knows about one endpoint. */
+export interface EndpointStatus {
+  /** `host:port` of the endpoint. */
+  readonly address: string;
+  /** Connection state of its subchannel (`IDLE` if none was created yet). */
+  readonly state: ConnectivityStateName;
+  /** Last result of health probing (true while unknown or when probing is disabled). */
+  readonly healthy: boolean;
+  /** Taken out of rotation by its circuit breaker (see `CircuitBreakerOptions`). */
+  readonly ejected: boolean;
+}
+
+/** Readiness of one balanced backend. */
+export interface BalancerReadiness {
+  /** At least one endpoint is connected and healthy. */
+  readonly ready: boolean;
+  /** Aggregate state of the balancer. */
+  readonly state: ConnectivityStateName;
+  readonly endpoints: readonly EndpointStatus[];
+}
+
+/**
+ * One balanced channel's readiness, as its load-balancing policies report it:
+ * the channel owns it and hands it to the policies (which grpc-js creates) in
+ * the {@link READINESS_SOURCE_OPTION} channel option. The health-check policy
+ * publishes the endpoints' states; the circuit breaker policy publishes the
+ * addresses it ejected.
+ * @internal
+ */
+export class ReadinessSource {
+  #snapshot: (() => BalancerReadiness) | undefined;
+  #ejections: (() => ReadonlySet<string>) | undefined;
+
+  /** The policy instance now serving the channel publishes its snapshot function (the latest wins). */
+  publish(snapshot: () => BalancerReadiness): void {
+    this.#snapshot = snapshot;
+  }
+
+  /** A policy going away withdraws its snapshot function, if it is still the published one. */
+  withdraw(snapshot: () => BalancerReadiness): void {
+    if (this.#snapshot === snapshot) this.#snapshot = undefined;
+  }
+
+  /** The circuit breaker policy now serving the channel publishes the addresses it ejected (the latest wins). */
+  publishEjections(ejected: () => ReadonlySet<string>): void {
+    this.#ejections = ejected;
+  }
+
+  /** A circuit breaker policy going away withdraws its ejections, if they are still the published ones. */
+  withdrawEjections(ejected: () => ReadonlySet<string>): void {
+    if (this.#ejections === ejected) this.#ejections = undefined;
+  }
+
+  /** The readiness; `undefined` before a policy started. */
+  read(): BalancerReadiness | undefined {
+    const snapshot = this.#snapshot?.();
+    const ejected = this.#ejections?.();
+    if (snapshot === undefined || ejected === undefined || ejected.size === 0) return snapshot;
+    const endpoints = snapshot.endpoints.map((e) => ({ ...e, ejected: ejected.has(e.address) }));
+    return { ...snapshot, endpoints };
+  }
+}
