@@ -20,6 +20,7 @@ const ranks: Record<string, number> = {
   balancer: 4,
   docs: 4,
   health: 5,
+  policy: 5,
   lifecycle: 6,
 };
 /** The subpath entries (src/*.ts) sit on top: they import anything, nothing imports them. */
