@@ -10,3 +10,5 @@ export type {
 } from "./policy/authenticate.js";
 export { selects } from "./policy/route-policy.js";
 export type { RouteRule, RouteSelector } from "./policy/route-policy.js";
+export { cors } from "./policy/cors.js";
+export type { CorsOptions, CorsOrigins } from "./policy/cors.js";
