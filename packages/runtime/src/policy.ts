@@ -12,3 +12,5 @@ export { selects } from "./policy/route-policy.js";
 export type { RouteRule, RouteSelector } from "./policy/route-policy.js";
 export { cors } from "./policy/cors.js";
 export type { CorsOptions, CorsOrigins } from "./policy/cors.js";
+export { compression, negotiate, zstdAvailable } from "./policy/compression.js";
+export type { CompressionOptions, Encoding } from "./policy/compression.js";
