@@ -14,3 +14,5 @@ export { cors } from "./policy/cors.js";
 export type { CorsOptions, CorsOrigins } from "./policy/cors.js";
 export { compression, negotiate, zstdAvailable } from "./policy/compression.js";
 export type { CompressionOptions, Encoding } from "./policy/compression.js";
+export { deprecation } from "./policy/deprecation.js";
+export type { DeprecationOptions, DeprecationPolicy } from "./policy/deprecation.js";
