@@ -8,9 +8,9 @@ export interface DeprecationPolicy {
   /** Since when it is deprecated: `Deprecation: @<epoch seconds>` (RFC 9745). Default: `@0`, deprecated already. */
   since?: Date;
   /** When it stops answering: `Sunset` (RFC 8594). */
-  sunset?: Date;
+  sunset?: Date | undefined;
   /** Documentation of the deprecation or its replacement: `Link: <url>; rel="deprecation"`. */
-  link?: string;
+  link?: string | undefined;
 }
 
 /** Options of {@link deprecation}. */
