@@ -57,6 +57,8 @@ const allRows = [
   "floor-grpc",
   "gateway-node",
   "gateway-node-middleware",
+  "gateway-node-auth",
+  "gateway-node-ratelimit",
   "floor-http",
   "gateway-inprocess",
   "express-grpc",
@@ -239,6 +241,8 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
   const referenceOf: Record<string, string> = {
     "gateway-node": "floor-grpc",
     "gateway-node-middleware": "gateway-node",
+    "gateway-node-auth": "gateway-node",
+    "gateway-node-ratelimit": "gateway-node",
     "gateway-inprocess": "floor-http",
     "gateway-express": "express-grpc",
     "express-grpc": "floor-grpc",
