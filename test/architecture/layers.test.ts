@@ -21,6 +21,7 @@ const ranks: Record<string, number> = {
   docs: 4,
   health: 5,
   observability: 5,
+  policy: 5,
   lifecycle: 6,
 };
 /** The subpath entries (src/*.ts) sit on top: they import anything, nothing imports them. */

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { attachWebSocket, gatewayServer, gracefulShutdown, Mux } from "@ts-gateway/runtime";
 import { createChannel, idempotentMethods } from "@ts-gateway/runtime/balancer";
 import { startBackend } from "./backend.js";
+import { edgePolicies } from "./edge.js";
 import { createGatewayApp } from "./gateway.js";
 import { LibraryServiceClient, libraryServiceRoutes } from "./gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "./library-service.js";
@@ -33,6 +34,8 @@ const channel = createChannel([`${host}:${backend.port}`], {
 const client = LibraryServiceClient.fromChannel(channel);
 // Streaming routes are WebSocket endpoints too.
 const mux = new Mux({ webSocket: true });
+// CORS, compression, deprecation headers; auth and rate limits by environment (see edge.ts).
+for (const middleware of await edgePolicies(process.env)) mux.use(middleware);
 // /metrics, JSON access logs on stdout (pino, async), OpenTelemetry spans.
 const observability = observe(mux, [channel]);
 const gateway = createGatewayApp(client, {

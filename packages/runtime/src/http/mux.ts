@@ -193,7 +193,9 @@ export class Mux {
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q + 1);
-    const m = this.#table.match(req.method ?? "GET", path);
+    const method = req.method ?? "GET";
+    let m = this.#table.match(method, path);
+    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(path, m);
     if (m.kind === "not-found" && next !== undefined && this.options.notFound === "next") {
       next();
       return;
@@ -211,7 +213,23 @@ export class Mux {
     }
   }
 
-  /** Answers a request no route matches: 405 with `Allow`, 400 for a bad path, or 404. */
+  /**
+   * HEAD on a path without a HEAD route: its unary GET route, served as is
+   * (Node sends no body for HEAD, RFC 9110 §9.3.2); streams stay a 405.
+   */
+  #headAsGet(
+    path: string,
+    m: MatchResult<MuxRoute<RouteHandler>>,
+  ): MatchResult<MuxRoute<RouteHandler>> {
+    const get = this.#table.match("GET", path);
+    return get.kind === "match" && get.value.info.methodKind === "unary" ? get : m;
+  }
+
+  /**
+   * Answers a request no route matches: 405 with `Allow` (204 with `Allow`
+   * for `OPTIONS`, where the CORS middleware answers preflights), 400 for a
+   * bad path, or 404.
+   */
   #unmatched(
     req: IncomingMessage,
     res: ServerResponse,
@@ -222,6 +240,12 @@ export class Mux {
     switch (m.kind) {
       case "method-not-allowed": {
         const allow = m.allow;
+        if (req.method === "OPTIONS") {
+          res.setHeader("Allow", optionsAllow(allow).join(", "));
+          res.statusCode = 204;
+          res.end();
+          return;
+        }
         res.setHeader("Allow", allow.join(", "));
         writeError(
           new HttpStatusError(
@@ -407,6 +431,14 @@ interface MuxRoute<H> {
   readonly info: RouteInfo;
   /** A server stream of raw google.api.HttpBody bytes (transport `http-body`). */
   readonly rawStream: boolean;
+}
+
+/** The methods a path answers, as an `OPTIONS` answer lists them: its routes', HEAD with GET, and OPTIONS. @internal */
+export function optionsAllow(allow: readonly string[]): string[] {
+  const methods = [...allow];
+  if (methods.includes("GET") && !methods.includes("HEAD")) methods.push("HEAD");
+  if (!methods.includes("OPTIONS")) methods.push("OPTIONS");
+  return methods;
 }
 
 function routeName(method: DescMethod, route: RouteSpec): string {

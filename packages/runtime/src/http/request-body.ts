@@ -1,4 +1,6 @@
 import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
@@ -29,7 +31,10 @@ export function preParsedBody(req: IncomingMessage): Buffer | undefined {
 /**
  * Reads a request body up to `limit` bytes. Too large → RESOURCE_EXHAUSTED
  * (the mux answers 413); an aborted upload → CANCELLED. Reuses a body a
- * framework already read (see {@link preParsedBody}).
+ * framework already read (see {@link preParsedBody}). A body sent with
+ * `Content-Encoding: gzip`, `deflate` or `br` is decoded as it arrives, and
+ * `limit` applies to the decoded bytes (a small bomb stops at `limit`, never
+ * expanded whole); other encodings answer 415, undecodable data 400.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers["content-length"];
@@ -40,15 +45,24 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (parsed !== undefined) {
     return parsed.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(parsed);
   }
+  const decoder = decoderFor(req.headers["content-encoding"]);
+  if (decoder instanceof RpcError) return Promise.reject(decoder);
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  const source: Readable = decoder === undefined ? req : req.pipe(decoder);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
+      source.off("data", onData);
+      source.off("end", onEnd);
+      source.off("error", onError);
       req.off("error", onError);
       req.off("close", onClose);
+      if (decoder !== undefined) {
+        req.unpipe(decoder);
+        decoder.destroy();
+        decoder.on("error", () => {});
+      }
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -66,6 +80,22 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error) => {
       cleanup();
+      if (
+        decoder !== undefined &&
+        err !== undefined &&
+        (err as { errno?: unknown }).errno !== undefined
+      ) {
+        req.resume();
+        reject(
+          new HttpStatusError(
+            `request body is not valid ${req.headers["content-encoding"]}`,
+            Code.InvalidArgument,
+            400,
+            { cause: err },
+          ),
+        );
+        return;
+      }
       reject(new RpcError("request body could not be read", Code.Cancelled, { cause: err }));
     };
     const onClose = () => {
@@ -73,11 +103,37 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(new RpcError("client closed the request before sending its body", Code.Cancelled));
     };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
+    source.on("data", onData);
+    source.on("end", onEnd);
+    source.on("error", onError);
+    if (source !== req) req.on("error", onError);
     req.on("close", onClose);
   });
+}
+
+/** A decoder for a request's `Content-Encoding`: undefined for none or identity, a 415 error for others. */
+function decoderFor(
+  encoding: string | undefined,
+): (Readable & NodeJS.WritableStream) | RpcError | undefined {
+  if (encoding === undefined) return undefined;
+  switch (encoding.trim().toLowerCase()) {
+    case "":
+    case "identity":
+      return undefined;
+    case "gzip":
+    case "x-gzip":
+      return createGunzip();
+    case "deflate":
+      return createInflate();
+    case "br":
+      return createBrotliDecompress();
+    default:
+      return new HttpStatusError(
+        `request Content-Encoding ${encoding} is not supported (gzip, deflate, br are)`,
+        Code.InvalidArgument,
+        415,
+      );
+  }
 }
 
 function tooLarge(limit: number): RpcError {
@@ -88,21 +144,40 @@ function tooLarge(limit: number): RpcError {
   );
 }
 
+/** The request encodings {@link readBody} decodes. */
+const decodedEncodings = new Set(["identity", "gzip", "x-gzip", "deflate", "br"]);
+
 /**
  * A 415 naming the request's `Content-Encoding` when the body is encoded in a
- * way the gateway does not decode (anything but `identity`); `undefined` when
- * the body can be read as it is.
+ * way the gateway does not decode: with `decoded` (bodies read by
+ * {@link readBody}) anything but identity, gzip, deflate and br, without it
+ * (streamed request messages) anything but identity; `undefined` when the
+ * body can be read.
  */
-export function unsupportedContentEncoding(req: IncomingMessage): RpcError | undefined {
+export function unsupportedContentEncoding(
+  req: IncomingMessage,
+  decoded: boolean,
+): RpcError | undefined {
   const encoding = req.headers["content-encoding"];
   if (encoding === undefined) return undefined;
-  const unsupported = encoding
+  const tokens = encoding
     .split(",")
-    .map((token) => token.trim())
-    .filter((token) => token !== "" && token.toLowerCase() !== "identity");
-  if (unsupported.length === 0) return undefined;
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== "");
+  const unsupported = tokens.filter(
+    (t) => t !== "identity" && !(decoded && decodedEncodings.has(t)),
+  );
+  if (
+    unsupported.length === 0 &&
+    (!decoded || tokens.filter((t) => t !== "identity").length <= 1)
+  ) {
+    return undefined;
+  }
+  const named = unsupported.length > 0 ? unsupported : tokens;
   return new HttpStatusError(
-    `unsupported Content-Encoding "${unsupported.join(", ")}": send the body unencoded (identity)`,
+    decoded
+      ? `unsupported Content-Encoding "${named.join(", ")}": send the body unencoded, or with one of gzip, deflate, br`
+      : `unsupported Content-Encoding "${named.join(", ")}": send the stream unencoded (identity)`,
     Code.InvalidArgument,
     415,
   );

@@ -75,7 +75,7 @@ export function streamingHandler(
     pipeline: PipelineCall | undefined,
   ): Promise<void> => {
     if (builder.hasBody) {
-      const encoding = unsupportedContentEncoding(req);
+      const encoding = unsupportedContentEncoding(req, !clientStreams);
       if (encoding !== undefined) throw encoding;
       const contentType = req.headers["content-type"];
       if (!isStreamContentType(contentType)) {

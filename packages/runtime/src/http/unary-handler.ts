@@ -64,7 +64,7 @@ export function unaryHandler(
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
     if (builder.hasBody) {
-      const encoding = unsupportedContentEncoding(req);
+      const encoding = unsupportedContentEncoding(req, true);
       if (encoding !== undefined) throw encoding;
       if (!builder.rawBody && !limits.acceptsContentType(contentType)) {
         throw new HttpStatusError(
