@@ -127,6 +127,18 @@ describe("mountHealth on the gateway mux", () => {
     });
   }
 
+  it("healthz with the backend down: 503 with a plain message, no backend address", async () => {
+    const down = await startHaGateway(["127.0.0.1:1"], { healthCheck: false });
+    try {
+      const { status, body } = await call(`${down.url}/healthz`);
+      assert.equal(status, 503, JSON.stringify(body));
+      assertSubset(body, { code: 14, message: "backend unavailable" }, "healthz down");
+      assert.doesNotMatch(JSON.stringify(body), /127\.0\.0\.1|ECONNREFUSED/);
+    } finally {
+      await down.close();
+    }
+  });
+
   it("readyz lists the backend's endpoints and turns 503 when none is healthy", async () => {
     draining = false;
     const ready = await call(`${gw.url}/readyz`);

@@ -87,7 +87,7 @@ export function healthzHandler(channel: grpc.Channel, options: HealthzOptions = 
             res,
             isCode(code) ? httpStatusFromCode(code) : 500,
             code,
-            error?.details ?? "no response",
+            failureMessage(error),
           );
           return;
         }
@@ -106,6 +106,25 @@ export function healthzHandler(channel: grpc.Channel, options: HealthzOptions = 
     );
     res.on("close", () => call.cancel());
   };
+}
+
+/**
+ * What a client sees of a failed health check: the backend's own status
+ * message, or, when grpc-js raised the failure on the gateway's side (no
+ * response from the backend: its content-type is missing), a plain message
+ * instead of grpc-js's detail, which names backend addresses.
+ */
+function failureMessage(error: grpc.ServiceError | null): string {
+  if (error === null) return "no response";
+  if (error.metadata?.get("content-type").length > 0) return error.details;
+  switch (error.code) {
+    case grpc.status.UNAVAILABLE:
+      return "backend unavailable";
+    case grpc.status.DEADLINE_EXCEEDED:
+      return "health check timed out";
+    default:
+      return "health check failed";
+  }
 }
 
 /** Options for {@link readyzHandler}. */
