@@ -26,6 +26,13 @@ export interface GracefulShutdownOptions {
   drainDelayMs?: number;
   /** Longest wait for in-flight requests and streams before forcing; default 25 000 ms. */
   gracePeriodMs?: number;
+  /**
+   * While draining, a keep-alive connection quiet this long is closed (one
+   * that carries a request closes after its response). Keep it above your
+   * proxy's upstream keepalive timeout, so the proxy closes idle connections
+   * first and never sends a request on one being closed. Default 5000.
+   */
+  idleCloseMs?: number;
   /** Signals that start the shutdown; default SIGTERM and SIGINT. `[]` installs none. */
   signals?: readonly NodeJS.Signals[];
   /** Runs last, e.g. to revoke an etcd registration or `process.exit()`. */
@@ -44,8 +51,13 @@ export interface GracefulShutdown {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A keep-alive connection quiet this long while draining is closed: no proxy is about to reuse it. */
-const quietMs = 1000;
+/**
+ * Default of `idleCloseMs`: above the 4 s upstream `keepalive_timeout` the
+ * README's nginx config and deploy/ set, so the proxy always closes an idle
+ * connection before the gateway does and never writes a request on one the
+ * gateway is closing.
+ */
+const defaultIdleCloseMs = 5000;
 
 interface Connection {
   /** Responses in progress on it. */
@@ -58,7 +70,7 @@ interface Connection {
  * Follows an HTTP server's connections and responses from the start, so a
  * shutdown can drain them without resetting one a request may be on:
  * while draining every response says `Connection: close` (the connection
- * closes after it), a keep-alive connection closes only after {@link quietMs}
+ * closes after it), a keep-alive connection closes only after `idleCloseMs`
  * without requests, and at the deadline whatever is left (upgraded sockets
  * too, which `closeAllConnections()` does not know) is destroyed.
  */
@@ -67,7 +79,10 @@ class ConnectionTracker {
   readonly #responses = new Set<ServerResponse>();
   draining = false;
 
-  constructor(readonly server: HttpServer) {
+  constructor(
+    readonly server: HttpServer,
+    readonly idleCloseMs: number,
+  ) {
     server.on("connection", (socket: Duplex) => {
       this.#connections.set(socket, { busy: 0, idleSince: 0 });
       socket.once("close", () => this.#connections.delete(socket));
@@ -86,26 +101,28 @@ class ConnectionTracker {
     });
   }
 
-  /** Marks every response from now on, and those not yet answered, `Connection: close`. */
+  /**
+   * Marks every response from now on, and those not yet answered, `Connection: close`.
+   * A response whose headers already went out keeps its connection: ending it
+   * after that response would race the next request the proxy may write on it
+   * (it was told keep-alive); that request gets `Connection: close` instead,
+   * or the connection closes once quiet for `idleCloseMs`.
+   */
   drain(): void {
     this.draining = true;
     for (const res of this.#responses) {
       if (!res.headersSent) res.setHeader("Connection", "close");
-      else {
-        const socket = res.socket;
-        res.once("finish", () => socket?.end());
-      }
     }
   }
 
-  /** Closes keep-alive connections quiet for {@link quietMs}. */
+  /** Closes keep-alive connections quiet for `idleCloseMs`. */
   closeQuiet(): void {
     const now = Date.now();
     for (const [socket, connection] of this.#connections) {
       if (
         connection.busy === 0 &&
         connection.idleSince > 0 &&
-        now - connection.idleSince >= quietMs
+        now - connection.idleSince >= this.idleCloseMs
       )
         socket.end();
     }
@@ -158,7 +175,9 @@ function closeGrpc(server: grpc.Server, deadline: number): Promise<void> {
 export function gracefulShutdown(options: GracefulShutdownOptions = {}): GracefulShutdown {
   let running: Promise<void> | null = null;
   const signals = options.signals ?? ["SIGTERM", "SIGINT"];
-  const trackers = (options.httpServers ?? []).map((server) => new ConnectionTracker(server));
+  const trackers = (options.httpServers ?? []).map(
+    (server) => new ConnectionTracker(server, options.idleCloseMs ?? defaultIdleCloseMs),
+  );
 
   const run = async (reason: string): Promise<void> => {
     options.health?.shutdown();
