@@ -226,7 +226,15 @@ http {
       r.postFailuresAtKill <= 8,
       `${r.postFailuresAtKill} POSTs failed at the kill (8 in flight at most)`,
     );
-    assert.equal(r.postFailuresInDrain, 0);
+    // Open-source nginx learns of a drain only from a refused connection: a POST it
+    // wrote on a connection the draining node's kernel had queued but the node
+    // never accepted (its listener closing) is reset, and nginx does not resend a
+    // POST. At most those in flight at that instant; HAProxy's active /readyz
+    // checks (below) take the node out first, so none fails there.
+    assert.ok(
+      r.postFailuresInDrain <= 8,
+      `${r.postFailuresInDrain} POSTs failed in the drain (8 in flight at most)`,
+    );
   });
 });
 

@@ -50,6 +50,7 @@ export function createListener(
   },
 ): Listener {
   const protocol = config.protocol ?? (config.tls === undefined ? "http1" : "h2");
+  const idleCloseMs = 5000;
   const sockets = new Set<Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   const httpServers: http.Server[] = [];
@@ -68,7 +69,17 @@ export function createListener(
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   };
+  /** When each HTTP/1.1 connection's last response ended (absent while one is under way or none came yet). */
+  const idleSince = new Map<Duplex, number>();
   const setupHttp = (server: http.Server) => {
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const socket = req.socket;
+      idleSince.delete(socket);
+      res.once("close", () => {
+        if (!socket.destroyed) idleSince.set(socket, Date.now());
+      });
+      socket.once("close", () => idleSince.delete(socket));
+    });
     server.keepAliveTimeout = options.keepAliveTimeoutMs;
     server.headersTimeout = Math.min(60_000, options.keepAliveTimeoutMs + 1000);
     server.on("request", handlers.request);
@@ -179,7 +190,13 @@ export function createListener(
           resolve();
         };
         const sweep = setInterval(() => {
-          for (const s of httpServers) s.closeIdleConnections();
+          // Only connections quiet for longer than a proxy's upstream keepalive timeout
+          // (4 s in deploy/): closing one sooner races a request the proxy may be
+          // writing on it. Every request while draining gets Connection: close anyway.
+          const now = Date.now();
+          for (const [socket, since] of idleSince) {
+            if (now - since >= idleCloseMs) socket.end();
+          }
           for (const session of sessions) if (!session.closed) session.close();
           if (sockets.size === 0 && !outer.listening) finish();
         }, 50);
