@@ -331,7 +331,7 @@ test("consumer 2: the mux on node:http; etcd3 not installed", async () => {
   const message = await sh(consumer.dir, "node", [
     "--input-type=module",
     "-e",
-    `import { registerInEtcd } from "@ts-gateway/runtime";
+    `import { registerInEtcd } from "@ts-gateway/runtime/etcd";
 registerInEtcd({ etcd: { hosts: ["127.0.0.1:1"] }, service: "s", id: "1", address: "a:1" }).catch((e) => console.log(e.message));`,
   ]);
   assert.match(message, /needs "etcd3".*npm install etcd3/);
