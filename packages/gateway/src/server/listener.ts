@@ -57,11 +57,16 @@ export function createListener(
   let outer: NetServer;
   let tlsServer: { setSecureContext(options: SecureContextOptions): void } | undefined;
 
+  /** When each HTTP/1.1 connection's last response ended (absent while one is under way or none came yet). */
+  const idleSince = new Map<Socket, number>();
   const track = (server: NetServer, event: "connection" | "secureConnection") => {
     server.on(event, (socket: Socket) => {
       socket.on("error", ignore);
       sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
+      socket.once("close", () => {
+        sockets.delete(socket);
+        idleSince.delete(socket);
+      });
     });
   };
   const onSession = (session: http2.ServerHttp2Session) => {
@@ -69,16 +74,13 @@ export function createListener(
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   };
-  /** When each HTTP/1.1 connection's last response ended (absent while one is under way or none came yet). */
-  const idleSince = new Map<Duplex, number>();
   const setupHttp = (server: http.Server) => {
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-      const socket = req.socket;
+      const socket = req.socket as Socket;
       idleSince.delete(socket);
       res.once("close", () => {
         if (!socket.destroyed) idleSince.set(socket, Date.now());
       });
-      socket.once("close", () => idleSince.delete(socket));
     });
     server.keepAliveTimeout = options.keepAliveTimeoutMs;
     server.headersTimeout = Math.min(60_000, options.keepAliveTimeoutMs + 1000);
