@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 import { HttpStatusError } from "../core/http-status-error.js";
-import { preParsedBody } from "./request-body.js";
+import { decoderFor, preParsedBody } from "./request-body.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
 enum Mode {
@@ -31,6 +32,8 @@ export class JsonMessageFramer {
   /** Bytes of the value being read that came in earlier chunks. */
   #parts: Buffer[] = [];
   #size = 0;
+  /** Whitespace bytes skipped since the last value: at most `limit` too, so no input goes unbounded. */
+  #gap = 0;
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -44,7 +47,12 @@ export class JsonMessageFramer {
       const b = chunk[i] as number;
       switch (this.#mode) {
         case Mode.Idle:
-          if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+          if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
+            if (++this.#gap > this.#limit)
+              return tooLarge(this.#limit, "whitespace between request messages is");
+            continue;
+          }
+          this.#gap = 0;
           start = i;
           if (b === 0x7b || b === 0x5b) {
             this.#mode = Mode.Nested;
@@ -142,9 +150,13 @@ export class JsonMessageFramer {
 /**
  * Reads the JSON messages of a streaming request body as they arrive, one
  * buffer per message, pulling the body only as fast as they are consumed.
+ * A body sent with `Content-Encoding: gzip`, `deflate` or `br` is decoded as
+ * a stream, and `limit` applies to each decoded message (and to the
+ * whitespace between two), so a small bomb stops at `limit` bytes, never
+ * expanded whole.
  * Throws an RpcError: RESOURCE_EXHAUSTED (413) for a message over `limit`
- * bytes, INVALID_ARGUMENT (400) for a cut-off message, CANCELLED when the
- * client aborts the upload.
+ * bytes, INVALID_ARGUMENT (400) for a cut-off message or undecodable data,
+ * 415 for another encoding, CANCELLED when the client aborts the upload.
  * @internal
  */
 export async function* readJsonMessages(
@@ -154,10 +166,16 @@ export async function* readJsonMessages(
   const framer = new JsonMessageFramer(limit);
   const parsed = preParsedBody(req);
   let source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+  let decoder: ReturnType<typeof decoderFor>;
   if (parsed !== undefined) source = [parsed];
   else if (req.readableEnded) source = [];
-  // A consumer that stops early must not destroy the request: that would close the socket the response goes out on.
-  else source = req.iterator({ destroyOnReturn: false });
+  else {
+    decoder = decoderFor(req.headers["content-encoding"]);
+    if (decoder instanceof RpcError) throw decoder;
+    // A consumer that stops early must not destroy the request: that would close the socket the response goes out on.
+    source =
+      decoder === undefined ? req.iterator({ destroyOnReturn: false }) : decoded(req, decoder);
+  }
   try {
     for await (const chunk of source) {
       const values = framer.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
@@ -166,17 +184,51 @@ export async function* readJsonMessages(
     }
   } catch (err) {
     if (err instanceof RpcError) throw err;
+    if (decoder !== undefined && (err as { errno?: unknown } | undefined)?.errno !== undefined) {
+      throw new HttpStatusError(
+        `request stream is not valid ${req.headers["content-encoding"]}`,
+        Code.InvalidArgument,
+        400,
+        { cause: err },
+      );
+    }
     throw new RpcError("client aborted the request body", Code.Cancelled, { cause: err });
+  } finally {
+    // Stopped early (a bad message, the call ended): the rest of the body is read and
+    // dropped, so that the connection can carry the next request after the answer.
+    if (parsed === undefined && !req.readableEnded) req.resume();
   }
   const last = framer.end();
   if (last instanceof RpcError) throw last;
   yield* last;
 }
 
-function tooLarge(limit: number): RpcError {
-  return new HttpStatusError(
-    `a request message is larger than ${limit} bytes`,
-    Code.ResourceExhausted,
-    413,
-  );
+/**
+ * The decoded bytes of an encoded request body, pulled through `decoder` as
+ * they are read (the decoder holds one output chunk at a time). An aborted
+ * upload fails the iteration; stopping early unpipes the request and frees
+ * the decoder, leaving the request itself alone.
+ */
+async function* decoded(
+  req: IncomingMessage,
+  decoder: Readable & NodeJS.WritableStream,
+): AsyncGenerator<Buffer, void, undefined> {
+  const aborted = () => {
+    if (!req.readableEnded) decoder.destroy(new Error("request aborted"));
+  };
+  req.once("close", aborted);
+  req.once("error", aborted);
+  req.pipe(decoder);
+  try {
+    yield* decoder.iterator({ destroyOnReturn: true }) as AsyncIterable<Buffer>;
+  } finally {
+    req.off("close", aborted);
+    req.off("error", aborted);
+    req.unpipe(decoder);
+    decoder.destroy();
+  }
+}
+
+function tooLarge(limit: number, what = "a request message is"): RpcError {
+  return new HttpStatusError(`${what} larger than ${limit} bytes`, Code.ResourceExhausted, 413);
 }

@@ -111,14 +111,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** A decoder for a request's `Content-Encoding`: undefined for none or identity, a 415 error for others. */
-function decoderFor(
+/** A decoder for a request's `Content-Encoding`: undefined for none or identity, a 415 error for others. @internal */
+export function decoderFor(
   encoding: string | undefined,
 ): (Readable & NodeJS.WritableStream) | RpcError | undefined {
   if (encoding === undefined) return undefined;
-  switch (encoding.trim().toLowerCase()) {
+  // `identity` tokens change nothing: "identity, gzip" is gzip.
+  const codings = encoding
+    .split(",")
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== "" && token !== "identity");
+  switch (codings.length > 1 ? encoding : (codings[0] ?? "")) {
     case "":
-    case "identity":
       return undefined;
     case "gzip":
     case "x-gzip":
@@ -150,8 +154,8 @@ const decodedEncodings = new Set(["identity", "gzip", "x-gzip", "deflate", "br"]
 /**
  * A 415 naming the request's `Content-Encoding` when the body is encoded in a
  * way the gateway does not decode: with `decoded` (bodies read by
- * {@link readBody}) anything but identity, gzip, deflate and br, without it
- * (streamed request messages) anything but identity; `undefined` when the
+ * {@link readBody} and streamed request messages) anything but identity,
+ * gzip, deflate and br, without it anything but identity; `undefined` when the
  * body can be read.
  */
 export function unsupportedContentEncoding(

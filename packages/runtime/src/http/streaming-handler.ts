@@ -37,7 +37,8 @@ export interface StreamingOptions extends UnaryOptions {
  * - Client streaming and bidi: the request body is a sequence of JSON messages
  *   (newline-delimited or concatenated), each decoded like a unary body (path
  *   variables and query apply to every message) and passed to the call as soon
- *   as it is complete; `maxRequestBytes` limits each message. Client streaming
+ *   as it is complete; `maxRequestBytes` limits each message (after decoding a
+ *   gzip, deflate or br body). Client streaming
  *   answers one JSON message; bidi answers like server streaming.
  *
  * The call's deadline holds as for unary calls: when it passes, the gateway
@@ -75,7 +76,7 @@ export function streamingHandler(
     pipeline: PipelineCall | undefined,
   ): Promise<void> => {
     if (builder.hasBody) {
-      const encoding = unsupportedContentEncoding(req, !clientStreams);
+      const encoding = unsupportedContentEncoding(req, true);
       if (encoding !== undefined) throw encoding;
       const contentType = req.headers["content-type"];
       if (!isStreamContentType(contentType)) {
