@@ -12,6 +12,7 @@ export interface Answer {
   /** WebSocket only: text frames received and the close code. */
   frames?: string[];
   closeCode?: number;
+  closeReason?: string;
 }
 
 /** One HTTP request with node:http (no header rewriting, HEAD and OPTIONS as sent). */
@@ -78,7 +79,7 @@ export function ws(
       for (const frame of send) socket.send(frame);
     });
     socket.on("message", (data) => frames.push(String(data)));
-    socket.on("close", (code) =>
+    socket.on("close", (code, reason) =>
       resolve({
         status: 101,
         headers: upgradeHeaders,
@@ -86,6 +87,7 @@ export function ws(
         json: undefined,
         frames,
         closeCode: code,
+        closeReason: reason.toString(),
       }),
     );
     socket.on("error", () => {});

@@ -6,5 +6,6 @@ export type {
   RateLimitOptions,
   RateLimitPolicy,
   RateLimitRedisStore,
+  WebSocketMessageLimit,
 } from "./policy/rate-limit.js";
 export { clientAddress } from "./policy/client-address.js";

@@ -106,7 +106,17 @@ export interface GatewayCall {
   readonly outcome: CallOutcome;
   /** Sets a response header (on a WebSocket upgrade: of the 101, or of the refusal). Ignored once headers went out. */
   setHeader(name: string, value: string | readonly string[]): void;
+  /**
+   * For a WebSocket call: adds a check every inbound message passes, in
+   * arrival order, before it reaches the backend (a per-message rate limit);
+   * one that throws ends the call with its error (close code `4000 + code`,
+   * the status as reason). Ignored on other transports.
+   */
+  checkMessages(check: MessageCheck): void;
 }
+
+/** A check of an inbound WebSocket message (see {@link GatewayCall.checkMessages}); throws to refuse it. */
+export type MessageCheck = () => void | Promise<void>;
 
 /**
  * A step of the request pipeline (`mux.use(middleware)`). Middlewares run in
@@ -154,6 +164,8 @@ export class PipelineCall implements GatewayCall {
   };
   /** Headers set for a WebSocket upgrade: written on the 101 or the refusal. */
   upgradeHeaders: Array<[string, string | readonly string[]]> | undefined;
+  /** Checks of a WebSocket call's inbound messages (see {@link GatewayCall.checkMessages}). */
+  messageChecks: MessageCheck[] | undefined;
   /** Whether the handler recorded the code (else it is derived from the HTTP status). */
   #codeSet = false;
   #ended = false;
@@ -219,6 +231,12 @@ export class PipelineCall implements GatewayCall {
     }
     this.upgradeHeaders ??= [];
     this.upgradeHeaders.push([name, value]);
+  }
+
+  checkMessages(check: MessageCheck): void {
+    if (this.transport !== "websocket") return;
+    this.messageChecks ??= [];
+    this.messageChecks.push(check);
   }
 
   /** Records how the call ended (first report wins). @internal */

@@ -14,7 +14,7 @@ import { HttpStatusError, httpStatusOf } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { limitStreamDuration, requestStream } from "./streaming-handler.js";
-import type { PipelineCall } from "./pipeline.js";
+import type { MessageCheck, PipelineCall } from "./pipeline.js";
 
 /**
  * WebSocket close code of a call that ended OK. A failed call closes with
@@ -162,7 +162,10 @@ export function webSocketHandler(
       // A malformed frame (oversize, unmasked, reserved opcode) is an 'error' here; ws then
       // closes the socket with its close code (1009, 1002), and 'close' below cancels the call.
       ws.on("error", () => {});
-      const frames = new FrameQueue(ws);
+      const frames = new FrameQueue(ws, pipeline?.messageChecks, (error) => {
+        frames.fail(error);
+        context.cancel(error);
+      });
       const requests = requestStream(frames, builder, params, query, context, pipeline);
       const heartbeat = keepAlive(ws, options.heartbeatIntervalMs);
       ws.once("close", () => {
@@ -416,8 +419,19 @@ class FrameQueue implements AsyncIterable<Buffer> {
   #error: RpcError | undefined;
   #wake: (() => void) | undefined;
   #paused = false;
+  /** Frames whose checks run (see `checks` below), in arrival order. */
+  #checked: Promise<void> = Promise.resolve();
+  #checking = 0;
 
-  constructor(ws: WebSocket) {
+  /**
+   * `checks` (the pipeline's message checks) run for each non-empty frame in
+   * order before it is queued; one that throws calls `refuse` with its error.
+   */
+  constructor(
+    ws: WebSocket,
+    checks: readonly MessageCheck[] | undefined,
+    refuse: (error: RpcError) => void,
+  ) {
     this.#ws = ws;
     ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       if (this.#ended) return;
@@ -428,14 +442,37 @@ class FrameQueue implements AsyncIterable<Buffer> {
         return;
       }
       const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-      if (frame.length === 0) this.#ended = true;
-      else this.#queue.push(frame);
-      if (this.#queue.length >= 16 && !this.#paused) {
-        this.#paused = true;
-        ws.pause();
+      if (checks === undefined || (frame.length === 0 && this.#checking === 0)) {
+        this.#push(frame);
+        return;
       }
-      this.#notify();
+      this.#checking++;
+      this.#pause();
+      this.#checked = this.#checked.then(async () => {
+        try {
+          if (frame.length > 0) for (const check of checks) await check();
+        } catch (err) {
+          if (!this.#ended) refuse(RpcError.from(err, Code.ResourceExhausted));
+        }
+        this.#checking--;
+        if (!this.#ended) this.#push(frame);
+      });
     });
+  }
+
+  #push(frame: Buffer): void {
+    if (frame.length === 0) this.#ended = true;
+    else this.#queue.push(frame);
+    this.#pause();
+    this.#notify();
+  }
+
+  /** Stops reading the socket while 16 frames wait (queued or being checked). */
+  #pause(): void {
+    if (this.#queue.length + this.#checking >= 16 && !this.#paused) {
+      this.#paused = true;
+      this.#ws.pause();
+    }
   }
 
   /** Ends the stream with an error (unless it already ended). */
@@ -456,7 +493,7 @@ class FrameQueue implements AsyncIterable<Buffer> {
     for (;;) {
       const frame = this.#queue.shift();
       if (frame !== undefined) {
-        if (this.#paused && this.#queue.length < 4) {
+        if (this.#paused && this.#queue.length + this.#checking < 4) {
           this.#paused = false;
           this.#ws.resume();
         }

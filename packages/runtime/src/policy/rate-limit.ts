@@ -1,6 +1,6 @@
 import {
   BurstyRateLimiter,
-  RateLimiterMemory,
+  type RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
 } from "rate-limiter-flexible";
@@ -11,6 +11,7 @@ import {
   QuotaFailureSchema,
   RetryInfoSchema,
 } from "../proto/google/rpc/error_details_pb.js";
+import { CappedRateLimiterMemory, defaultMaxKeys } from "./capped-memory-limiter.js";
 import { clientAddress, trustedProxies } from "./client-address.js";
 import { type RouteRule, routePolicy } from "./route-policy.js";
 
@@ -36,6 +37,28 @@ export interface RateLimitPolicy {
   burst?: { points: number; durationSec: number };
   /** Default `"ip"`. */
   key?: RateLimitKey;
+  /**
+   * A limit on the inbound messages of each WebSocket this policy admitted
+   * (the upgrade itself counts as a call, above): each message costs a point;
+   * past the limit the socket closes with 4008 (RESOURCE_EXHAUSTED) and the
+   * status as reason. Default: messages are not counted.
+   */
+  webSocketMessages?: WebSocketMessageLimit;
+}
+
+/** See {@link RateLimitPolicy.webSocketMessages}. */
+export interface WebSocketMessageLimit {
+  /** `points` messages per `durationSec` seconds. */
+  points: number;
+  durationSec: number;
+  /** Burst on top: up to `points` more messages per `durationSec`. */
+  burst?: { points: number; durationSec: number };
+  /**
+   * `"connection"` (default): each socket has its own budget, counted in this
+   * node's memory. `"key"`: the sockets of one key (the policy's `key`) share
+   * one budget, in the policy's store (Redis for a cluster).
+   */
+  per?: "connection" | "key";
 }
 
 /**
@@ -62,6 +85,13 @@ export interface RateLimitOptions extends RateLimitPolicy {
   routes?: readonly RouteRule<Partial<RateLimitPolicy>>[];
   /** Where store failures and recoveries are reported. Default `console.warn`. */
   log?: (message: string, error?: unknown) => void;
+  /**
+   * The keys each in-memory limiter holds at most (distinct clients within
+   * one window); past it the key whose window started first is forgotten
+   * (its count starts over). Bounds memory under a flood of distinct keys
+   * (about 450 bytes a key). Default 100 000.
+   */
+  maxKeys?: number;
 }
 
 interface Limiter {
@@ -70,6 +100,8 @@ interface Limiter {
   readonly limit: number;
   readonly key: RateLimitKey;
   consume(key: string): Promise<RateLimiterRes>;
+  /** The WebSocket message limit, with its `per`. */
+  readonly messages: { limiter: Limiter; perConnection: boolean } | undefined;
 }
 
 /**
@@ -83,15 +115,18 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const trusted = trustedProxies(options.trustedProxies);
   const log = options.log ?? ((m: string, e?: unknown) => console.warn(m, e ?? ""));
   const store = options.store === undefined ? undefined : storeState(options.store, log);
+  const maxKeys = options.maxKeys ?? defaultMaxKeys;
   const made = new WeakMap<object, Limiter>();
   const policy = routePolicy<RateLimitPolicy, Limiter>(options, options.routes, (o) => {
     let limiter = made.get(o);
     if (limiter === undefined) {
-      limiter = createLimiter(o, store);
+      limiter = createLimiter(o, store, maxKeys);
       made.set(o, limiter);
     }
     return limiter;
   });
+  /** Numbers the WebSockets counted per connection. */
+  let sockets = 0;
   return async (call, next) => {
     if (call.route === undefined) return next();
     const limiter = policy(call);
@@ -111,21 +146,50 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     if (store !== undefined && store.insuredCalls === insured) store.ok();
     call.setHeader("RateLimit-Policy", limiter.policy);
     call.setHeader("RateLimit", rateLimitHeader(limiter, res));
+    const messages = limiter.messages;
+    if (messages !== undefined && call.transport === "websocket") {
+      const messageKey = messages.perConnection ? `ws:${++sockets}` : key;
+      call.checkMessages(() => countMessage(messages.limiter, messageKey, store));
+    }
     return next();
   };
+}
+
+/** Counts one inbound WebSocket message; throws the RESOURCE_EXHAUSTED that closes the socket. */
+async function countMessage(
+  limiter: Limiter,
+  key: string,
+  store: ReturnType<typeof storeState> | undefined,
+): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (err) {
+    if (!(err instanceof RateLimiterRes)) {
+      store?.failed(err);
+      throw new RpcError("rate limit store unavailable", Code.Unavailable, { cause: err });
+    }
+    const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+    throw new RpcError(
+      `WebSocket message rate limit exceeded (${limiter.limit} per policy "${limiter.name}"), retry in ${seconds}s`,
+      Code.ResourceExhausted,
+    );
+  }
 }
 
 function createLimiter(
   policy: RateLimitPolicy,
   store: ReturnType<typeof storeState> | undefined,
+  maxKeys: number,
 ): Limiter {
   const name = policy.name ?? "default";
   if (!(policy.points > 0 && policy.durationSec > 0)) {
     throw new Error(`rateLimit ${name}: points and durationSec must be positive`);
   }
+  const memory = (points: number, duration: number, keyPrefix: string) =>
+    new CappedRateLimiterMemory({ points, duration, keyPrefix }, maxKeys);
   const make = (points: number, duration: number, prefix: string) => {
     const keyPrefix = `ts-gateway:rl:${name}:${prefix}`;
-    if (store === undefined) return new RateLimiterMemory({ points, duration, keyPrefix });
+    if (store === undefined) return memory(points, duration, keyPrefix);
     return new RateLimiterRedis({
       storeClient: store.redis,
       points,
@@ -134,9 +198,7 @@ function createLimiter(
       rejectIfRedisNotReady: true,
       ...(store.failOpen
         ? {
-            insuranceLimiter: store.insurance(
-              new RateLimiterMemory({ points, duration, keyPrefix }),
-            ),
+            insuranceLimiter: store.insurance(memory(points, duration, keyPrefix)),
           }
         : {}),
     });
@@ -147,12 +209,26 @@ function createLimiter(
       ? sustained
       : new BurstyRateLimiter(sustained, make(policy.burst.points, policy.burst.durationSec, "b"));
   const limit = policy.points + (policy.burst?.points ?? 0);
+  const ws = policy.webSocketMessages;
+  const perConnection = (ws?.per ?? "connection") === "connection";
   return {
     name,
     limit,
     policy: `"${name}";q=${policy.points};w=${policy.durationSec}`,
     key: policy.key ?? "ip",
     consume: (key) => limiter.consume(key),
+    messages:
+      ws === undefined
+        ? undefined
+        : {
+            // Per connection: this node's memory, whatever the store (a socket lives on one node).
+            limiter: createLimiter(
+              { name: `${name}:ws`, ...ws },
+              perConnection ? undefined : store,
+              maxKeys,
+            ),
+            perConnection,
+          },
   };
 }
 
