@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import * as zlib from "node:zlib";
+import type { CallOutcome, Middleware } from "@ts-gateway/runtime";
+import { gatewayMetrics } from "@ts-gateway/runtime/metrics";
 import { compression, negotiate } from "@ts-gateway/runtime/policy";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 
@@ -151,6 +153,89 @@ for (const mode of modes) {
         });
         assert.equal(a.status, row.status, a.body.toString());
         if (row.status === 200) assert.match(a.body.toString(), /packed/);
+      });
+    }
+  });
+}
+
+/** The response size the metric recorded for a route: its histogram's `_sum`. */
+async function responseSizeSum(metrics: ReturnType<typeof gatewayMetrics>, route: string) {
+  const metric = await metrics.registry.getSingleMetric("grpc_gateway_response_size_bytes")?.get();
+  const sum = metric?.values.find(
+    (v) => v.metricName === "grpc_gateway_response_size_bytes_sum" && v.labels.route === route,
+  );
+  return sum?.value ?? 0;
+}
+
+for (const mode of modes) {
+  describe(`bytesOut counts the bytes on the wire (${mode})`, () => {
+    // Metrics and an outcome recorder outside the compression middleware, and inside it: the same count.
+    const outer = gatewayMetrics({ collectDefaultMetrics: false });
+    const inner = gatewayMetrics({ collectDefaultMetrics: false });
+    const outcomes: Array<{ where: string; outcome: CallOutcome }> = [];
+    const record =
+      (where: string): Middleware =>
+      async (_call, next) => {
+        outcomes.push({ where, outcome: { ...(await next()) } });
+      };
+    let g: PipelineGateway;
+    before(async () => {
+      g = await startPipelineGateway(mode, [
+        outer.middleware,
+        record("outer"),
+        compression({ encodings: ["gzip"] }),
+        record("inner"),
+        inner.middleware,
+      ]);
+    });
+    after(() => g.close());
+
+    const rows = [
+      {
+        name: "unary, compressed",
+        path: `/v1/echo/${long}`,
+        accept: "gzip",
+        route: "/v1/echo/{text}",
+      },
+      {
+        name: "unary, not compressed",
+        path: `/v1/echo/${long}`,
+        accept: "",
+        route: "/v1/echo/{text}",
+      },
+      {
+        name: "a stream, compressed",
+        path: "/v1/flood?count=20&size=2000",
+        accept: "gzip",
+        route: "/v1/flood",
+      },
+      {
+        name: "an error, compressed",
+        path: `/v1/fail/5?message=${long}`,
+        accept: "gzip",
+        route: "/v1/fail/{code}",
+      },
+    ];
+    for (const row of rows) {
+      test(`${row.name}: bytesOut and the response size metric are the body's wire bytes`, async () => {
+        outcomes.length = 0;
+        const sums = [
+          await responseSizeSum(outer, row.route),
+          await responseSizeSum(inner, row.route),
+        ];
+        const a = await raw(`${g.url}${row.path}`, { headers: { "accept-encoding": row.accept } });
+        assert.equal(a.headers["content-encoding"], row.accept === "" ? undefined : "gzip");
+        const wire = a.body.length;
+        if (row.accept !== "") assert.ok(zlib.gunzipSync(a.body).length > wire * 3, "compressed");
+        assert.deepEqual(
+          outcomes.map((o) => [o.where, o.outcome.bytesOut]),
+          [
+            ["inner", wire],
+            ["outer", wire],
+          ],
+        );
+        assert.equal((await responseSizeSum(outer, row.route)) - (sums[0] ?? 0), wire);
+        assert.equal((await responseSizeSum(inner, row.route)) - (sums[1] ?? 0), wire);
       });
     }
   });

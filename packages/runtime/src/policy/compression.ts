@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Transform } from "node:stream";
 import * as zlib from "node:zlib";
-import type { Middleware } from "../http/pipeline.js";
+import type { CallOutcome, Middleware } from "../http/pipeline.js";
 
 /** A response content coding the gateway can produce. */
 export type Encoding = "zstd" | "br" | "gzip" | "deflate";
@@ -29,7 +29,9 @@ const defaultEncodings: readonly Encoding[] = zstdAvailable
  * threshold, and every stream (NDJSON, SSE, HttpBody), each write flushed
  * through the compressor at once so that no message is held back. Brotli
  * runs at quality 4 (fast, near gzip's cost). HEAD, 204, 304 and responses
- * that already have a `Content-Encoding` are left alone.
+ * that already have a `Content-Encoding` are left alone. A compressed call's
+ * `outcome.bytesOut` (so the access log's `bytes_out` and the response size
+ * metric) counts the compressed bytes: what went on the wire.
  */
 export function compression(options: CompressionOptions = {}): Middleware {
   const encodings = (options.encodings ?? defaultEncodings).filter(
@@ -41,7 +43,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
     const res = call.res;
     if (res === undefined || call.httpMethod === "HEAD") return next();
     const encoding = negotiate(call.headers["accept-encoding"], encodings);
-    if (encoding !== undefined) compress(res, encoding, threshold, compressible);
+    if (encoding !== undefined) compress(res, encoding, threshold, compressible, call.outcome);
     return next();
   };
 }
@@ -105,6 +107,7 @@ function compress(
   encoding: Encoding,
   threshold: number,
   compressible: (contentType: string) => boolean,
+  outcome: CallOutcome,
 ): void {
   const write = res.write as (...a: unknown[]) => boolean;
   const end = res.end as (...a: unknown[]) => ServerResponse;
@@ -117,6 +120,11 @@ function compress(
   let z: { stream: Transform; flush: () => void } | undefined;
   /** Whether the response is a stream (no Content-Length): each write is flushed. */
   let streaming = false;
+  /** Compressed bytes written: the handlers count the bytes they hand over, this replaces them. */
+  let wire = 0;
+  const countWire = () => {
+    outcome.bytesOut = wire;
+  };
 
   const decide = () => {
     if (decided) return;
@@ -134,13 +142,19 @@ function compress(
     res.setHeader("Content-Encoding", encoding);
     const c = compressor(encoding);
     z = c;
+    // Before the call's outcome is final (it is, on the response's close): no middleware sees the uncompressed count.
+    res.once("close", countWire);
     c.stream.on("data", (chunk: Buffer) => {
+      wire += chunk.length;
       if (!write.call(res, chunk)) {
         c.stream.pause();
         res.once("drain", () => c.stream.resume());
       }
     });
-    c.stream.on("end", () => end.call(res));
+    c.stream.on("end", () => {
+      countWire();
+      end.call(res);
+    });
     c.stream.on("error", () => res.destroy());
   };
 
