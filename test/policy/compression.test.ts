@@ -162,7 +162,9 @@ for (const mode of modes) {
 async function responseSizeSum(metrics: ReturnType<typeof gatewayMetrics>, route: string) {
   const metric = await metrics.registry.getSingleMetric("grpc_gateway_response_size_bytes")?.get();
   const sum = metric?.values.find(
-    (v) => v.metricName === "grpc_gateway_response_size_bytes_sum" && v.labels.route === route,
+    (v) =>
+      (v as { metricName?: string }).metricName === "grpc_gateway_response_size_bytes_sum" &&
+      v.labels.route === route,
   );
   return sum?.value ?? 0;
 }
