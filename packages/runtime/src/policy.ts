@@ -11,8 +11,8 @@ export type {
 export { selects } from "./policy/route-policy.js";
 export type { RouteRule, RouteSelector } from "./policy/route-policy.js";
 export { cors } from "./policy/cors.js";
-export type { CorsOptions, CorsOrigins } from "./policy/cors.js";
+export type { CorsOptions, CorsOrigins, CorsPolicy } from "./policy/cors.js";
 export { compression, negotiate, zstdAvailable } from "./policy/compression.js";
-export type { CompressionOptions, Encoding } from "./policy/compression.js";
+export type { CompressionOptions, CompressionPolicy, Encoding } from "./policy/compression.js";
 export { deprecation } from "./policy/deprecation.js";
 export type { DeprecationOptions, DeprecationPolicy } from "./policy/deprecation.js";

@@ -225,6 +225,13 @@ export class Mux {
     return get.kind === "match" && get.value.info.methodKind === "unary" ? get : m;
   }
 
+  /** The route `method` matches on `path` (HEAD: the GET route it is served as), for a preflight. */
+  #routeFor(method: string, path: string): RouteInfo | undefined {
+    let m = this.#table.match(method, path);
+    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(path, m);
+    return m.kind === "match" ? m.value.info : undefined;
+  }
+
   /**
    * Answers a request no route matches: 405 with `Allow` (204 with `Allow`
    * for `OPTIONS`, where the CORS middleware answers preflights), 400 for a
@@ -319,6 +326,9 @@ export class Mux {
       route: undefined,
       unmatched: m.kind,
       allow: m.kind === "method-not-allowed" ? m.allow : [],
+      ...(m.kind === "method-not-allowed"
+        ? { routeFor: (method) => this.#routeFor(method, path) }
+        : {}),
       transport: "unary",
       path,
       req,

@@ -79,6 +79,12 @@ export interface GatewayCall {
   readonly unmatched: Unmatched | undefined;
   /** For `method-not-allowed`: the methods the path has routes for. */
   readonly allow: readonly string[] | undefined;
+  /**
+   * For `method-not-allowed`: the route the path has for another HTTP method
+   * (a CORS preflight asks for its `Access-Control-Request-Method`'s);
+   * undefined when it has none, or for other requests.
+   */
+  routeFor(httpMethod: string): RouteInfo | undefined;
   readonly transport: Transport;
   /** The request's HTTP method (`GET` for a WebSocket upgrade). */
   readonly httpMethod: string;
@@ -141,6 +147,7 @@ export class PipelineCall implements GatewayCall {
   readonly route: RouteInfo | undefined;
   readonly unmatched: Unmatched | undefined;
   readonly allow: readonly string[] | undefined;
+  readonly #routeFor: ((httpMethod: string) => RouteInfo | undefined) | undefined;
   transport: Transport;
   readonly httpMethod: string;
   readonly path: string;
@@ -176,6 +183,8 @@ export class PipelineCall implements GatewayCall {
     route: RouteInfo | undefined;
     unmatched?: Unmatched;
     allow?: readonly string[];
+    /** For `method-not-allowed`: the path's route for another method. */
+    routeFor?: (httpMethod: string) => RouteInfo | undefined;
     transport: Transport;
     path: string;
     req: IncomingMessage;
@@ -188,6 +197,7 @@ export class PipelineCall implements GatewayCall {
     this.route = init.route;
     this.unmatched = init.unmatched;
     this.allow = init.allow;
+    this.#routeFor = init.routeFor;
     this.transport = init.transport;
     this.httpMethod = init.req.method ?? "GET";
     this.path = init.path;
@@ -231,6 +241,10 @@ export class PipelineCall implements GatewayCall {
     }
     this.upgradeHeaders ??= [];
     this.upgradeHeaders.push([name, value]);
+  }
+
+  routeFor(httpMethod: string): RouteInfo | undefined {
+    return this.#routeFor?.(httpMethod.toUpperCase());
   }
 
   checkMessages(check: MessageCheck): void {

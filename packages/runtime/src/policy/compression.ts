@@ -2,12 +2,22 @@ import type { ServerResponse } from "node:http";
 import type { Transform } from "node:stream";
 import * as zlib from "node:zlib";
 import type { CallOutcome, Middleware } from "../http/pipeline.js";
+import { type RouteRule, routePolicy } from "./route-policy.js";
 
 /** A response content coding the gateway can produce. */
 export type Encoding = "zstd" | "br" | "gzip" | "deflate";
 
 /** Options of {@link compression}. */
-export interface CompressionOptions {
+export interface CompressionOptions extends CompressionPolicy {
+  /**
+   * Per-route compression, by selector: a rule's fields replace the
+   * mux-wide ones; `options: false` sends the route's answers uncompressed.
+   */
+  routes?: readonly RouteRule<CompressionPolicy>[];
+}
+
+/** How a route's answers are compressed: per-route rules override these fields. */
+export interface CompressionPolicy {
   /** Codings in order of preference, among those the client accepts. Default zstd (where Node has it), br, gzip. */
   encodings?: readonly Encoding[];
   /** Responses with a smaller `Content-Length` go out as they are. Default 1024. Streams are always compressed. */
@@ -34,16 +44,24 @@ const defaultEncodings: readonly Encoding[] = zstdAvailable
  * metric) counts the compressed bytes: what went on the wire.
  */
 export function compression(options: CompressionOptions = {}): Middleware {
-  const encodings = (options.encodings ?? defaultEncodings).filter(
-    (e) => e !== "zstd" || zstdAvailable,
+  const policy = routePolicy<CompressionPolicy, Required<CompressionPolicy>>(
+    options,
+    options.routes,
+    (o) => ({
+      encodings: (o.encodings ?? defaultEncodings).filter((e) => e !== "zstd" || zstdAvailable),
+      thresholdBytes: o.thresholdBytes ?? 1024,
+      compressible: o.compressible ?? isCompressible,
+    }),
   );
-  const threshold = options.thresholdBytes ?? 1024;
-  const compressible = options.compressible ?? isCompressible;
   return (call, next) => {
     const res = call.res;
     if (res === undefined || call.httpMethod === "HEAD") return next();
-    const encoding = negotiate(call.headers["accept-encoding"], encodings);
-    if (encoding !== undefined) compress(res, encoding, threshold, compressible, call.outcome);
+    const p = policy(call);
+    if (p === undefined) return next();
+    const encoding = negotiate(call.headers["accept-encoding"], p.encodings);
+    if (encoding !== undefined) {
+      compress(res, encoding, p.thresholdBytes, p.compressible, call.outcome);
+    }
     return next();
   };
 }

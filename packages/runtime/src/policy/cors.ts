@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { optionsAllow } from "../http/mux.js";
 import type { GatewayCall, Middleware } from "../http/pipeline.js";
+import { type RouteRule, routePolicy } from "./route-policy.js";
 
 /** Which origins may call: `"*"`, a list (exact origins or patterns), a pattern, or a predicate. */
 export type CorsOrigins =
@@ -11,7 +12,17 @@ export type CorsOrigins =
   | ((origin: string, call: GatewayCall) => boolean);
 
 /** Options of {@link cors}. */
-export interface CorsOptions {
+export interface CorsOptions extends CorsPolicy {
+  /**
+   * Per-route CORS, by selector: a rule's fields replace the mux-wide ones;
+   * `options: false` turns CORS off there (no CORS headers: a browser page
+   * of another origin cannot call the route).
+   */
+  routes?: readonly RouteRule<Partial<CorsPolicy>>[];
+}
+
+/** What a route's CORS allows: per-route rules override these fields. */
+export interface CorsPolicy {
   origins: CorsOrigins;
   /** Send `Access-Control-Allow-Credentials: true` (cookies, HTTP auth). The origin is then echoed, never `*`. */
   credentials?: boolean;
@@ -42,53 +53,84 @@ const defaultExposed = [
   "Link",
 ];
 
+/** A {@link CorsPolicy} made ready for requests, once per route. */
+interface ResolvedCors {
+  readonly allowed: (origin: string, call: GatewayCall) => boolean;
+  readonly credentials: boolean;
+  /** `*` may be sent (any origin, no credentials). */
+  readonly any: boolean;
+  readonly exact: readonly string[];
+  readonly prefixes: readonly string[];
+  readonly maxAge: string;
+  readonly allowedHeaders: string | undefined;
+}
+
+function resolveCors(policy: CorsPolicy): ResolvedCors {
+  const credentials = policy.credentials ?? false;
+  const exposed = policy.exposedHeaders ?? defaultExposed;
+  return {
+    allowed: originPredicate(policy.origins),
+    credentials,
+    any: policy.origins === "*" && !credentials,
+    exact: exposed.filter((h) => !h.endsWith("*")),
+    prefixes: exposed.filter((h) => h.endsWith("*")).map((h) => h.slice(0, -1).toLowerCase()),
+    maxAge: String(policy.maxAgeSec ?? 600),
+    allowedHeaders: policy.allowedHeaders?.join(", "),
+  };
+}
+
 /**
  * CORS for the mux's HTTP routes (WebSocket upgrades have their own Origin
- * check). A preflight (`OPTIONS` with `Origin` and
+ * check), mux-wide or per route. A preflight (`OPTIONS` with `Origin` and
  * `Access-Control-Request-Method`) on a path the route table knows is
- * answered 204 with the methods the table has for the path; one from an
- * origin not allowed is a 403. Other requests from an allowed origin get
+ * answered 204 by the policy of the route the requested method resolves to
+ * on that path (the request the browser will send; the mux-wide policy when
+ * the path has no route for it), listing in `Access-Control-Allow-Methods`
+ * the path's methods whose routes admit the origin; a preflight from an
+ * origin that policy refuses is a 403, and one for a route whose CORS is off
+ * gets no CORS headers. Other requests from an allowed origin get
  * `Access-Control-Allow-Origin` and the exposed headers, errors included.
  */
 export function cors(options: CorsOptions): Middleware {
-  const allowed = originPredicate(options.origins);
-  const credentials = options.credentials ?? false;
-  const any = options.origins === "*" && !credentials;
-  const exposed = options.exposedHeaders ?? defaultExposed;
-  const exact = exposed.filter((h) => !h.endsWith("*"));
-  const prefixes = exposed.filter((h) => h.endsWith("*")).map((h) => h.slice(0, -1).toLowerCase());
-  const maxAge = String(options.maxAgeSec ?? 600);
-  const allowedHeaders = options.allowedHeaders?.join(", ");
+  const policy = routePolicy<CorsPolicy, ResolvedCors>(options, options.routes, resolveCors);
 
   return (call, next) => {
     const res = call.res;
     const origin = call.headers.origin;
     if (res === undefined || origin === undefined) return next();
-    const ok = allowed(origin, call);
+    const requestedMethod = call.headers["access-control-request-method"];
     const preflight =
       call.httpMethod === "OPTIONS" &&
       call.unmatched === "method-not-allowed" &&
-      call.headers["access-control-request-method"] !== undefined;
-    if (!ok) {
+      requestedMethod !== undefined;
+    const p = policy(preflight ? { route: call.routeFor(requestedMethod) } : call);
+    if (p === undefined) return next();
+    if (!p.allowed(origin, call)) {
       if (preflight) throw new RpcError(`origin ${origin} is not allowed`, Code.PermissionDenied);
       return next();
     }
-    res.setHeader("Access-Control-Allow-Origin", any ? "*" : origin);
-    if (!any) res.appendHeader("Vary", "Origin");
-    if (credentials) res.setHeader("Access-Control-Allow-Credentials", "true");
+    res.setHeader("Access-Control-Allow-Origin", p.any ? "*" : origin);
+    if (!p.any) res.appendHeader("Vary", "Origin");
+    if (p.credentials) res.setHeader("Access-Control-Allow-Credentials", "true");
     if (preflight) {
-      res.setHeader("Access-Control-Allow-Methods", optionsAllow(call.allow ?? []).join(", "));
+      const methods = optionsAllow(call.allow ?? []).filter((method) => {
+        if (method === "OPTIONS") return true;
+        const other = policy({ route: call.routeFor(method) });
+        return other?.allowed(origin, call) === true;
+      });
+      res.setHeader("Access-Control-Allow-Methods", methods.join(", "));
       const requested = call.headers["access-control-request-headers"];
-      const headers = allowedHeaders ?? requested;
+      const headers = p.allowedHeaders ?? requested;
       if (headers !== undefined) res.setHeader("Access-Control-Allow-Headers", headers);
-      if (allowedHeaders === undefined) res.appendHeader("Vary", "Access-Control-Request-Headers");
-      res.setHeader("Access-Control-Max-Age", maxAge);
+      if (p.allowedHeaders === undefined)
+        res.appendHeader("Vary", "Access-Control-Request-Headers");
+      res.setHeader("Access-Control-Max-Age", p.maxAge);
       return next(); // the mux answers OPTIONS on a known path with 204 and Allow
     }
-    if (prefixes.length === 0) {
-      if (exact.length > 0) res.setHeader("Access-Control-Expose-Headers", exact.join(", "));
+    if (p.prefixes.length === 0) {
+      if (p.exact.length > 0) res.setHeader("Access-Control-Expose-Headers", p.exact.join(", "));
     } else {
-      exposeOnWrite(res, exact, prefixes);
+      exposeOnWrite(res, p.exact, p.prefixes);
     }
     return next();
   };

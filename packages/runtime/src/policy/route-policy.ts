@@ -49,7 +49,7 @@ export function routePolicy<T extends object, R>(
   base: T,
   rules: readonly RouteRule<Partial<T>>[] | undefined,
   make: (options: T) => R,
-): (call: GatewayCall) => R | undefined {
+): (call: Pick<GatewayCall, "route">) => R | undefined {
   const cache = new Map<RouteInfo | undefined, R | undefined>();
   return (call) => {
     const route = call.route;
