@@ -14,6 +14,7 @@ export { attachWebSocket } from "./http/attach-websocket.js";
 export type {
   CallOutcome,
   GatewayCall,
+  MessageCheck,
   Middleware,
   Peer,
   RouteInfo,
