@@ -1,6 +1,6 @@
 // One gateway node of the two-node rate-limit test, run as a child process:
 // a mux with a rate limit shared through the Redis on port argv[2], failing
-// open or closed (argv[3]). Prints {"url": …} once listening; the rate
+// open or closed (argv[3]). Prints {"url": …} once listening and connected to Redis; the rate
 // limiter's log lines go to stderr.
 import { Redis } from "ioredis";
 import { rateLimit } from "@ts-gateway/runtime/rate-limit";
@@ -26,6 +26,12 @@ const g = await startPipelineGateway("local", [
     log: (message) => console.error(message),
   }),
 ]);
+// Listening only counts once Redis is reachable: before, calls go to the insurance limiter.
+await new Promise<void>((resolve) => {
+  if (redis.status === "ready") return resolve();
+  redis.once("ready", () => resolve());
+  setTimeout(resolve, 10_000).unref();
+});
 process.stdout.write(`${JSON.stringify({ url: g.url })}\n`);
 process.on("SIGTERM", () => {
   redis.disconnect();
