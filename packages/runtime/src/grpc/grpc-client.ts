@@ -9,9 +9,11 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import type { Codec } from "../codec/codec.js";
 import { compiledCodec } from "../codec/compiled-codec.js";
-import { type CallOptions, mergeMetadata } from "../core/call-context.js";
+import type { CallOptions } from "../core/call-context.js";
+import { mergeMetadata } from "../core/metadata.js";
 import { drained } from "../util/drained.js";
 import { withGatewayDefaults } from "./grpc-channel-defaults.js";
+import { toGrpcMetadata } from "./metadata.js";
 import { serializers } from "./grpc-serialization.js";
 import { canCallChannelDirectly, directUnaryCall } from "./grpc-unary-call.js";
 import {
@@ -280,7 +282,7 @@ function toMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>):
 }
 
 function requestMetadata(options: CallOptions | undefined): grpc.Metadata {
-  return options?.metadata ?? new grpc.Metadata();
+  return toGrpcMetadata(options?.metadata);
 }
 
 function grpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {

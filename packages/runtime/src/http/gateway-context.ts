@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext, CancelSource } from "../core/call-context.js";
+import type { CallMetadata } from "../core/metadata.js";
 import { callTimeout, maxTimerMs, type TimeoutPolicy } from "../core/deadline.js";
 import { type HeaderMatcher, metadataFromHeaders } from "./header-matcher.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -26,7 +27,7 @@ export function gatewayContext(
   options: CallSetup,
   call?: PipelineCall,
 ): GatewayCallContext | RpcError {
-  let metadata: Metadata;
+  let metadata: CallMetadata;
   if (call === undefined) {
     const md = metadataFromHeaders(req.headers, {
       headerMatcher: options.headerMatcher,
@@ -70,7 +71,7 @@ export function gatewayContext(
  * @internal
  */
 export class GatewayCallContext implements CallContext, CancelSource {
-  readonly metadata: Metadata;
+  readonly metadata: CallMetadata;
   readonly deadline: Date | undefined;
   readonly responseMetadata = new Metadata();
   readonly responseTrailers = new Metadata();
@@ -81,7 +82,7 @@ export class GatewayCallContext implements CallContext, CancelSource {
   /** Ended by {@link cancel} (not by the deadline). */
   #cancelled = false;
 
-  constructor(metadata: Metadata, deadline: Date | undefined) {
+  constructor(metadata: CallMetadata, deadline: Date | undefined) {
     this.metadata = metadata;
     this.deadline = deadline;
   }
