@@ -78,6 +78,11 @@ for (const file of files) {
     if (spec.startsWith(".")) {
       const target = resolve(dirname(file), spec).replace(/\.js$/, ".ts");
       const to = relative(src, target);
+      if (to.startsWith("../")) {
+        // Outside src/: only the hand-written declarations of types/ (no code).
+        if (!to.startsWith("../types/")) violations.push(`${from} -> ${to}: outside src/`);
+        continue;
+      }
       edges.push(to);
       const toLayer = layerOf(target);
       if (toLayer === "(entry)") violations.push(`${from} -> ${to}: imports a subpath entry`);
