@@ -55,6 +55,12 @@ export interface CallOptions extends Partial<CancelSource> {
   responseMetadata?: CallMetadata | undefined;
   /** When given, response trailer metadata is merged into it when the call ends. */
   responseTrailers?: CallMetadata | undefined;
+  /**
+   * When given, called as the call ends with the address (`host:port`) of the
+   * backend endpoint that served it, where the transport knows one (grpc-js:
+   * a call that reached an endpoint).
+   */
+  onEndpoint?: ((address: string) => void) | undefined;
 }
 
 /** Options to {@link createCallContext}. */

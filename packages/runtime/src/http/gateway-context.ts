@@ -46,6 +46,7 @@ export function gatewayContext(
   const context = new GatewayCallContext(
     metadata,
     ms === undefined ? undefined : new Date(Date.now() + ms),
+    call === undefined ? undefined : (address) => call.reachedEndpoint(address),
   );
   if (call !== undefined) call.context = context;
   let timer: NodeJS.Timeout | undefined;
@@ -82,9 +83,20 @@ export class GatewayCallContext implements CallContext, CancelSource {
   /** Ended by {@link cancel} (not by the deadline). */
   #cancelled = false;
 
-  constructor(metadata: CallMetadata, deadline: Date | undefined) {
+  /**
+   * Told the backend endpoint by the grpc-js client (a context is its call
+   * options), for the pipeline's outcome; undefined without middlewares.
+   */
+  readonly onEndpoint: ((address: string) => void) | undefined;
+
+  constructor(
+    metadata: CallMetadata,
+    deadline: Date | undefined,
+    onEndpoint?: (address: string) => void,
+  ) {
     this.metadata = metadata;
     this.deadline = deadline;
+    this.onEndpoint = onEndpoint;
   }
 
   get signal(): AbortSignal {
