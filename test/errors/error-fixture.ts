@@ -5,7 +5,15 @@
 import type { ServerResponse } from "node:http";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { type CallContext, Mux, type MuxOptions, RpcError } from "@ts-gateway/runtime";
+import {
+  type CallContext,
+  type CallMetadata,
+  type CallMetadataValue,
+  createMetadata,
+  Mux,
+  type MuxOptions,
+  RpcError,
+} from "@ts-gateway/runtime";
 import {
   addErrorService,
   type ErrorServiceApi,
@@ -32,7 +40,7 @@ export const modes: readonly Mode[] = ["remote", "in-process"];
 /** One call as the implementation saw it. */
 export interface Seen {
   readonly rpc: string;
-  readonly metadata: Metadata;
+  readonly metadata: CallContext["metadata"];
   readonly deadline: Date | undefined;
 }
 
@@ -46,6 +54,11 @@ export class RecordingService implements ErrorServiceApi {
   /** Response metadata `echo` sets. */
   responseHeaders = new Metadata();
   responseTrailers = new Metadata();
+  /**
+   * `fail` builds its error's metadata with the runtime's `createMetadata()`
+   * instead of grpc-js's `Metadata`, adding these entries too.
+   */
+  coreErrorMetadata: Array<[string, CallMetadataValue]> | undefined;
   /** `sleep` keeps sleeping when its signal aborts. */
   ignoreCancellation = false;
   /** The reasons of the aborts `sleep` observed. */
@@ -55,7 +68,9 @@ export class RecordingService implements ErrorServiceApi {
 
   async fail(request: FailRequest, context: CallContext): Promise<Record<string, never>> {
     this.#record("fail", context);
-    const metadata = new Metadata();
+    const metadata: CallMetadata =
+      this.coreErrorMetadata === undefined ? new Metadata() : createMetadata();
+    for (const [key, value] of this.coreErrorMetadata ?? []) metadata.add(key, value);
     if (request.wwwAuthenticate !== "") metadata.set("www-authenticate", request.wwwAuthenticate);
     const details: ConstructorParameters<typeof RpcError>[2] & object = { metadata, details: [] };
     if (request.standardDetails) {

@@ -69,6 +69,8 @@ for (const mode of modes as Mode[]) {
       assert.equal(line.http_method, "GET");
       assert.equal(line.user_agent, "probe/1");
       assert.equal(line.remote_addr, "127.0.0.1");
+      // The backend endpoint a remote call reached; none in-process.
+      assert.equal(line.endpoint, g.backendAddress);
       assert.equal(typeof line.duration_ms, "number");
       assert.ok((line.bytes_out as number) > 0);
       assert.equal(typeof line.time, "number");

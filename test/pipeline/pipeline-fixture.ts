@@ -40,6 +40,8 @@ export interface PipelineGateway {
   readonly url: string;
   readonly wsUrl: string;
   readonly mux: Mux;
+  /** The grpc-js server's `host:port` ("remote"); undefined in-process. */
+  readonly backendAddress: string | undefined;
   /** Backend calls, in order (as the implementation saw them, behind gRPC when remote). */
   readonly backendCalls: BackendCall[];
   close(): Promise<void>;
@@ -101,6 +103,7 @@ export async function startPipelineGateway(
     url: http.url,
     wsUrl: http.url.replace("http:", "ws:"),
     mux,
+    backendAddress: grpc?.address,
     backendCalls,
     async close() {
       await http.close();

@@ -6,13 +6,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
+import { credentials } from "@grpc/grpc-js";
 import {
   type CallOutcome,
   Code,
   type GatewayCall,
   type Middleware,
+  Mux,
   RpcError,
 } from "@ts-gateway/runtime";
+import { ErrorServiceClient, registerErrorService } from "../gen/errors/v1/errors_gateway.js";
+import { startHttpServer } from "../support/servers.js";
 import {
   type Mode,
   modes,
@@ -317,6 +321,7 @@ for (const mode of modes) {
         assert.equal(outcome.bytesIn, row.bytesIn);
         assert.ok(outcome.bytesOut > 0, "bytes out counted");
         assert.ok(outcome.durationMs > 0);
+        assert.equal(outcome.endpoint, g.backendAddress, "the endpoint that served a remote call");
         const backend = g.backendCalls.slice(before);
         assert.equal(backend.length, 1);
         assert.equal(backend[0]?.method, row.backendMethod);
@@ -338,6 +343,7 @@ for (const mode of modes) {
         assert.equal(outcome.httpStatus, 403);
         assert.equal(outcome.code, Code.PermissionDenied);
         assert.equal(outcome.error?.rawMessage, "refused by the pipeline");
+        assert.equal(outcome.endpoint, undefined);
         assert.equal(g.backendCalls.length, before, "the backend was not called");
       });
     }
@@ -353,6 +359,7 @@ for (const mode of modes) {
       assert.equal(outcome.httpStatus, 200);
       assert.equal(outcome.code, Code.Aborted);
       assert.equal(outcome.messagesOut, 1);
+      assert.equal(outcome.endpoint, g.backendAddress);
     });
 
     const unmatched = [
@@ -382,6 +389,7 @@ for (const mode of modes) {
         assert.equal(call.unmatched, u.why);
         assert.equal(outcome.httpStatus, u.status);
         assert.equal(outcome.code, u.code);
+        assert.equal(outcome.endpoint, undefined);
         if (u.status === 405) assert.deepEqual(call.allow, ["POST"]);
       });
     }
@@ -422,6 +430,28 @@ describe("pipeline semantics", () => {
     assert.equal(outcomes[0]?.code, Code.Ok);
     await g.close();
     g = undefined;
+  });
+
+  test("a remote call no endpoint took: 503, no endpoint in the outcome", async () => {
+    const outcomes: CallOutcome[] = [];
+    const mux = new Mux();
+    mux.use(async (_call, next) => {
+      outcomes.push(await next());
+    });
+    // Port 1 on loopback refuses connections: grpc-js fails the call UNAVAILABLE.
+    const client = new ErrorServiceClient("127.0.0.1:1", credentials.createInsecure());
+    registerErrorService(mux, client);
+    const server = await startHttpServer(mux.handler);
+    try {
+      const answer = await http(`${server.url}/v1/echo/x`, { headers: { "grpc-timeout": "5S" } });
+      assert.equal(answer.status, 503, answer.body);
+      while (outcomes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(outcomes[0]?.code, Code.Unavailable);
+      assert.equal(outcomes[0]?.endpoint, undefined);
+    } finally {
+      client.close();
+      await server.close();
+    }
   });
 
   test("a middleware that neither calls next() nor answers: 500, not a hang", async () => {

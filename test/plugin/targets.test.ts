@@ -61,7 +61,7 @@ test("target=js+dts writes JavaScript and declarations", async () => {
   assert.match(dts, /^export declare class GreeterClient implements GreeterApi \{$/m);
   assert.match(
     dts,
-    /^export declare function createGreeterRouter\(backend: GreeterApi, options\?: MuxOptions\): Router;$/m,
+    /^export declare function createGreeterRouter\(backend: GreeterApi, options\?: MuxOptions\): ExpressRouter;$/m,
   );
   assert.match(
     dts,

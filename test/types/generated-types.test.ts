@@ -103,6 +103,17 @@ const cases: Array<{ name: string; code: string; error?: RegExp }> = [
     error: /titel/,
   },
   {
+    name: "create<S>Router returns Express's Router, which app.use takes",
+    code: `const express = (await import("express")).default;
+      const router: import("express").Router = createLibraryServiceRouter(client);
+      express().use("/api", router);`,
+  },
+  {
+    name: "create<S>Router is not any while @types/express is installed",
+    code: `const n: number = createLibraryServiceRouter(client); void n;`,
+    error: /Router.*not assignable to type 'number'/,
+  },
+  {
     name: "a backend that is not the API fails",
     code: `registerLibraryService(new Mux(), { getBook: 1 });`,
     error: /not assignable/,
@@ -120,3 +131,41 @@ for (const c of cases) {
     }
   });
 }
+
+test("without express and @types/express, the generated file type-checks (skipLibCheck false)", () => {
+  // A host on which neither package exists, as in a node:http-only project.
+  const hidden = /\/node_modules\/(@types\/)?express(\/|$)/;
+  const strictLibs = { ...options, skipLibCheck: false };
+  const host = ts.createCompilerHost(strictLibs);
+  const fileExists = host.fileExists.bind(host);
+  const directoryExists = host.directoryExists?.bind(host);
+  host.fileExists = (f) => !hidden.test(f) && fileExists(f);
+  host.directoryExists = (d) => !hidden.test(d) && (directoryExists?.(d) ?? true);
+  const snippet = join(root, "test/types/__no_express__.ts");
+  const code = `${prelude}
+registerLibraryService(new Mux(), client);
+const router = createLibraryServiceRouter(client);
+void router;
+`;
+  const getSourceFile = host.getSourceFile.bind(host);
+  const readFile = host.readFile.bind(host);
+  const exists = host.fileExists;
+  host.fileExists = (f) => f === snippet || exists(f);
+  host.readFile = (f) => (f === snippet ? code : readFile(f));
+  host.getSourceFile = (f, lang, onError) =>
+    f === snippet ? ts.createSourceFile(f, code, lang) : getSourceFile(f, lang, onError);
+  const program = ts.createProgram([generated, snippet], strictLibs, host);
+  const files = program.getSourceFiles().map((f) => f.fileName);
+  assert.deepEqual(
+    files.filter((f) => hidden.test(f)),
+    [],
+    "no express declarations are in the program",
+  );
+  assert.ok(files.some((f) => f.endsWith("/types/express-router.d.ts")));
+  const diagnostics = ts
+    .getPreEmitDiagnostics(program)
+    .map(
+      (d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    );
+  assert.deepEqual(diagnostics, []);
+});

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { test } from "node:test";
-import { importOptionalPeer } from "../../packages/runtime/src/util/optional-peer.js";
+import {
+  importOptionalPeer,
+  requireOptionalPeer,
+} from "../../packages/runtime/src/util/optional-peer.js";
+
+const require = createRequire(import.meta.url);
 
 // A specifier in a variable: TypeScript does not resolve it, Node does at run time.
 const missing = "ts-gateway-no-such-package";
@@ -35,5 +41,28 @@ for (const { name, load, expect } of cases) {
     const loading = importOptionalPeer(missing, "the feature", load);
     if (expect === "loads") assert.equal(typeof (await loading), "object");
     else await assert.rejects(loading, (err: Error) => expect.test(err.message));
+  });
+}
+
+const requireCases: Array<{ name: string; load: () => unknown; expect: "loads" | RegExp }> = [
+  { name: "an installed peer loads", load: () => require(present), expect: "loads" },
+  {
+    name: "a missing peer names the package and the install command",
+    load: () => require(missing),
+    expect:
+      /^the feature needs "ts-gateway-no-such-package", an optional peer dependency of @ts-gateway\/runtime that is not installed: npm install ts-gateway-no-such-package$/,
+  },
+  {
+    name: "a missing dependency of the peer is not reported as the peer missing",
+    load: () => require(`${missing}-dependency`),
+    expect: /Cannot find module 'ts-gateway-no-such-package-dependency'/,
+  },
+];
+
+for (const { name, load, expect } of requireCases) {
+  test(`synchronously: ${name}`, () => {
+    const loading = () => requireOptionalPeer(missing, "the feature", load);
+    if (expect === "loads") assert.equal(typeof loading(), "object");
+    else assert.throws(loading, (err: Error) => expect.test(err.message));
   });
 }

@@ -362,7 +362,8 @@ function printRouter(f: GeneratedFile, target: Target, names: ServiceNames): voi
   const MuxOptions = f.import("MuxOptions", RUNTIME, true);
   const RegisterOptions = f.import("RegisterOptions", RUNTIME, true);
   const expressRouter = f.import("expressRouter", RUNTIME_EXPRESS, types);
-  const Router = f.import("Router", "express", true);
+  // Express's Router, or `any` where @types/express is not installed.
+  const Router = f.import("ExpressRouter", RUNTIME_EXPRESS, true);
   const exportFunction = (name: string) =>
     f.export(target === "dts" ? "declare function" : "function", name);
   f.print(

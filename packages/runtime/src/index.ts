@@ -77,6 +77,8 @@ export { createErrorDetailsRegistry, errorBody, errorDetailsRegistry } from "./c
 export type { ErrorBodyJsonOptions } from "./core/error-body.js";
 
 // Headers and metadata
+export { createMetadata } from "./core/metadata.js";
+export type { CallMetadata, CallMetadataValue } from "./core/metadata.js";
 export {
   defaultHeaderMatcher,
   defaultOutgoingHeaderMatcher,

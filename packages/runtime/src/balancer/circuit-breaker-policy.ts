@@ -5,18 +5,17 @@ import {
   circuitBreaker,
   handleAll,
 } from "cockatiel";
-import { READINESS_SOURCE_OPTION, ReadinessSource } from "./balancer-readiness.js";
+import type { ReadinessSource } from "./balancer-readiness.js";
 import { ejectionCap } from "./circuit-breaker.js";
+import {
+  parseChildPolicy,
+  UnwrappingPicker,
+  type WrappingConfig,
+  WrappingLoadBalancer,
+} from "./wrapping-policy.js";
 
-const {
-  BaseSubchannelWrapper,
-  ChildLoadBalancerHandler,
-  createChildChannelControlHelper,
-  parseLoadBalancingConfig,
-  PickResultType,
-  registerLoadBalancerType,
-  subchannelAddressToString,
-} = grpc.experimental;
+const { BaseSubchannelWrapper, registerLoadBalancerType, subchannelAddressToString } =
+  grpc.experimental;
 type ChannelControlHelper = grpc.experimental.ChannelControlHelper;
 type Endpoint = grpc.experimental.Endpoint;
 type Picker = grpc.experimental.Picker;
@@ -34,7 +33,7 @@ function nonNegative(obj: Record<string, unknown>, key: string): number {
   return value;
 }
 
-class CircuitBreakerConfig implements TypedLoadBalancingConfig {
+class CircuitBreakerConfig implements WrappingConfig {
   constructor(
     readonly consecutiveFailures: number,
     readonly halfOpenAfterMs: number,
@@ -57,10 +56,7 @@ class CircuitBreakerConfig implements TypedLoadBalancingConfig {
     };
   }
   static createFromJson(obj: Record<string, unknown>): CircuitBreakerConfig {
-    const children = obj.child_policy;
-    if (!Array.isArray(children) || children.length === 0) {
-      throw new Error(`${CIRCUIT_BREAKER_POLICY}: child_policy must be a non-empty array`);
-    }
+    const child = parseChildPolicy(CIRCUIT_BREAKER_POLICY, obj);
     const codes = obj.failure_codes;
     if (!Array.isArray(codes) || !codes.every((c) => typeof c === "number")) {
       throw new Error(`${CIRCUIT_BREAKER_POLICY}: failure_codes must be an array of status codes`);
@@ -70,7 +66,7 @@ class CircuitBreakerConfig implements TypedLoadBalancingConfig {
       nonNegative(obj, "half_open_after_ms"),
       nonNegative(obj, "max_ejection_percent"),
       new Set(codes),
-      parseLoadBalancingConfig(children[0]),
+      child,
     );
   }
 }
@@ -143,21 +139,19 @@ class BreakerSubchannel extends BaseSubchannelWrapper {
 }
 
 /** Counts the end of each call on its endpoint's breaker, and unwraps the subchannel. */
-class BreakerPicker implements Picker {
-  constructor(private readonly inner: Picker) {}
-  pick(args: grpc.experimental.PickArgs): grpc.experimental.PickResult {
-    const result = this.inner.pick(args);
-    if (
-      result.pickResultType !== PickResultType.COMPLETE ||
-      !(result.subchannel instanceof BreakerSubchannel)
-    ) {
-      return result;
-    }
-    const endpoint = result.subchannel.endpoint;
+class BreakerPicker extends UnwrappingPicker<BreakerSubchannel> {
+  constructor(inner: Picker) {
+    super(inner, BreakerSubchannel);
+  }
+  protected override picked(
+    result: grpc.experimental.PickResult,
+    wrapper: BreakerSubchannel,
+  ): grpc.experimental.PickResult {
+    const endpoint = wrapper.endpoint;
     const ended = result.onCallEnded;
     return {
       ...result,
-      subchannel: result.subchannel.getWrappedSubchannel(),
+      subchannel: wrapper.getWrappedSubchannel(),
       // grpc-js calls this only for calls started on the endpoint: calls that
       // never left the gateway (no endpoint, deadline before the pick) do not count.
       onCallEnded: (code, details, metadata) => {
@@ -175,11 +169,8 @@ class BreakerPicker implements Picker {
  * `max_ejection_percent` of the endpoints (and never all) are ejected.
  * @internal
  */
-class CircuitBreakerLoadBalancer implements grpc.experimental.LoadBalancer {
-  private readonly child: InstanceType<typeof ChildLoadBalancerHandler>;
-  private config: CircuitBreakerConfig | null = null;
+class CircuitBreakerLoadBalancer extends WrappingLoadBalancer<CircuitBreakerConfig> {
   private readonly endpoints = new Map<string, EndpointBreaker>();
-  private source: ReadinessSource | null = null;
   private readonly ejections = (): ReadonlySet<string> => {
     const ejected = new Set<string>();
     for (const [address, endpoint] of this.endpoints) if (endpoint.ejected) ejected.add(address);
@@ -187,20 +178,31 @@ class CircuitBreakerLoadBalancer implements grpc.experimental.LoadBalancer {
   };
 
   constructor(helper: ChannelControlHelper) {
-    this.child = new ChildLoadBalancerHandler(
-      createChildChannelControlHelper(helper, {
-        createSubchannel: (address, args) => {
-          const subchannel = helper.createSubchannel(address, args);
-          const endpoint = this.endpointFor(subchannelAddressToString(address));
-          if (endpoint === undefined) return subchannel;
-          const wrapper = new BreakerSubchannel(subchannel, endpoint);
-          endpoint.wrappers.add(wrapper);
-          return wrapper;
-        },
-        updateState: (state, picker, error) =>
-          helper.updateState(state, new BreakerPicker(picker), error),
-      }),
-    );
+    super(helper, CircuitBreakerConfig);
+  }
+
+  protected wrapSubchannel(subchannel: SubchannelInterface, address: string): SubchannelInterface {
+    const endpoint = this.endpointFor(address);
+    if (endpoint === undefined) return subchannel;
+    const wrapper = new BreakerSubchannel(subchannel, endpoint);
+    endpoint.wrappers.add(wrapper);
+    return wrapper;
+  }
+
+  protected childStateChanged(
+    state: grpc.connectivityState,
+    picker: Picker,
+    error: string | null,
+  ): void {
+    this.helper.updateState(state, new BreakerPicker(picker), error);
+  }
+
+  protected publish(source: ReadinessSource): void {
+    source.publishEjections(this.ejections);
+  }
+
+  protected withdraw(source: ReadinessSource): void {
+    source.withdrawEjections(this.ejections);
   }
 
   private endpointFor(address: string): EndpointBreaker | undefined {
@@ -227,8 +229,7 @@ class CircuitBreakerLoadBalancer implements grpc.experimental.LoadBalancer {
     options: grpc.ChannelOptions,
     note: string,
   ): boolean {
-    if (!(config instanceof CircuitBreakerConfig)) return false;
-    this.config = config;
+    if (!this.adopt(config, options)) return false;
     if (endpoints.ok) {
       const addresses = new Set(
         endpoints.value.flatMap((e) => e.addresses.map(subchannelAddressToString)),
@@ -241,27 +242,15 @@ class CircuitBreakerLoadBalancer implements grpc.experimental.LoadBalancer {
       }
       for (const address of addresses) this.endpointFor(address);
     }
-    const source = options[READINESS_SOURCE_OPTION];
-    if (source instanceof ReadinessSource && source !== this.source) {
-      this.source?.withdrawEjections(this.ejections);
-      this.source = source;
-      source.publishEjections(this.ejections);
-    }
     return this.child.updateAddressList(endpoints, config.child, options, note);
   }
 
-  exitIdle(): void {
-    this.child.exitIdle();
-  }
-  resetBackoff(): void {
-    this.child.resetBackoff();
-  }
-  destroy(): void {
+  override destroy(): void {
     for (const endpoint of this.endpoints.values()) endpoint.readmit();
     this.endpoints.clear();
-    this.source?.withdrawEjections(this.ejections);
-    this.child.destroy();
+    super.destroy();
   }
+
   getTypeName(): string {
     return CIRCUIT_BREAKER_POLICY;
   }

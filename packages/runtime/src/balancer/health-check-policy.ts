@@ -1,25 +1,24 @@
 import * as grpc from "@grpc/grpc-js";
-import {
-  type BalancerReadiness,
-  type ConnectivityStateName,
-  type EndpointStatus,
-  READINESS_SOURCE_OPTION,
+import type {
+  BalancerReadiness,
+  ConnectivityStateName,
+  EndpointStatus,
   ReadinessSource,
 } from "./balancer-readiness.js";
 import { HealthProbedSubchannel } from "./health-probe.js";
+import {
+  parseChildPolicy,
+  UnwrappingPicker,
+  type WrappingConfig,
+  WrappingLoadBalancer,
+} from "./wrapping-policy.js";
 
-const {
-  ChildLoadBalancerHandler,
-  createChildChannelControlHelper,
-  parseLoadBalancingConfig,
-  PickResultType,
-  registerLoadBalancerType,
-  subchannelAddressToString,
-  UnavailablePicker,
-} = grpc.experimental;
+const { registerLoadBalancerType, subchannelAddressToString, UnavailablePicker } =
+  grpc.experimental;
 type ChannelControlHelper = grpc.experimental.ChannelControlHelper;
 type Endpoint = grpc.experimental.Endpoint;
 type Picker = grpc.experimental.Picker;
+type SubchannelInterface = grpc.experimental.SubchannelInterface;
 type TypedLoadBalancingConfig = grpc.experimental.TypedLoadBalancingConfig;
 
 /** Name of the health-checking wrapper policy in service configs. */
@@ -53,7 +52,7 @@ function nonNegative(obj: Record<string, unknown>, key: string, fallback: number
   return value;
 }
 
-class HealthCheckConfig implements TypedLoadBalancingConfig {
+class HealthCheckConfig implements WrappingConfig {
   constructor(
     readonly enabled: boolean,
     readonly serviceName: string,
@@ -78,10 +77,7 @@ class HealthCheckConfig implements TypedLoadBalancingConfig {
     };
   }
   static createFromJson(obj: Record<string, unknown>): HealthCheckConfig {
-    const children = obj.child_policy;
-    if (!Array.isArray(children) || children.length === 0) {
-      throw new Error(`${HEALTH_CHECK_POLICY}: child_policy must be a non-empty array`);
-    }
+    const child = parseChildPolicy(HEALTH_CHECK_POLICY, obj);
     if (obj.service_name !== undefined && typeof obj.service_name !== "string") {
       throw new Error(`${HEALTH_CHECK_POLICY}: service_name must be a string`);
     }
@@ -91,23 +87,8 @@ class HealthCheckConfig implements TypedLoadBalancingConfig {
       nonNegative(obj, "interval_ms", 1000),
       nonNegative(obj, "timeout_ms", 1000),
       nonNegative(obj, "reresolve_interval_ms", 30_000),
-      parseLoadBalancingConfig(children[0]),
+      child,
     );
-  }
-}
-
-/** Unwraps health wrappers in picks, as grpc-js expects of wrapping policies. */
-class UnwrappingPicker implements Picker {
-  constructor(private readonly inner: Picker) {}
-  pick(args: grpc.experimental.PickArgs): grpc.experimental.PickResult {
-    const result = this.inner.pick(args);
-    if (
-      result.pickResultType === PickResultType.COMPLETE &&
-      result.subchannel instanceof HealthProbedSubchannel
-    ) {
-      return { ...result, subchannel: result.subchannel.getWrappedSubchannel() };
-    }
-    return result;
   }
 }
 
@@ -117,46 +98,55 @@ class UnwrappingPicker implements Picker {
  * balancer's readiness; optionally re-resolves periodically.
  * @internal
  */
-class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
-  private readonly child: InstanceType<typeof ChildLoadBalancerHandler>;
-  private config: HealthCheckConfig | null = null;
+class HealthCheckLoadBalancer extends WrappingLoadBalancer<HealthCheckConfig> {
   private state: grpc.connectivityState = grpc.connectivityState.IDLE;
   private endpoints: Endpoint[] = [];
   private readonly known = new Map<string, boolean>();
   private readonly wrappers = new Map<string, HealthProbedSubchannel>();
-  private source: ReadinessSource | null = null;
   private note = "";
   private reresolveTimer: NodeJS.Timeout | null = null;
   private readonly snapshot = (): BalancerReadiness => this.readiness();
 
-  constructor(private readonly helper: ChannelControlHelper) {
-    this.child = new ChildLoadBalancerHandler(
-      createChildChannelControlHelper(helper, {
-        createSubchannel: (address, args) => {
-          const subchannel = helper.createSubchannel(address, args);
-          const config = this.config;
-          if (config === null || !config.enabled) return subchannel;
-          const key = subchannelAddressToString(address);
-          const wrapper = new HealthProbedSubchannel(
-            subchannel,
-            {
-              serviceName: config.serviceName,
-              intervalMs: config.intervalMs,
-              timeoutMs: config.timeoutMs,
-            },
-            this.known.get(key) ?? true,
-            (addr, healthy) => this.known.set(addr, healthy),
-          );
-          this.wrappers.set(key, wrapper);
-          return wrapper;
-        },
-        updateState: (state, picker, error) => {
-          if (this.endpoints.length === 0) return this.failEmpty();
-          this.state = state;
-          helper.updateState(state, new UnwrappingPicker(picker), error);
-        },
-      }),
+  constructor(helper: ChannelControlHelper) {
+    super(helper, HealthCheckConfig);
+  }
+
+  protected wrapSubchannel(subchannel: SubchannelInterface, address: string): SubchannelInterface {
+    const config = this.config;
+    if (config === null || !config.enabled) return subchannel;
+    const wrapper = new HealthProbedSubchannel(
+      subchannel,
+      {
+        serviceName: config.serviceName,
+        intervalMs: config.intervalMs,
+        timeoutMs: config.timeoutMs,
+      },
+      this.known.get(address) ?? true,
+      (addr, healthy) => this.known.set(addr, healthy),
     );
+    this.wrappers.set(address, wrapper);
+    return wrapper;
+  }
+
+  protected childStateChanged(
+    state: grpc.connectivityState,
+    picker: Picker,
+    error: string | null,
+  ): void {
+    if (this.endpoints.length === 0) {
+      this.failEmpty();
+      return;
+    }
+    this.state = state;
+    this.helper.updateState(state, new UnwrappingPicker(picker, HealthProbedSubchannel), error);
+  }
+
+  protected publish(source: ReadinessSource): void {
+    source.publish(this.snapshot);
+  }
+
+  protected withdraw(source: ReadinessSource): void {
+    source.withdraw(this.snapshot);
   }
 
   updateAddressList(
@@ -165,15 +155,8 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
     options: grpc.ChannelOptions,
     note: string,
   ): boolean {
-    if (!(config instanceof HealthCheckConfig)) return false;
-    this.config = config;
+    if (!this.adopt(config, options)) return false;
     if (endpoints.ok) this.endpoints = endpoints.value;
-    const source = options[READINESS_SOURCE_OPTION];
-    if (source instanceof ReadinessSource && source !== this.source) {
-      this.source?.withdraw(this.snapshot);
-      this.source = source;
-      source.publish(this.snapshot);
-    }
     this.scheduleReresolution(config.reresolveIntervalMs);
     this.note = note;
     const childOptions = { ...options, [REPORT_HEALTH_OPTION]: true };
@@ -220,17 +203,11 @@ class HealthCheckLoadBalancer implements grpc.experimental.LoadBalancer {
     return { ready: this.state === grpc.connectivityState.READY, state, endpoints };
   }
 
-  exitIdle(): void {
-    this.child.exitIdle();
-  }
-  resetBackoff(): void {
-    this.child.resetBackoff();
-  }
-  destroy(): void {
+  override destroy(): void {
     if (this.reresolveTimer !== null) clearInterval(this.reresolveTimer);
-    this.source?.withdraw(this.snapshot);
-    this.child.destroy();
+    super.destroy();
   }
+
   getTypeName(): string {
     return HEALTH_CHECK_POLICY;
   }

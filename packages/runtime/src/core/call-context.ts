@@ -1,4 +1,4 @@
-import { Metadata } from "@grpc/grpc-js";
+import { type CallMetadata, createMetadata } from "./metadata.js";
 
 /**
  * What an implementation of a service method sees of one call, whether the call
@@ -7,16 +7,19 @@ import { Metadata } from "@grpc/grpc-js";
  * passes one context straight through to the remote backend.
  */
 export interface CallContext {
-  /** Incoming request metadata (HTTP headers mapped by the gateway's header rules). */
-  readonly metadata: Metadata;
+  /**
+   * Incoming request metadata (HTTP headers mapped by the gateway's header
+   * rules). Over grpc-js, and from the gateway, it is a grpc-js `Metadata`.
+   */
+  readonly metadata: CallMetadata;
   /** The call's deadline, when the caller set one. */
   readonly deadline: Date | undefined;
   /** Aborted when the caller cancels, disconnects or the deadline passes. */
   readonly signal: AbortSignal;
   /** Response header metadata: set by an implementation, filled in by a client. */
-  readonly responseMetadata: Metadata;
+  readonly responseMetadata: CallMetadata;
   /** Response trailer metadata: set by an implementation, filled in by a client. */
-  readonly responseTrailers: Metadata;
+  readonly responseTrailers: CallMetadata;
 }
 
 /**
@@ -40,8 +43,8 @@ export interface CancelSource {
  * `onCancel` instead of `signal`.
  */
 export interface CallOptions extends Partial<CancelSource> {
-  /** Request metadata to send. */
-  metadata?: Metadata | undefined;
+  /** Request metadata to send (a grpc-js `Metadata` is sent as is, other metadata copied). */
+  metadata?: CallMetadata | undefined;
   /** Absolute deadline (a Date, or milliseconds since the epoch). */
   deadline?: Date | number | undefined;
   /** Relative timeout in milliseconds; the earlier of this and `deadline` wins. */
@@ -49,14 +52,20 @@ export interface CallOptions extends Partial<CancelSource> {
   /** Cancels the call when aborted. */
   signal?: AbortSignal | undefined;
   /** When given, response header metadata is merged into it as it arrives. */
-  responseMetadata?: Metadata | undefined;
+  responseMetadata?: CallMetadata | undefined;
   /** When given, response trailer metadata is merged into it when the call ends. */
-  responseTrailers?: Metadata | undefined;
+  responseTrailers?: CallMetadata | undefined;
+  /**
+   * When given, called as the call ends with the address (`host:port`) of the
+   * backend endpoint that served it, where the transport knows one (grpc-js:
+   * a call that reached an endpoint).
+   */
+  onEndpoint?: ((address: string) => void) | undefined;
 }
 
 /** Options to {@link createCallContext}. */
 export interface CallContextInit {
-  metadata?: Metadata | undefined;
+  metadata?: CallMetadata | undefined;
   deadline?: Date | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -64,18 +73,10 @@ export interface CallContextInit {
 /** Creates a call context, e.g. to call a local implementation directly in tests. */
 export function createCallContext(init: CallContextInit = {}): CallContext {
   return {
-    metadata: init.metadata ?? new Metadata(),
+    metadata: init.metadata ?? createMetadata(),
     deadline: init.deadline,
     signal: init.signal ?? new AbortController().signal,
-    responseMetadata: new Metadata(),
-    responseTrailers: new Metadata(),
+    responseMetadata: createMetadata(),
+    responseTrailers: createMetadata(),
   };
-}
-
-/** Copies every entry of `from` into `to`. @internal */
-export function mergeMetadata(to: Metadata, from: Metadata): void {
-  for (const [key, values] of Object.entries(from.getMap())) {
-    if (values === undefined) continue;
-    for (const value of from.get(key)) to.add(key, value);
-  }
 }

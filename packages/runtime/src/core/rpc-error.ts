@@ -1,8 +1,8 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type Any, anyIs, anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
-import { Metadata } from "@grpc/grpc-js";
 import { type Status, StatusSchema } from "../proto/google/rpc/status_pb.js";
+import { type CallMetadata, copyMetadata, createMetadata } from "./metadata.js";
 
 /**
  * The gRPC status codes, numbered exactly like grpc-js's `status` enum and
@@ -86,7 +86,7 @@ export type RpcErrorDetail = Any | OutgoingDetail;
 /** Options for the {@link RpcError} constructor. */
 export interface RpcErrorOptions {
   /** Metadata to send along; for errors from a backend, its trailers. */
-  metadata?: Metadata | undefined;
+  metadata?: CallMetadata | undefined;
   /** Error details (`google.rpc.Status.details`). */
   details?: RpcErrorDetail[] | undefined;
   /** The original error, if this one wraps another. */
@@ -112,7 +112,7 @@ export class RpcError extends Error {
   /** The message without the `[code]` prefix; what goes on the wire. */
   readonly rawMessage: string;
   /** Metadata (for backend errors: the trailers, without the status details). */
-  readonly metadata: Metadata;
+  readonly metadata: CallMetadata;
   /** Error details; read typed ones with {@link findDetails}. */
   details: RpcErrorDetail[];
   /** The original error, if this one wraps another. */
@@ -127,7 +127,7 @@ export class RpcError extends Error {
     super(message.length > 0 ? `[${codeToString(code)}] ${message}` : `[${codeToString(code)}]`);
     this.code = code;
     this.rawMessage = message;
-    this.metadata = options.metadata ?? new Metadata();
+    this.metadata = options.metadata ?? createMetadata();
     this.details = options.details ?? [];
     this.cause = options.cause;
   }
@@ -265,40 +265,6 @@ function decodeStatus(bin: Uint8Array): Status | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Copies metadata into a grpc-js `Metadata` of this package's copy of
- * grpc-js. A `Metadata` of the same copy is cloned; one from another copy (or
- * its `toJSON()` shape, `{ key: values[] }`) is copied entry by entry, skipping
- * entries grpc-js would reject.
- *
- * @internal
- */
-export function copyMetadata(source: unknown): Metadata {
-  if (source instanceof Metadata) {
-    return source.clone();
-  }
-  const md = new Metadata();
-  if (typeof source !== "object" || source === null) {
-    return md;
-  }
-  const toJSON = (source as { toJSON?: unknown }).toJSON;
-  const entries: unknown =
-    typeof toJSON === "function" ? (toJSON as () => unknown).call(source) : source;
-  if (typeof entries !== "object" || entries === null) {
-    return md;
-  }
-  for (const [key, values] of Object.entries(entries)) {
-    for (const value of Array.isArray(values) ? values : [values]) {
-      try {
-        md.add(key, typeof value === "string" ? value : Buffer.from(value as Uint8Array));
-      } catch {
-        // Not valid metadata for grpc-js: skip it.
-      }
-    }
-  }
-  return md;
 }
 
 /** Packs one detail into an `Any`. */

@@ -9,9 +9,11 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import type { Codec } from "../codec/codec.js";
 import { compiledCodec } from "../codec/compiled-codec.js";
-import { type CallOptions, mergeMetadata } from "../core/call-context.js";
+import type { CallOptions } from "../core/call-context.js";
+import { mergeMetadata } from "../core/metadata.js";
 import { drained } from "../util/drained.js";
 import { withGatewayDefaults } from "./grpc-channel-defaults.js";
+import { toGrpcMetadata } from "./metadata.js";
 import { serializers } from "./grpc-serialization.js";
 import { canCallChannelDirectly, directUnaryCall } from "./grpc-unary-call.js";
 import {
@@ -82,9 +84,11 @@ export class GrpcClient {
             answer.sawHeaders();
             if (headers !== undefined) mergeMetadata(headers, md);
           },
-          onStatus: (status) => {
+          onStatus: (status, call) => {
             if (trailers !== undefined) mergeMetadata(trailers, status.metadata);
             dispose?.();
+            const onEndpoint = options?.onEndpoint;
+            if (onEndpoint !== undefined) reportEndpoint(call, this.client, onEndpoint);
           },
           done: settle(resolve, reject, answer),
         });
@@ -104,7 +108,7 @@ export class GrpcClient {
         settle(resolve, reject, answer),
       );
       answer.watch(call);
-      observe(call, options);
+      observe(call, options, this.client);
     });
   }
 
@@ -123,7 +127,7 @@ export class GrpcClient {
       callOptions,
     );
     const answer = new Answer(callOptions.deadline).watch(call);
-    observe(call, options);
+    observe(call, options, this.client);
     return responses<MessageShape<O>>(call, answer);
   }
 
@@ -144,7 +148,7 @@ export class GrpcClient {
         settle(resolve, reject, answer),
       );
       answer.watch(call);
-      observe(call, options);
+      observe(call, options, this.client);
       pump(method.input, requests, call);
     });
   }
@@ -163,7 +167,7 @@ export class GrpcClient {
       callOptions,
     );
     const answer = new Answer(callOptions.deadline).watch(call);
-    observe(call, options);
+    observe(call, options, this.client);
     pump(method.input, requests, call);
     return responses<MessageShape<O>>(call, answer);
   }
@@ -280,7 +284,7 @@ function toMessage<D extends DescMessage>(schema: D, init: MessageInitShape<D>):
 }
 
 function requestMetadata(options: CallOptions | undefined): grpc.Metadata {
-  return options?.metadata ?? new grpc.Metadata();
+  return toGrpcMetadata(options?.metadata);
 }
 
 function grpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {
@@ -308,7 +312,7 @@ function deadlineOf(options: CallOptions | undefined): number | undefined {
  * `'error'` on a stream whose lazy iterator was never started or already
  * stopped (a deadline of `1n`): without a listener that ends the process.
  */
-function observe(call: grpc.Call, options: CallOptions | undefined): void {
+function observe(call: grpc.Call, options: CallOptions | undefined, client: grpc.Client): void {
   (call as unknown as EventEmitter).on("error", ignoreError);
   if (options === undefined) return;
   const { responseMetadata, responseTrailers } = options;
@@ -322,6 +326,22 @@ function observe(call: grpc.Call, options: CallOptions | undefined): void {
   }
   const dispose = onCancel(options, () => call.cancel());
   if (dispose !== undefined) call.on("status", dispose);
+  const onEndpoint = options.onEndpoint;
+  if (onEndpoint !== undefined) call.on("status", () => reportEndpoint(call, client, onEndpoint));
+}
+
+/**
+ * Reports the endpoint a call reached (`host:port`), if it reached one: for a
+ * call that did not, grpc-js's `getPeer()` answers the channel's target or
+ * `"unknown"`.
+ */
+function reportEndpoint(
+  call: { getPeer(): string },
+  client: grpc.Client,
+  onEndpoint: (address: string) => void,
+): void {
+  const peer = call.getPeer();
+  if (peer !== "unknown" && peer !== client.getChannel().getTarget()) onEndpoint(peer);
 }
 
 /**

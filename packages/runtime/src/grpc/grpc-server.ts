@@ -139,7 +139,7 @@ function requestsOf(
 async function stream(
   method: DescMethod,
   call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
-  ctx: CallContext,
+  ctx: ServerCallContext,
   start: () => unknown,
 ): Promise<void> {
   try {
@@ -168,7 +168,7 @@ function toMessage(schema: DescMessage, value: unknown): MessageShape<DescMessag
   return create(schema, (value ?? {}) as never);
 }
 
-function errorStatus(err: unknown, ctx: CallContext): Partial<grpc.StatusObject> {
+function errorStatus(err: unknown, ctx: ServerCallContext): Partial<grpc.StatusObject> {
   const status = toServiceError(RpcError.from(err));
   const metadata = status.metadata ?? new grpc.Metadata();
   metadata.merge(ctx.responseTrailers);
@@ -183,14 +183,21 @@ type ServerCall =
 
 const headersSent = new WeakSet<ServerCall>();
 
-function sendHeaders(call: ServerCall, ctx: CallContext): void {
+function sendHeaders(call: ServerCall, ctx: ServerCallContext): void {
   if (headersSent.has(call)) return;
   headersSent.add(call);
   if (Object.keys(ctx.responseMetadata.getMap()).length > 0)
     call.sendMetadata(ctx.responseMetadata);
 }
 
-function serverContext(call: ServerCall): CallContext {
+/** The context of a call that arrived over grpc-js: its metadata is grpc-js's. */
+interface ServerCallContext extends CallContext {
+  readonly metadata: grpc.Metadata;
+  readonly responseMetadata: grpc.Metadata;
+  readonly responseTrailers: grpc.Metadata;
+}
+
+function serverContext(call: ServerCall): ServerCallContext {
   const controller = new AbortController();
   // grpc-js has its own listener too; this one makes sure an 'error' never goes unheard.
   (call as grpc.ServerUnaryCall<unknown, unknown>).on("error", () => {});

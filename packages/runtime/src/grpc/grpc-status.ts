@@ -10,11 +10,11 @@ import { StatusSchema } from "../proto/google/rpc/status_pb.js";
 import {
   Code,
   type RpcError,
-  copyMetadata,
   fromStatusObject,
   statusDetailsKey,
   statusFromRpcError,
 } from "../core/rpc-error.js";
+import { toGrpcMetadataCopy } from "./metadata.js";
 
 /**
  * What a grpc-js server handler passes to its callback, or emits as `'error'`
@@ -44,7 +44,7 @@ const statusKeys = ["grpc-status", "grpc-message", statusDetailsKey] as const;
  */
 export function toServiceError(error: RpcError): ServiceErrorResponse {
   const code = error.code === Code.Ok ? Code.Unknown : error.code;
-  const metadata = copyMetadata(error.metadata);
+  const metadata = toGrpcMetadataCopy(error.metadata);
   for (const key of statusKeys) {
     metadata.remove(key);
   }

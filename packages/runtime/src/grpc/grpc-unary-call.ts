@@ -15,7 +15,8 @@ export interface DirectUnaryCall<I, O> {
   /** Absolute deadline, ms since the epoch; Infinity for none. */
   readonly deadline: number;
   readonly onMetadata: ((metadata: grpc.Metadata) => void) | undefined;
-  readonly onStatus: ((status: grpc.StatusObject) => void) | undefined;
+  /** Called after `done` with the status, and the call (to ask it for its peer). */
+  readonly onStatus: ((status: grpc.StatusObject, call: ChannelCall) => void) | undefined;
   /** Called once with the answer or a grpc-js `ServiceError`. */
   readonly done: (err: grpc.ServiceError | null, value?: O) => void;
 }
@@ -88,7 +89,7 @@ export function directUnaryCall<I, O>(
           );
         } else call.done(null, response);
       } else call.done(serviceError(status));
-      call.onStatus?.(status);
+      call.onStatus?.(status, grpcCall);
     },
   };
   grpcCall.start(call.metadata, listener);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext, CancelSource } from "../core/call-context.js";
+import type { CallMetadata } from "../core/metadata.js";
 import { callTimeout, maxTimerMs, type TimeoutPolicy } from "../core/deadline.js";
 import { type HeaderMatcher, metadataFromHeaders } from "./header-matcher.js";
 import { Code, RpcError } from "../core/rpc-error.js";
@@ -26,7 +27,7 @@ export function gatewayContext(
   options: CallSetup,
   call?: PipelineCall,
 ): GatewayCallContext | RpcError {
-  let metadata: Metadata;
+  let metadata: CallMetadata;
   if (call === undefined) {
     const md = metadataFromHeaders(req.headers, {
       headerMatcher: options.headerMatcher,
@@ -45,6 +46,7 @@ export function gatewayContext(
   const context = new GatewayCallContext(
     metadata,
     ms === undefined ? undefined : new Date(Date.now() + ms),
+    call === undefined ? undefined : (address) => call.reachedEndpoint(address),
   );
   if (call !== undefined) call.context = context;
   let timer: NodeJS.Timeout | undefined;
@@ -70,7 +72,7 @@ export function gatewayContext(
  * @internal
  */
 export class GatewayCallContext implements CallContext, CancelSource {
-  readonly metadata: Metadata;
+  readonly metadata: CallMetadata;
   readonly deadline: Date | undefined;
   readonly responseMetadata = new Metadata();
   readonly responseTrailers = new Metadata();
@@ -81,9 +83,20 @@ export class GatewayCallContext implements CallContext, CancelSource {
   /** Ended by {@link cancel} (not by the deadline). */
   #cancelled = false;
 
-  constructor(metadata: Metadata, deadline: Date | undefined) {
+  /**
+   * Told the backend endpoint by the grpc-js client (a context is its call
+   * options), for the pipeline's outcome; undefined without middlewares.
+   */
+  readonly onEndpoint: ((address: string) => void) | undefined;
+
+  constructor(
+    metadata: CallMetadata,
+    deadline: Date | undefined,
+    onEndpoint?: (address: string) => void,
+  ) {
     this.metadata = metadata;
     this.deadline = deadline;
+    this.onEndpoint = onEndpoint;
   }
 
   get signal(): AbortSignal {

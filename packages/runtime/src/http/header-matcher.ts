@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
+import type { CallMetadata } from "../core/metadata.js";
 
 /**
  * Decides which HTTP request headers become gRPC metadata: receives the
@@ -391,7 +392,7 @@ export function defaultOutgoingTrailerMatcher(key: string): string {
  * reject in `res.setHeader`.
  */
 export function headersFromMetadata(
-  metadata: Metadata,
+  metadata: CallMetadata,
   prefix: string = metadataHeaderPrefix,
   matcher?: OutgoingHeaderMatcher,
 ): Array<[string, string]> {
@@ -406,13 +407,19 @@ export function headersFromMetadata(
       continue;
     }
     for (const value of entries[key] ?? []) {
-      const text = typeof value === "string" ? value : value.toString("base64");
+      const text = typeof value === "string" ? value : base64(value);
       if (isHeaderValue(text)) {
         out.push([name, text]);
       }
     }
   }
   return out;
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.isBuffer(bytes)
+    ? bytes.toString("base64")
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
 /** RFC 9110 token: what Node accepts as a header name. */

@@ -63,7 +63,11 @@ export interface CallOutcome {
   messagesIn: number;
   /** Response messages written (1 for a unary success). */
   messagesOut: number;
-  /** The backend endpoint (`host:port`) that served the call, where the transport knows it. */
+  /**
+   * The backend endpoint (`host:port`) that served the call, where the
+   * transport knows it: a remote call over grpc-js that reached an endpoint
+   * (undefined in-process, and for a call no endpoint took).
+   */
   endpoint: string | undefined;
 }
 
@@ -259,6 +263,11 @@ export class PipelineCall implements GatewayCall {
     this.#codeSet = true;
     this.outcome.code = error.code;
     this.outcome.error = error;
+  }
+
+  /** Records the backend endpoint that served the call (the first one reported). @internal */
+  reachedEndpoint(address: string): void {
+    if (!this.#ended) this.outcome.endpoint ??= address;
   }
 
   /** Records a success. @internal */

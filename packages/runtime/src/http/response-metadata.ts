@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Metadata } from "@grpc/grpc-js";
 import type { CallContext } from "../core/call-context.js";
+import { type CallMetadata, createMetadata, mergeMetadata } from "../core/metadata.js";
 import {
   headersFromMetadata,
   metadataTrailerPrefix,
@@ -80,25 +80,27 @@ export function writeResponseMetadata(
  */
 export function writeErrorMetadata(
   res: ServerResponse,
-  errorMetadata: Metadata,
+  errorMetadata: CallMetadata,
   context: CallContext,
   rules: OutgoingHeaderRules,
   httpTrailers = false,
 ): void {
   context.responseMetadata.remove(httpCodeMetadataKey);
   writeHeaderMetadata(res, context.responseMetadata, rules);
-  const trailers = context.responseTrailers.clone();
-  const map = errorMetadata.getMap();
-  for (const key in map) {
+  // Core metadata: it takes byte values of any Uint8Array, as an error's metadata may hold.
+  const trailers = createMetadata();
+  mergeMetadata(trailers, context.responseTrailers);
+  const entries = errorMetadata.toJSON();
+  for (const key in entries) {
     if (trailers.get(key).length > 0) continue;
-    for (const value of errorMetadata.get(key)) trailers.add(key, value);
+    for (const value of entries[key] ?? []) trailers.add(key, value);
   }
   writeTrailerMetadata(res, trailers, rules, httpTrailers);
 }
 
 function writeHeaderMetadata(
   res: ServerResponse,
-  metadata: Metadata,
+  metadata: CallMetadata,
   rules: OutgoingHeaderRules,
 ): void {
   const matcher = rules.outgoingHeader;
@@ -115,7 +117,7 @@ function writeHeaderMetadata(
 
 function writeTrailerMetadata(
   res: ServerResponse,
-  metadata: Metadata,
+  metadata: CallMetadata,
   rules: OutgoingHeaderRules,
   httpTrailers: boolean,
 ): void {

@@ -2,7 +2,8 @@ import { EventEmitter } from "node:events";
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { DescMethod, Registry } from "@bufbuild/protobuf";
-import { type WebSocket, WebSocketServer } from "ws";
+import { createRequire } from "node:module";
+import type { WebSocket, WebSocketServer } from "ws";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
 import { publicError } from "./error-redaction.js";
@@ -15,6 +16,9 @@ import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { limitStreamDuration, requestStream } from "./streaming-handler.js";
 import type { MessageCheck, PipelineCall } from "./pipeline.js";
+import { requireOptionalPeer } from "../util/optional-peer.js";
+
+const require = createRequire(import.meta.url);
 
 /**
  * WebSocket close code of a call that ended OK. A failed call closes with
@@ -62,7 +66,11 @@ export function createWebSocketServer(
   maxRequestBytes: number,
   registry: Registry,
 ): WebSocketServer {
-  const server = new WebSocketServer({
+  // `ws` is an optional peer, loaded only by a mux with the `webSocket` option.
+  const ws = requireOptionalPeer("ws", "the webSocket option", () =>
+    require("ws"),
+  ) as typeof import("ws");
+  const server = new ws.WebSocketServer({
     noServer: true,
     maxPayload: maxRequestBytes,
     perMessageDeflate: false,

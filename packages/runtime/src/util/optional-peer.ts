@@ -16,14 +16,30 @@ export async function importOptionalPeer<T>(
   try {
     return await load();
   } catch (error) {
-    if (isPackageNotFound(error, packageName)) {
-      throw new Error(
-        `${feature} needs "${packageName}", an optional peer dependency of @ts-gateway/runtime that is not installed: npm install ${packageName}`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw notInstalled(error, packageName, feature);
   }
+}
+
+/**
+ * {@link importOptionalPeer} for a feature that starts synchronously (a
+ * constructor option): `load` is the `require` call itself, e.g.
+ * `() => require("ws")` with a `createRequire(import.meta.url)` require.
+ */
+export function requireOptionalPeer<T>(packageName: string, feature: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    throw notInstalled(error, packageName, feature);
+  }
+}
+
+/** The clear error when `error` says `packageName` is not installed; else `error` itself. */
+function notInstalled(error: unknown, packageName: string, feature: string): unknown {
+  if (!isPackageNotFound(error, packageName)) return error;
+  return new Error(
+    `${feature} needs "${packageName}", an optional peer dependency of @ts-gateway/runtime that is not installed: npm install ${packageName}`,
+    { cause: error },
+  );
 }
 
 /** Whether `error` is Node's "cannot find package" for `packageName` itself. */
