@@ -4,10 +4,13 @@ import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import { mountHealth } from "@ts-gateway/runtime/health";
+import { readFileSync } from "node:fs";
 import { backendChannel } from "./backends/backend-channels.js";
 import type { GatewayConfig } from "./config/config-schema.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { loadServices, type RoutedService } from "./load-services.js";
+import { createObservability, type Observability } from "./observability/observability.js";
+import { edgePolicies } from "./pipeline/edge-policies.js";
 import type { RouteRow } from "./route-table.js";
 import { createListener, type Listener } from "./server/listener.js";
 
@@ -40,6 +43,8 @@ interface Generation {
   readonly adminMux: Mux | undefined;
   readonly rows: readonly RouteRow[];
   readonly channels: ReadonlyMap<string, grpc.Channel>;
+  /** Closes what the edge policies hold (a Redis client). */
+  readonly closePolicies: () => void;
 }
 
 /** Starts the gateway a config describes, in this process. */
@@ -50,7 +55,15 @@ export async function startGateway(
   const { log } = options;
   let draining = false;
   let loadedConfig = loaded;
-  let current = await buildGeneration(loaded, () => draining);
+  // Metrics, logs and traces outlive generations: built with the first one's backends.
+  let observability: Observability | undefined;
+  const observe = async (config: GatewayConfig, channels: readonly grpc.Channel[]) => {
+    observability ??= await createObservability(config, options.workerId);
+    observability.setBackends(channels);
+    return observability;
+  };
+  const build = (l: LoadedConfig) => buildGeneration(l, () => draining, observe, log);
+  let current = await build(loaded);
 
   const config = loaded.config;
   const workerHeader = config.server.workerHeader === true ? options.workerId : undefined;
@@ -69,6 +82,9 @@ export async function startGateway(
   const listenerOptions = {
     path: loaded.path,
     keepAliveTimeoutMs: config.server.keepAliveTimeoutMs ?? 65_000,
+    headersTimeoutMs: config.server.headersTimeoutMs,
+    requestTimeoutMs: config.server.requestTimeoutMs,
+    maxConnections: config.server.maxConnections,
     onCertificateReload: log,
   };
   const listeners: { listener: Listener; admin: boolean }[] = config.server.listeners.map((l) => ({
@@ -113,7 +129,7 @@ export async function startGateway(
         );
       }
       const old = current;
-      current = await buildGeneration(next, () => draining);
+      current = await build(next);
       loadedConfig = next;
       for (const { listener } of listeners) listener.reloadCertificates();
       // Calls in flight on the old backends finish there; close them once they had time to.
@@ -146,6 +162,8 @@ export async function startGateway(
 async function buildGeneration(
   loaded: LoadedConfig,
   isDraining: () => boolean,
+  observe: (config: GatewayConfig, channels: readonly grpc.Channel[]) => Promise<Observability>,
+  log: Log,
 ): Promise<Generation> {
   const config = loaded.config;
   const { services, rows } = await loadServices(loaded);
@@ -164,7 +182,12 @@ async function buildGeneration(
       ),
     );
   }
+  const observability = await observe(config, [...channels.values()]);
+  const policies = await edgePolicies(config, loaded.path, log);
   const mux = new Mux(muxOptions(config));
+  for (const middleware of [...observability.middlewares, ...policies.middlewares]) {
+    mux.use(middleware);
+  }
   for (const { service, backend } of services) {
     service.register(mux, channels.get(backend)!);
   }
@@ -177,7 +200,21 @@ async function buildGeneration(
     isDraining,
     ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
   });
-  return { mux, adminMux, rows, channels };
+  if (observability.metrics !== undefined) {
+    (adminMux ?? mux).handlePath("GET", observability.metrics.path, observability.metrics.handler);
+  }
+  const docs = config.docs;
+  if (docs !== undefined && docs.enabled !== false) {
+    // The page tries calls on the API: it is served there, not on the admin port.
+    const { mountDocs } = await import("@ts-gateway/runtime/docs");
+    mountDocs(mux, {
+      spec: readFileSync(loaded.path(docs.spec), "utf8"),
+      ...(docs.path === undefined ? {} : { path: docs.path }),
+      ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
+      ...(docs.title === undefined ? {} : { title: docs.title }),
+    });
+  }
+  return { mux, adminMux, rows, channels, closePolicies: policies.close };
 }
 
 function muxOptions(config: GatewayConfig): MuxOptions {
@@ -188,6 +225,7 @@ function muxOptions(config: GatewayConfig): MuxOptions {
 
 function closeChannels(generation: Generation): void {
   for (const channel of generation.channels.values()) channel.close();
+  generation.closePolicies();
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
