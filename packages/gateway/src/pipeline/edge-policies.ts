@@ -12,6 +12,9 @@ export interface EdgePolicies {
   close(): void;
 }
 
+/** How long start-up (and a reload) waits for the rate limit's Redis connection. */
+const redisStartMs = 3000;
+
 /** A section is on when present, unless it says `enabled: false`. */
 const on = (section: { enabled?: boolean } | undefined): boolean =>
   section !== undefined && section.enabled !== false;
@@ -90,6 +93,20 @@ export async function edgePolicies(
       });
       redis.on("error", () => {}); // the rate limiter logs Redis going and coming back
       closers.push(() => redis.disconnect());
+      // Give the connection a moment before the first call (a bounded wait: a
+      // Redis that is down at start-up is the failure mode's business).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log(`rate limit: redis not connected after ${redisStartMs} ms; failure mode applies`);
+          done();
+        }, redisStartMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          redis.off("ready", done);
+          resolve();
+        };
+        redis.once("ready", done);
+      });
       store = { redis, ...pick(limit.redis, ["failure"]) };
     }
     middlewares.push(
