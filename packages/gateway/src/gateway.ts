@@ -5,12 +5,12 @@ import type * as grpc from "@grpc/grpc-js";
 import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import { mountHealth } from "@ts-gateway/runtime/health";
 import { readFileSync } from "node:fs";
-import { backendChannel } from "./backends/backend-channels.js";
+import { type Backend, openBackend } from "./backends/backend-channels.js";
 import type { GatewayConfig } from "./config/config-schema.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { loadServices, type RoutedService } from "./load-services.js";
 import { createObservability, type Observability } from "./observability/observability.js";
-import { edgePolicies } from "./pipeline/edge-policies.js";
+import { type EdgePolicies, edgePolicies } from "./pipeline/edge-policies.js";
 import type { RouteRow } from "./route-table.js";
 import { createListener, type Listener } from "./server/listener.js";
 
@@ -43,8 +43,8 @@ interface Generation {
   readonly adminMux: Mux | undefined;
   readonly rows: readonly RouteRow[];
   readonly channels: ReadonlyMap<string, grpc.Channel>;
-  /** Closes what the edge policies hold (a Redis client). */
-  readonly closePolicies: () => void;
+  /** Closes the backends (channels, etcd clients) and what the edge policies hold (a Redis client). */
+  readonly close: () => void;
 }
 
 /** Starts the gateway a config describes, in this process. */
@@ -134,7 +134,7 @@ export async function startGateway(
       for (const { listener } of listeners) listener.reloadCertificates();
       // Calls in flight on the old backends finish there; close them once they had time to.
       const grace = next.config.shutdown?.gracePeriodMs ?? defaultGracePeriodMs;
-      setTimeout(() => closeChannels(old), grace).unref();
+      setTimeout(() => old.close(), grace).unref();
       log(
         `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
       );
@@ -151,7 +151,7 @@ export async function startGateway(
         await Promise.all(
           listeners.filter((l) => l.admin).map((l) => l.listener.close(Date.now())),
         );
-        closeChannels(current);
+        current.close();
         log(`${reason}: stopped`);
       })();
       return stopping;
@@ -168,64 +168,75 @@ async function buildGeneration(
   const config = loaded.config;
   const { services, rows } = await loadServices(loaded);
   const channels = new Map<string, grpc.Channel>();
+  const opened: Backend[] = [];
   const byBackend = new Map<string, RoutedService[]>();
   for (const s of services) byBackend.set(s.backend, [...(byBackend.get(s.backend) ?? []), s]);
-  for (const [name, routed] of byBackend) {
-    const backend = config.backends[name]!;
-    channels.set(
-      name,
-      await backendChannel(
+  let policies: EdgePolicies | undefined;
+  const close = (): void => {
+    for (const backend of opened) backend.close();
+    policies?.close();
+  };
+  // A config that fails half-way (a missing file, a bad option) leaves nothing open.
+  try {
+    for (const [name, routed] of byBackend) {
+      const backend = config.backends[name]!;
+      const open = await openBackend(
         name,
         backend,
         routed.map((r) => r.service),
         loaded.path,
-      ),
-    );
-  }
-  const observability = await observe(config, [...channels.values()]);
-  const policies = await edgePolicies(config, loaded.path, log);
-  const mux = new Mux(muxOptions(config));
-  for (const middleware of [...observability.middlewares, ...policies.middlewares]) {
-    mux.use(middleware);
-  }
-  for (const { service, backend } of services) {
-    service.register(mux, channels.get(backend)!);
-  }
-  const adminMux = config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });
-  const backends = Object.fromEntries(channels);
-  const only = channels.size === 1 ? [...channels.values()][0] : undefined;
-  mountHealth(adminMux ?? mux, {
-    ...(only === undefined ? {} : { channel: only }),
-    backends,
-    isDraining,
-    ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
-  });
-  if (observability.metrics !== undefined) {
-    (adminMux ?? mux).handlePath("GET", observability.metrics.path, observability.metrics.handler);
-  }
-  const docs = config.docs;
-  if (docs !== undefined && docs.enabled !== false) {
-    // The page tries calls on the API: it is served there, not on the admin port.
-    const { mountDocs } = await import("@ts-gateway/runtime/docs");
-    mountDocs(mux, {
-      spec: readFileSync(loaded.path(docs.spec), "utf8"),
-      ...(docs.path === undefined ? {} : { path: docs.path }),
-      ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
-      ...(docs.title === undefined ? {} : { title: docs.title }),
+      );
+      opened.push(open);
+      channels.set(name, open.channel);
+    }
+    const observability = await observe(config, [...channels.values()]);
+    policies = await edgePolicies(config, loaded.path, log);
+    const mux = new Mux(muxOptions(config));
+    for (const middleware of [...observability.middlewares, ...policies.middlewares]) {
+      mux.use(middleware);
+    }
+    for (const { service, backend } of services) {
+      service.register(mux, channels.get(backend)!);
+    }
+    const adminMux =
+      config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });
+    const backends = Object.fromEntries(channels);
+    const only = channels.size === 1 ? [...channels.values()][0] : undefined;
+    mountHealth(adminMux ?? mux, {
+      ...(only === undefined ? {} : { channel: only }),
+      backends,
+      isDraining,
+      ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
     });
+    if (observability.metrics !== undefined) {
+      (adminMux ?? mux).handlePath(
+        "GET",
+        observability.metrics.path,
+        observability.metrics.handler,
+      );
+    }
+    const docs = config.docs;
+    if (docs !== undefined && docs.enabled !== false) {
+      // The page tries calls on the API: it is served there, not on the admin port.
+      const { mountDocs } = await import("@ts-gateway/runtime/docs");
+      mountDocs(mux, {
+        spec: readFileSync(loaded.path(docs.spec), "utf8"),
+        ...(docs.path === undefined ? {} : { path: docs.path }),
+        ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
+        ...(docs.title === undefined ? {} : { title: docs.title }),
+      });
+    }
+    return { mux, adminMux, rows, channels, close };
+  } catch (err) {
+    close();
+    throw err;
   }
-  return { mux, adminMux, rows, channels, closePolicies: policies.close };
 }
 
 function muxOptions(config: GatewayConfig): MuxOptions {
   const options: MuxOptions = { notFound: "404", ...config.mux, ...config.limits };
   if (config.server.webSocket === true) options.webSocket = true;
   return options;
-}
-
-function closeChannels(generation: Generation): void {
-  for (const channel of generation.channels.values()) channel.close();
-  generation.closePolicies();
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

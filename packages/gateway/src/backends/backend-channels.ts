@@ -67,12 +67,27 @@ export async function balancerOptions(
   return options;
 }
 
+/** A configured backend's balanced channel, and what closes it with everything it opened. */
+export interface Backend {
+  readonly channel: grpc.Channel;
+  /** Closes the channel and its etcd client (its connections and watchers), if any. */
+  close(): void;
+}
+
 /** A balanced channel for a configured backend. */
-export async function backendChannel(
+export async function openBackend(
   name: string,
   config: BackendConfig,
   services: readonly GatewayService[],
   path: (p: string) => string,
-): Promise<grpc.Channel> {
-  return createChannel(config.target, await balancerOptions(name, config, services, path));
+): Promise<Backend> {
+  const options = await balancerOptions(name, config, services, path);
+  const channel = createChannel(config.target, options);
+  return {
+    channel,
+    close: () => {
+      channel.close();
+      options.etcd?.close();
+    },
+  };
 }
