@@ -112,7 +112,15 @@ export async function startGateway(
 
   let stopping: Promise<void> | undefined;
   const staticPart = (c: GatewayConfig) =>
-    JSON.stringify([c.server.listeners, c.admin?.listener, c.workers]);
+    JSON.stringify([
+      c.server.listeners,
+      c.admin?.listener,
+      c.workers,
+      // Built once per process, so that counters survive reloads.
+      c.metrics,
+      c.accessLog,
+      c.tracing,
+    ]);
 
   return {
     addresses,
@@ -125,7 +133,7 @@ export async function startGateway(
     async reload(next) {
       if (staticPart(next.config) !== staticPart(loadedConfig.config)) {
         log(
-          "listeners, admin listener or workers changed: restart to apply those; reloading the rest",
+          "listeners, admin listener, workers, metrics, accessLog or tracing changed: restart to apply those; reloading the rest",
         );
       }
       const old = current;
