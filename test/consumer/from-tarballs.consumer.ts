@@ -10,7 +10,7 @@
 // CI after `npm test`. Installs share npm's cache (--prefer-offline).
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -372,4 +372,59 @@ test("consumer 3: an older grpc-js minor within the peer range", async () => {
   await generate(consumer, "ts");
   await npmRun(consumer, "typecheck");
   await serveAndRequest(consumer, "src/gateway.ts");
+});
+
+test("consumer 4: the ts-gateway tarball, with no TypeScript, checks a config on a descriptor set", async () => {
+  const dir = join(work, "gateway-cli");
+  await mkdir(dir);
+  await cp(join(repoRoot, "test/gateway/gen/inventory.binpb"), join(dir, "api.binpb"));
+  const packed = JSON.parse(
+    await sh(repoRoot, "npm", [
+      "pack",
+      "--json",
+      "--pack-destination",
+      work,
+      "-w",
+      "packages/gateway",
+    ]),
+  ) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const gateway = packed[0];
+  assert.ok(gateway !== undefined);
+  const files = gateway.files.map((f) => f.path);
+  for (const file of ["LICENSE", "README.md", "bin/ts-gateway", "dist/cli.js", "dist/index.d.ts"]) {
+    assert.ok(files.includes(file), `${file} in the ts-gateway tarball`);
+  }
+  assert.deepEqual(
+    files.filter((f) => f.endsWith(".map") || f.startsWith("src/")),
+    [],
+  );
+  await writeFile(join(dir, "package.json"), '{ "name": "gateway-cli", "private": true }\n');
+  // Our three packages from their tarballs (the gateway's dependencies on the other two included).
+  await sh(dir, "npm", [
+    "install",
+    tarballs.runtime,
+    tarballs.plugin,
+    join(work, gateway.filename),
+    "--prefer-offline",
+    "--no-audit",
+    "--no-fund",
+  ]);
+  await writeFile(
+    join(dir, "gateway.yaml"),
+    `server:
+  listeners: [{ port: 8080 }]
+backends:
+  inventory:
+    target: dns:///inventory:50051
+services:
+  - descriptorSet: api.binpb
+    backend: inventory
+`,
+  );
+  const out = await sh(dir, join(dir, "node_modules/.bin/ts-gateway"), ["check", "gateway.yaml"]);
+  assert.match(
+    out,
+    /GET\s+\/v1\/items\/\{id\}\s+gateway\.v1\.InventoryService\s+GetItem\s+inventory/,
+  );
+  assert.match(out, /gateway\.yaml: ok, \d+ routes, backends inventory/);
 });

@@ -110,4 +110,88 @@ services:
     assert.ok(removed < intervalMs + 5000, `removed after ${removed} ms`);
     console.log(`backend added: calls after ${added} ms; removed: no calls after ${removed} ms`);
   });
+
+  it("weights from a DNS TXT service config (grpc_config=) pick the replicas 3:1", async () => {
+    // grpc-js reads `grpc_config=` TXT records of the name it resolves, and a
+    // service config found there replaces the channel's own (the generated
+    // one with health checks, retries and deadlines): a TXT config must say
+    // everything, so ts-gateway keeps weights in its own config by default.
+    const work = makeWorkdir();
+    buildDescriptorSet(join(work.dir, "api.binpb"));
+    const grpcPort = await freePort();
+    await startPlainBackend("w2", grpcPort, "127.0.0.2");
+    await startPlainBackend("w3", grpcPort, "127.0.0.3");
+    const hosts = work.write("hosts", "127.0.0.2 weighted.test\n127.0.0.3 weighted.test\n");
+    const serviceConfig = [
+      {
+        serviceConfig: {
+          loadBalancingConfig: [
+            {
+              ts_gateway_weighted_round_robin: {
+                weights: { [`127.0.0.2:${grpcPort}`]: 3, [`127.0.0.3:${grpcPort}`]: 1 },
+              },
+            },
+          ],
+        },
+      },
+    ];
+    const dnsPort = await freePort();
+    startChild(DNSMASQ, [
+      "--keep-in-foreground",
+      "--no-resolv",
+      "--no-hosts",
+      `--addn-hosts=${hosts}`,
+      // From a config file: only there does dnsmasq read a quoted text with commas as one string.
+      `--conf-file=${work.write(
+        "dnsmasq.conf",
+        `txt-record=weighted.test,"grpc_config=${JSON.stringify(serviceConfig).replaceAll('"', '\\"')}"\n`,
+      )}`,
+      `--port=${dnsPort}`,
+      "--listen-address=127.0.0.1",
+      "--bind-interfaces",
+      "--cache-size=0",
+      "--local-ttl=0",
+      "--user=root",
+      "--pid-file=",
+      "--log-facility=-",
+    ]);
+    await sleep(500);
+    const port = await freePort();
+    await startGateway(
+      work.write(
+        "gateway.yaml",
+        `server:
+  listeners: [{ host: 127.0.0.1, port: ${port} }]
+backends:
+  inventory:
+    target: dns://127.0.0.1:${dnsPort}/weighted.test:${grpcPort}
+    policy: round_robin
+services:
+  - { descriptorSet: api.binpb, backend: inventory }
+`,
+      ),
+      [],
+      { GRPC_NODE_USE_ALTERNATIVE_RESOLVER: "true" },
+    );
+    const count = async (n: number) => {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/items/${i}`);
+        const body = (await res.json()) as { servedBy: string };
+        assert.equal(res.status, 200, JSON.stringify(body));
+        const by = body.servedBy;
+        counts.set(by, (counts.get(by) ?? 0) + 1);
+      }
+      return counts;
+    };
+    // Both replicas connected (the first calls may find one still connecting).
+    let counts = new Map<string, number>();
+    for (let i = 0; i < 20 && counts.size < 2; i++) counts = await count(8);
+    counts = await count(80);
+    const [w2, w3] = [counts.get("w2") ?? 0, counts.get("w3") ?? 0];
+    assert.ok(
+      w2 >= 55 && w2 <= 65 && w3 >= 15 && w3 <= 25,
+      `w2 ${w2}, w3 ${w3} of 80 (3:1 is 60:20)`,
+    );
+  });
 });

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { gatewayConfigSchema } from "../../packages/gateway/src/index.js";
 import {
   freePort,
   makeWorkdir,
@@ -70,6 +71,13 @@ describe("README: Run the gateway", () => {
       stdout,
       /POST\s+\/v1\/shelves\s+library\.v1\.LibraryService\s+CreateShelf\s+library/,
     );
+  });
+
+  it("the config reference table names every section of the schema", () => {
+    const table = section.slice(section.indexOf("| section | what |"));
+    for (const key of Object.keys(gatewayConfigSchema.shape)) {
+      assert.match(table, new RegExp(`^\\| [^|]*\`${key}(\\.<name>|\\[\\])?\``, "m"), key);
+    }
   });
 
   it("a misspelt backend fails with the error the README quotes", () => {

@@ -1,6 +1,6 @@
 /**
  * `workers: 2` (one per core on the CI machine): both workers serve traffic
- * (each answer names its worker), a SIGKILLed worker is replaced, SIGHUP
+ * (each answer names its worker), /metrics sums both, a SIGKILLed worker is replaced, SIGHUP
  * reloads routes under load without a failed request, and SIGTERM drains
  * every worker (readiness 503, in-flight calls finish) and exits in time.
  */
@@ -20,6 +20,16 @@ import {
 } from "./support/processes.js";
 
 after(stopAll);
+
+/** The sum of a metric's series whose labels match `labels`. */
+function sumOf(text: string, name: string, labels: RegExp): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name}{`) && labels.test(line))
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -76,6 +86,47 @@ services:
     for (let i = 0; i < 5 && !even(counts); i++) counts = await workersOf(100);
     for (const [worker, n] of counts)
       assert.ok(n >= 20, `worker ${worker} served only ${n} of 100`);
+  });
+
+  it("/metrics answers with the sum over both workers, whichever worker is scraped", async () => {
+    const scrape = async (): Promise<{ worker: string; text: string }> => {
+      const res = await freshRequest(`${url}/metrics`);
+      assert.equal(res.status, 200, res.body);
+      return { worker: String(res.headers["x-gateway-worker"]), text: res.body };
+    };
+    /** Calls of the item routes, all series summed. */
+    const items = (text: string): number =>
+      sumOf(text, "grpc_gateway_requests_total", /route="\/v1\/items\//);
+    const byWorker = (text: string): Map<string, number> => {
+      const out = new Map<string, number>();
+      for (const m of text.matchAll(
+        /^ts_gateway_worker_requests_total\{worker="(\d+)"\} (\d+)$/gm,
+      )) {
+        out.set(m[1]!, Number(m[2]));
+      }
+      return out;
+    };
+    const before = await scrape();
+    const n = 60;
+    const served = await workersOf(n);
+    assert.equal(served.size, 2, `answers by worker: ${JSON.stringify([...served])}`);
+    // Scrape until both workers have answered one: each answer is the cluster's sum.
+    const scrapedBy = new Set<string>();
+    for (let i = 0; i < 40 && scrapedBy.size < 2; i++) {
+      const after = await scrape();
+      scrapedBy.add(after.worker);
+      assert.equal(
+        items(after.text) - items(before.text),
+        n,
+        `scraped from worker ${after.worker}`,
+      );
+      const perWorker = byWorker(after.text);
+      for (const [worker, count] of served) {
+        const grew = (perWorker.get(worker) ?? 0) - (byWorker(before.text).get(worker) ?? 0);
+        assert.ok(grew >= count, `worker ${worker}: served ${count}, its counter grew by ${grew}`);
+      }
+    }
+    assert.equal(scrapedBy.size, 2, "both workers answered a scrape");
   });
 
   it("a worker that dies is replaced", async () => {

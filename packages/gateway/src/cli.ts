@@ -97,6 +97,11 @@ async function serve(file: string, printRoutes: boolean, workersFlag?: string): 
   if (cluster.isPrimary && count > 1) {
     const { rows } = await loadServices(loaded); // fail once, here, not in every worker
     if (printRoutes) process.stdout.write(`${formatRouteTable(rows)}\n`);
+    // /metrics in a worker answers with every worker's sum, which the primary collects.
+    const onMessage =
+      loaded.config.metrics?.enabled === false
+        ? undefined
+        : (await import("./observability/cluster-metrics.js")).primaryMetricsAggregator();
     runPrimary({
       count,
       log,
@@ -110,6 +115,7 @@ async function serve(file: string, printRoutes: boolean, workersFlag?: string): 
           return err instanceof Error ? err.message : String(err);
         }
       },
+      ...(onMessage === undefined ? {} : { onMessage }),
       onListening: (addresses) => {
         for (const a of addresses) process.stdout.write(`listening ${a} (${count} workers)\n`);
       },

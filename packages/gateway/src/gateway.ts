@@ -4,10 +4,13 @@ import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import { mountHealth } from "@ts-gateway/runtime/health";
-import { backendChannel } from "./backends/backend-channels.js";
+import { readFileSync } from "node:fs";
+import { type Backend, openBackend } from "./backends/backend-channels.js";
 import type { GatewayConfig } from "./config/config-schema.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { loadServices, type RoutedService } from "./load-services.js";
+import { createObservability, type Observability } from "./observability/observability.js";
+import { type EdgePolicies, edgePolicies } from "./pipeline/edge-policies.js";
 import type { RouteRow } from "./route-table.js";
 import { createListener, type Listener } from "./server/listener.js";
 
@@ -40,6 +43,8 @@ interface Generation {
   readonly adminMux: Mux | undefined;
   readonly rows: readonly RouteRow[];
   readonly channels: ReadonlyMap<string, grpc.Channel>;
+  /** Closes the backends (channels, etcd clients) and what the edge policies hold (a Redis client). */
+  readonly close: () => void;
 }
 
 /** Starts the gateway a config describes, in this process. */
@@ -50,7 +55,15 @@ export async function startGateway(
   const { log } = options;
   let draining = false;
   let loadedConfig = loaded;
-  let current = await buildGeneration(loaded, () => draining);
+  // Metrics, logs and traces outlive generations: built with the first one's backends.
+  let observability: Observability | undefined;
+  const observe = async (config: GatewayConfig, channels: readonly grpc.Channel[]) => {
+    observability ??= await createObservability(config, options.workerId);
+    observability.setBackends(channels);
+    return observability;
+  };
+  const build = (l: LoadedConfig) => buildGeneration(l, () => draining, observe, log);
+  let current = await build(loaded);
 
   const config = loaded.config;
   const workerHeader = config.server.workerHeader === true ? options.workerId : undefined;
@@ -69,6 +82,9 @@ export async function startGateway(
   const listenerOptions = {
     path: loaded.path,
     keepAliveTimeoutMs: config.server.keepAliveTimeoutMs ?? 65_000,
+    headersTimeoutMs: config.server.headersTimeoutMs,
+    requestTimeoutMs: config.server.requestTimeoutMs,
+    maxConnections: config.server.maxConnections,
     onCertificateReload: log,
   };
   const listeners: { listener: Listener; admin: boolean }[] = config.server.listeners.map((l) => ({
@@ -96,7 +112,15 @@ export async function startGateway(
 
   let stopping: Promise<void> | undefined;
   const staticPart = (c: GatewayConfig) =>
-    JSON.stringify([c.server.listeners, c.admin?.listener, c.workers]);
+    JSON.stringify([
+      c.server.listeners,
+      c.admin?.listener,
+      c.workers,
+      // Built once per process, so that counters survive reloads.
+      c.metrics,
+      c.accessLog,
+      c.tracing,
+    ]);
 
   return {
     addresses,
@@ -109,16 +133,16 @@ export async function startGateway(
     async reload(next) {
       if (staticPart(next.config) !== staticPart(loadedConfig.config)) {
         log(
-          "listeners, admin listener or workers changed: restart to apply those; reloading the rest",
+          "listeners, admin listener, workers, metrics, accessLog or tracing changed: restart to apply those; reloading the rest",
         );
       }
       const old = current;
-      current = await buildGeneration(next, () => draining);
+      current = await build(next);
       loadedConfig = next;
       for (const { listener } of listeners) listener.reloadCertificates();
       // Calls in flight on the old backends finish there; close them once they had time to.
       const grace = next.config.shutdown?.gracePeriodMs ?? defaultGracePeriodMs;
-      setTimeout(() => closeChannels(old), grace).unref();
+      setTimeout(() => old.close(), grace).unref();
       log(
         `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
       );
@@ -135,7 +159,7 @@ export async function startGateway(
         await Promise.all(
           listeners.filter((l) => l.admin).map((l) => l.listener.close(Date.now())),
         );
-        closeChannels(current);
+        current.close();
         log(`${reason}: stopped`);
       })();
       return stopping;
@@ -146,48 +170,81 @@ export async function startGateway(
 async function buildGeneration(
   loaded: LoadedConfig,
   isDraining: () => boolean,
+  observe: (config: GatewayConfig, channels: readonly grpc.Channel[]) => Promise<Observability>,
+  log: Log,
 ): Promise<Generation> {
   const config = loaded.config;
   const { services, rows } = await loadServices(loaded);
   const channels = new Map<string, grpc.Channel>();
+  const opened: Backend[] = [];
   const byBackend = new Map<string, RoutedService[]>();
   for (const s of services) byBackend.set(s.backend, [...(byBackend.get(s.backend) ?? []), s]);
-  for (const [name, routed] of byBackend) {
-    const backend = config.backends[name]!;
-    channels.set(
-      name,
-      await backendChannel(
+  let policies: EdgePolicies | undefined;
+  const close = (): void => {
+    for (const backend of opened) backend.close();
+    policies?.close();
+  };
+  // A config that fails half-way (a missing file, a bad option) leaves nothing open.
+  try {
+    for (const [name, routed] of byBackend) {
+      const backend = config.backends[name]!;
+      const open = await openBackend(
         name,
         backend,
         routed.map((r) => r.service),
         loaded.path,
-      ),
-    );
+      );
+      opened.push(open);
+      channels.set(name, open.channel);
+    }
+    const observability = await observe(config, [...channels.values()]);
+    policies = await edgePolicies(config, loaded.path, log);
+    const mux = new Mux(muxOptions(config));
+    for (const middleware of [...observability.middlewares, ...policies.middlewares]) {
+      mux.use(middleware);
+    }
+    for (const { service, backend } of services) {
+      service.register(mux, channels.get(backend)!);
+    }
+    const adminMux =
+      config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });
+    const backends = Object.fromEntries(channels);
+    const only = channels.size === 1 ? [...channels.values()][0] : undefined;
+    mountHealth(adminMux ?? mux, {
+      ...(only === undefined ? {} : { channel: only }),
+      backends,
+      isDraining,
+      ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
+    });
+    if (observability.metrics !== undefined) {
+      (adminMux ?? mux).handlePath(
+        "GET",
+        observability.metrics.path,
+        observability.metrics.handler,
+      );
+    }
+    const docs = config.docs;
+    if (docs !== undefined && docs.enabled !== false) {
+      // The page tries calls on the API: it is served there, not on the admin port.
+      const { mountDocs } = await import("@ts-gateway/runtime/docs");
+      mountDocs(mux, {
+        spec: readFileSync(loaded.path(docs.spec), "utf8"),
+        ...(docs.path === undefined ? {} : { path: docs.path }),
+        ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
+        ...(docs.title === undefined ? {} : { title: docs.title }),
+      });
+    }
+    return { mux, adminMux, rows, channels, close };
+  } catch (err) {
+    close();
+    throw err;
   }
-  const mux = new Mux(muxOptions(config));
-  for (const { service, backend } of services) {
-    service.register(mux, channels.get(backend)!);
-  }
-  const adminMux = config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });
-  const backends = Object.fromEntries(channels);
-  const only = channels.size === 1 ? [...channels.values()][0] : undefined;
-  mountHealth(adminMux ?? mux, {
-    ...(only === undefined ? {} : { channel: only }),
-    backends,
-    isDraining,
-    ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
-  });
-  return { mux, adminMux, rows, channels };
 }
 
 function muxOptions(config: GatewayConfig): MuxOptions {
   const options: MuxOptions = { notFound: "404", ...config.mux, ...config.limits };
   if (config.server.webSocket === true) options.webSocket = true;
   return options;
-}
-
-function closeChannels(generation: Generation): void {
-  for (const channel of generation.channels.values()) channel.close();
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,9 +9,9 @@ export type WorkerMessage =
   | { readonly type: "ts-gateway:reloaded"; readonly error?: string };
 
 /**
- * The primary's message hook: the observability work (issue 13) plugs in here
- * (prom-client's `AggregatorRegistry` answers `/metrics` from the primary by
- * asking every worker over this same IPC channel).
+ * The primary's message hook: `primaryMetricsAggregator` (cluster-metrics.ts)
+ * plugs in here, answering workers' `/metrics` scrapes with prom-client's
+ * `AggregatorRegistry`, which asks every worker over this same IPC channel.
  */
 export type PrimaryMessageHandler = (worker: Worker, message: unknown) => void;
 

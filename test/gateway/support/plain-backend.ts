@@ -3,6 +3,7 @@
 // Java server would be to the gateway. Run as a child process:
 //   node --import tsx plain-backend.ts <port> <name>
 // prints "listening <port>" once bound; SIGTERM stops it.
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
@@ -73,9 +74,24 @@ server.addService(loaded.gateway.v1.InventoryService.service, {
     done(null, { id: call.request.id, name: "deleted", served_by: name, quantity: "0" });
   },
 });
+// TLS_DIR (ca.pem, server.pem, server.key): serve TLS; TLS_REQUIRE_CLIENT_CERT=1: mutual TLS.
+const tlsDir = process.env.TLS_DIR;
+const credentials =
+  tlsDir === undefined
+    ? grpc.ServerCredentials.createInsecure()
+    : grpc.ServerCredentials.createSsl(
+        readFileSync(join(tlsDir, "ca.pem")),
+        [
+          {
+            cert_chain: readFileSync(join(tlsDir, "server.pem")),
+            private_key: readFileSync(join(tlsDir, "server.key")),
+          },
+        ],
+        process.env.TLS_REQUIRE_CLIENT_CERT === "1",
+      );
 server.bindAsync(
   `${process.env.BIND_HOST ?? "127.0.0.1"}:${portArg ?? 0}`,
-  grpc.ServerCredentials.createInsecure(),
+  credentials,
   (err, port) => {
     if (err) {
       console.error(err.message);

@@ -122,11 +122,12 @@ export async function startPlainBackend(
   name: string,
   port = 0,
   host = "127.0.0.1",
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ child: Child; port: number }> {
   const child = startChild(
     process.execPath,
     ["--import", "tsx", plainBackendEntry, String(port), name],
-    { env: { BIND_HOST: host } },
+    { env: { BIND_HOST: host, ...env } },
   );
   const m = await child.waitFor(/listening (\d+)/);
   return { child, port: Number(m[1]) };

@@ -24,14 +24,9 @@ export async function balancerOptions(
   if (config.weights !== undefined) options.weights = config.weights;
   if (config.healthCheck !== undefined) options.healthCheck = config.healthCheck;
   if (config.outlierDetection !== undefined) options.outlierDetection = config.outlierDetection;
-  if (config.reresolveIntervalMs !== undefined) {
+  // createChannel also lowers grpc-js's DNS minimum interval to match.
+  if (config.reresolveIntervalMs !== undefined)
     options.reresolveIntervalMs = config.reresolveIntervalMs;
-    // grpc-js's DNS resolver ignores re-resolution requests closer than this
-    // (30 s by default), which would cap a shorter interval.
-    options.channelOptions = {
-      "grpc.dns_min_time_between_resolutions_ms": Math.min(30_000, config.reresolveIntervalMs),
-    };
-  }
   if (config.deadlineMs !== undefined) options.deadlineMs = config.deadlineMs;
   if (config.keepalive !== undefined) options.keepalive = config.keepalive;
   if (config.circuitBreaker !== undefined) options.circuitBreaker = config.circuitBreaker;
@@ -72,12 +67,27 @@ export async function balancerOptions(
   return options;
 }
 
+/** A configured backend's balanced channel, and what closes it with everything it opened. */
+export interface Backend {
+  readonly channel: grpc.Channel;
+  /** Closes the channel and its etcd client (its connections and watchers), if any. */
+  close(): void;
+}
+
 /** A balanced channel for a configured backend. */
-export async function backendChannel(
+export async function openBackend(
   name: string,
   config: BackendConfig,
   services: readonly GatewayService[],
   path: (p: string) => string,
-): Promise<grpc.Channel> {
-  return createChannel(config.target, await balancerOptions(name, config, services, path));
+): Promise<Backend> {
+  const options = await balancerOptions(name, config, services, path);
+  const channel = createChannel(config.target, options);
+  return {
+    channel,
+    close: () => {
+      channel.close();
+      options.etcd?.close();
+    },
+  };
 }

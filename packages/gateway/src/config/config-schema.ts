@@ -1,9 +1,19 @@
 import { z } from "zod";
+import {
+  accessLogSection,
+  authSection,
+  compressionSection,
+  corsSection,
+  deprecationSection,
+  docsSection,
+  metricsSection,
+  rateLimitSection,
+  tracingSection,
+} from "./policy-schema.js";
 
 // The gateway's configuration file, as a schema: one section per concern, each
-// strict (an unknown key is an error naming it), so sections added later
-// (metrics, logging, tracing, auth, rateLimit, cors, compression, docs) are
-// new keys here and nothing else changes. Durations are milliseconds, sizes
+// strict (an unknown key is an error naming it); the observability and edge
+// policy sections are in policy-schema.ts. Durations are milliseconds, sizes
 // bytes; file paths are relative to the config file.
 
 const port = z.number().int().min(0).max(65535);
@@ -48,10 +58,16 @@ const server = z.strictObject({
   keepAliveTimeoutMs: positiveMs.exactOptional(),
   /** Add `X-Gateway-Worker: <worker id>` to every response (which process answered). Default false. */
   workerHeader: z.boolean().exactOptional(),
+  /** Longest time to receive a request's headers (then 408). Default min(60000, keepAliveTimeoutMs + 1000). */
+  headersTimeoutMs: positiveMs.exactOptional(),
+  /** Longest time to receive a whole request, headers and body. Default 300000 (Node's). */
+  requestTimeoutMs: positiveMs.exactOptional(),
+  /** Open connections per listener and process at most (WebSockets included); more are refused. Default: no cap. */
+  maxConnections: z.number().int().min(1).exactOptional(),
 });
 
 const admin = z.strictObject({
-  /** Serve the health endpoints (and later /metrics, docs) on their own port instead of the API listeners. */
+  /** Serve the health endpoints (and /metrics, the docs page) on their own port instead of the API listeners. */
   listener: listener.exactOptional(),
   paths: z
     .strictObject({
@@ -71,6 +87,12 @@ const mux = z.strictObject({
   rejectUnknownQueryParameters: z.boolean().exactOptional(),
   unescape: z.enum(["spec", "all-except-slash", "all"]).exactOptional(),
   wwwAuthenticate: z.union([z.string(), z.literal(false)]).exactOptional(),
+  /** Replace the message and details of INTERNAL and UNKNOWN errors with `internal error`. Default false. */
+  redactInternalErrors: z.boolean().exactOptional(),
+  /** Request `Content-Type`s a JSON body may have (others: 415). Default JSON, `+json` and none. */
+  acceptedContentTypes: z.array(z.string().min(1)).min(1).exactOptional(),
+  /** Browser origins allowed to open a WebSocket. Default: only the request's own host. */
+  allowedOrigins: z.array(z.string().min(1)).exactOptional(),
 });
 
 const limits = z.strictObject({
@@ -78,6 +100,10 @@ const limits = z.strictObject({
   defaultTimeoutMs: ms.exactOptional(),
   maxTimeoutMs: ms.exactOptional(),
   heartbeatIntervalMs: ms.exactOptional(),
+  /** A stream whose client takes no bytes this long is closed. Default 300000; 0 disables. */
+  streamIdleTimeoutMs: ms.exactOptional(),
+  /** Longest life of a streaming call, then DEADLINE_EXCEEDED. Default 0: none. */
+  maxStreamDurationMs: ms.exactOptional(),
 });
 
 const shutdown = z.strictObject({
@@ -222,6 +248,15 @@ export const gatewayConfigSchema = z.strictObject({
   mux: mux.exactOptional(),
   limits: limits.exactOptional(),
   shutdown: shutdown.exactOptional(),
+  metrics: metricsSection.exactOptional(),
+  accessLog: accessLogSection.exactOptional(),
+  tracing: tracingSection.exactOptional(),
+  auth: authSection.exactOptional(),
+  rateLimit: rateLimitSection.exactOptional(),
+  cors: corsSection.exactOptional(),
+  compression: compressionSection.exactOptional(),
+  deprecation: deprecationSection.exactOptional(),
+  docs: docsSection.exactOptional(),
   backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), backend),
   services: z.array(service).min(1),
 });

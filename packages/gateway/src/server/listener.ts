@@ -46,6 +46,10 @@ export function createListener(
   options: {
     path: (p: string) => string;
     keepAliveTimeoutMs: number;
+    /** `server` bounds: headers and whole-request timeouts, connections per listener. */
+    headersTimeoutMs?: number | undefined;
+    requestTimeoutMs?: number | undefined;
+    maxConnections?: number | undefined;
     onCertificateReload: (message: string) => void;
   },
 ): Listener {
@@ -83,7 +87,9 @@ export function createListener(
       });
     });
     server.keepAliveTimeout = options.keepAliveTimeoutMs;
-    server.headersTimeout = Math.min(60_000, options.keepAliveTimeoutMs + 1000);
+    server.headersTimeout =
+      options.headersTimeoutMs ?? Math.min(60_000, options.keepAliveTimeoutMs + 1000);
+    if (options.requestTimeoutMs !== undefined) server.requestTimeout = options.requestTimeoutMs;
     server.on("request", handlers.request);
     server.on("upgrade", handlers.upgrade);
     server.on("clientError", (_err, socket: Duplex) => {
@@ -147,6 +153,7 @@ export function createListener(
     track(server, "connection");
   }
   outer.on("error", ignore);
+  if (options.maxConnections !== undefined) outer.maxConnections = options.maxConnections;
 
   const reloadCertificates = (): boolean => {
     if (tlsServer === undefined) return false;

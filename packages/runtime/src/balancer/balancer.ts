@@ -137,12 +137,36 @@ export function createChannel(
 ): BalancedChannel {
   registerBalancers();
   const uri = typeof target === "string" ? target : staticTarget(target.map(endpointString));
+  const channel = new BalancedChannel(
+    uri,
+    credentialsFor(options),
+    balancedChannelOptions(options),
+    {
+      name: options.name ?? uri,
+      clientInterceptors: [],
+    },
+  );
+  channel.getConnectivityState(true); // connect eagerly so readiness is meaningful before the first call
+  return channel;
+}
+
+/**
+ * The grpc-js options {@link createChannel} gives its channel: the generated
+ * service config, keepalive, reconnect backoff, and DNS re-resolution as often
+ * as `reresolveIntervalMs` asks (grpc-js's DNS resolver ignores requests
+ * closer than `grpc.dns_min_time_between_resolutions_ms`, 30 s by default,
+ * which would cap a shorter interval). `options.channelOptions` win.
+ * @internal
+ */
+export function balancedChannelOptions(options: BalancerOptions): grpc.ChannelOptions {
+  registerBalancers();
   const keepalive = options.keepalive ?? {};
   const serviceConfig = buildServiceConfig(options);
   // Fail at construction on a bad config; grpc-js would silently fall back to pick_first.
   for (const lb of serviceConfig.loadBalancingConfig)
     grpc.experimental.parseLoadBalancingConfig(lb);
-  const channelOptions: grpc.ChannelOptions = {
+  const reresolve = options.reresolveIntervalMs;
+  return {
     ...gatewayChannelDefaults,
     "grpc.service_config": JSON.stringify(serviceConfig),
     "grpc.enable_retries": 1,
@@ -158,14 +182,11 @@ export function createChannel(
       : { "grpc.ssl_target_name_override": options.tls.serverName }),
     ...(options.etcd === undefined ? {} : { [ETCD_CLIENT_OPTION]: options.etcd }),
     ...(options.etcdPrefix === undefined ? {} : { [ETCD_PREFIX_OPTION]: options.etcdPrefix }),
+    ...(reresolve === undefined || reresolve <= 0
+      ? {}
+      : { "grpc.dns_min_time_between_resolutions_ms": Math.min(30_000, reresolve) }),
     ...options.channelOptions,
   };
-  const channel = new BalancedChannel(uri, credentialsFor(options), channelOptions, {
-    name: options.name ?? uri,
-    clientInterceptors: [],
-  });
-  channel.getConnectivityState(true); // connect eagerly so readiness is meaningful before the first call
-  return channel;
 }
 
 /**
