@@ -149,8 +149,8 @@ const samples = new Map<string, Sample[]>(); // key: `${scenario} ${row}`
 const key = (scenario: string, row: string) => `${scenario} ${row}`;
 
 /** The rows run again at a fixed offered load, for p99 at the same load (issue 17, goal 5). */
-const latencyRows = [GO, "floor-grpc", "gateway-node", "gateway-express"].filter((r) =>
-  rows.includes(r),
+const latencyRows = [GO, "floor-grpc", "gateway-node", "standalone-w2", "gateway-express"].filter(
+  (r) => rows.includes(r),
 );
 const latencySamples = new Map<string, LoadResult[]>(); // key: `${scenario} ${row}`
 /** The offered load per scenario, req/s. */

@@ -72,7 +72,7 @@ function childrenOf(pid: number): number[] {
 /**
  * Starts `ts-gateway serve` for a row and resolves once it prints its address.
  * With `profileDir`, every process of the tree runs under `node --cpu-prof`
- * (cluster workers inherit the primary's Node options).
+ * (cluster workers inherit the primary's Node options); `env` adds to its environment.
  */
 export async function startStandalone(
   name: string,
@@ -80,6 +80,7 @@ export async function startStandalone(
   backend: string,
   outDir: string,
   profileDir?: string,
+  env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const dir = join(outDir, "standalone");
   mkdirSync(dir, { recursive: true });
@@ -89,13 +90,13 @@ export async function startStandalone(
     ["build", "--path", "bench/proto/bench/v1/bench.proto", "-o", descriptorSet],
     { cwd: root, stdio: "inherit" },
   );
-  const config = join(dir, `${name}.yaml`);
+  const config = join(dir, `${name.replace(/[^\w.-]+/g, "_")}.yaml`);
   writeFileSync(config, standaloneConfig(workers, backend, descriptorSet));
   const nodeArgs = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
   const child = spawn(
     process.execPath,
     [...nodeArgs, join(root, "packages", "gateway", "bin", "ts-gateway"), "serve", config],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } },
   );
   const pid = child.pid as number;
   return new Promise((resolve, reject) => {
