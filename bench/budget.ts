@@ -31,6 +31,8 @@ export const budget: readonly BudgetRule[] = [
   { scenario: "post", row: "gateway-node", reference: GO_ROW, min: 0.5 },
   { scenario: "list", row: "gateway-node", reference: GO_ROW, min: 0.5 },
   { scenario: "get", row: "gateway-inprocess", reference: GO_ROW, min: 2 },
+  // Issue 17, goal 3: the standalone gateway on every core (`workers: 2` = `auto` on 2 cores).
+  { scenario: "get", row: "standalone-w2", reference: GO_ROW, min: 0.5 },
   // Issue 13: metrics cost at most 5%, an access-log line per request to a file at most 10%.
   { scenario: "get", row: "gateway-node-metrics", reference: "gateway-node", min: 0.95 },
   { scenario: "get", row: "gateway-node-accesslog", reference: "gateway-node", min: 0.9 },

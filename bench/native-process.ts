@@ -17,12 +17,16 @@ const ticksPerSecond = (() => {
   }
 })();
 
-/** CPU time (user + system) and peak RSS of a process, from /proc. */
-export function procUsage(pid: number): Usage {
-  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+/**
+ * CPU time (user + system) and peak RSS of a process, from /proc; with
+ * `reapedChildren`, plus the CPU time of the children it has waited for.
+ */
+export function procUsage(pid: number, reapedChildren = false): Usage {
+  // Fields after the parenthesised command name: utime, stime, cutime and cstime are the 12th to 15th.
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  let ticks = Number(fields[11]) + Number(fields[12]);
+  if (reapedChildren) ticks += Number(fields[13]) + Number(fields[14]);
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
   return { cpuMicros: (ticks * 1e6) / ticksPerSecond, maxRssKiB: Number(hwm ?? Number.NaN) };

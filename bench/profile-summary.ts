@@ -1,7 +1,9 @@
 /**
  * Summarizes a `.cpuprofile` (from `BENCH_PROFILE=<row> npm run bench`): the
  * functions with the most self time, and the files with the most total self
- * time. Usage: `node --import tsx bench/profile-summary.ts <file> [top]`.
+ * time, as shares of the busy (non-idle) time: a row's profile spans the whole
+ * run, most of it idle while the other rows are measured.
+ * Usage: `node --import tsx bench/profile-summary.ts <file> [top]`.
  */
 import { readFileSync } from "node:fs";
 
@@ -30,6 +32,7 @@ const byFile = new Map<string, number>();
 let total = 0;
 for (const [id, micros] of selfMicros) {
   const frame = (byId.get(id) as ProfileNode).callFrame;
+  if (frame.functionName === "(idle)") continue;
   const where = frame.url
     .replace(/^.*node_modules\//, "")
     .replace(/^file:\/\/.*\/(packages|bench)\//, "$1/");
@@ -39,6 +42,7 @@ for (const [id, micros] of selfMicros) {
   byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + micros);
   total += micros;
 }
+console.log(`busy: ${(total / 1e6).toFixed(2)} s of CPU samples (idle left out)`);
 const print = (title: string, map: Map<string, number>) => {
   console.log(`\n${title}`);
   for (const [name, micros] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {

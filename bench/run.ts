@@ -22,12 +22,14 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { delimiter, join } from "node:path";
 import { budget, GO_ROW, latencyBudget, maxScalingGrowth } from "./budget.js";
 import { loadGeneratorVersion, type LoadResult, pickLoadGenerator, runLoad } from "./load.js";
 import { startNative } from "./native-process.js";
 import { type ServerProcess, startProcess } from "./processes.js";
+import { standaloneWorkers, startStandalone } from "./standalone-gateway.js";
 import { fmt, markdownTable, median } from "./stats.js";
 
 const root = join(import.meta.dirname, "..");
@@ -91,6 +93,8 @@ const allRows = [
   "gateway-node-accesslog",
   "gateway-node-auth",
   "gateway-node-ratelimit",
+  "standalone-w1",
+  "standalone-w2",
   "floor-http",
   "gateway-inprocess",
   "express-grpc",
@@ -145,8 +149,8 @@ const samples = new Map<string, Sample[]>(); // key: `${scenario} ${row}`
 const key = (scenario: string, row: string) => `${scenario} ${row}`;
 
 /** The rows run again at a fixed offered load, for p99 at the same load (issue 17, goal 5). */
-const latencyRows = [GO, "floor-grpc", "gateway-node", "gateway-express"].filter((r) =>
-  rows.includes(r),
+const latencyRows = [GO, "floor-grpc", "gateway-node", "standalone-w2", "gateway-express"].filter(
+  (r) => rows.includes(r),
 );
 const latencySamples = new Map<string, LoadResult[]>(); // key: `${scenario} ${row}`
 /** The offered load per scenario, req/s. */
@@ -177,6 +181,8 @@ async function main(): Promise<void> {
   const profileDir = join(outDir, "profiles");
   for (const row of [...rows, ...scalingRows]) {
     const routes = /^routes-(\d+)$/.exec(row)?.[1];
+    const workers = standaloneWorkers(row);
+    const profile = list(env.BENCH_PROFILE)?.includes(row) ? join(profileDir, row) : undefined;
     const server =
       row === GO
         ? await startNative(row, join(goDir, "gateway"), [
@@ -185,16 +191,18 @@ async function main(): Promise<void> {
             "-listen",
             "127.0.0.1:0",
           ])
-        : await startProcess(
-            row,
-            "server.ts",
-            [routes === undefined ? row : "gateway-inprocess"],
-            {
-              BENCH_BACKEND: backendAddress,
-              ...(routes === undefined ? {} : { BENCH_ROUTES: routes }),
-            },
-            list(env.BENCH_PROFILE)?.includes(row) ? join(profileDir, row) : undefined,
-          );
+        : workers !== undefined
+          ? await startStandalone(row, workers, backendAddress, outDir, profile)
+          : await startProcess(
+              row,
+              "server.ts",
+              [routes === undefined ? row : "gateway-inprocess"],
+              {
+                BENCH_BACKEND: backendAddress,
+                ...(routes === undefined ? {} : { BENCH_ROUTES: routes }),
+              },
+              profile,
+            );
     started.push(server);
     servers.set(row, server);
   }
@@ -224,25 +232,54 @@ async function main(): Promise<void> {
   report(peakRss, matching);
 }
 
+/**
+ * Checks a row's answer, each time on a new connection: a row with several
+ * worker processes is asked once per worker and once more (the cluster hands
+ * new connections to its workers in turn), so every worker's answer is checked.
+ */
 async function check(row: string, scenario: Scenario): Promise<void> {
   const server = servers.get(row) as ServerProcess;
-  const res = await fetch(`http://127.0.0.1:${server.port}${scenario.path}`, {
-    method: scenario.method,
-    ...(scenario.body === undefined
-      ? {}
-      : { body: scenario.body, headers: { "content-type": "application/json" } }),
-  });
-  const text = await res.text();
-  let ok = res.status === 200;
-  try {
-    ok &&= scenario.check(JSON.parse(text));
-  } catch {
-    ok = false;
+  const times = (standaloneWorkers(row) ?? 0) + 1;
+  for (let i = 0; i < times; i++) {
+    const { status, text } = await freshRequest(server.port, scenario);
+    let ok = status === 200;
+    try {
+      ok &&= scenario.check(JSON.parse(text));
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      throw new Error(`${row} ${scenario.name}: unexpected answer ${status} ${text.slice(0, 300)}`);
   }
-  if (!ok)
-    throw new Error(
-      `${row} ${scenario.name}: unexpected answer ${res.status} ${text.slice(0, 300)}`,
+}
+
+/** One request on a connection of its own, bounded by a timeout. */
+function freshRequest(port: number, scenario: Scenario): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: scenario.path,
+        method: scenario.method,
+        agent: false,
+        timeout: 30_000,
+        headers: scenario.body === undefined ? {} : { "content-type": "application/json" },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on("error", reject);
+      },
     );
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error(`no answer in 30 s from port ${port}`)));
+    req.end(scenario.body);
+  });
 }
 
 function load(
@@ -364,6 +401,8 @@ function report(peakRss: Map<string, number>, matching: Record<string, number> |
     "gateway-node-accesslog": "gateway-node",
     "gateway-node-auth": "gateway-node",
     "gateway-node-ratelimit": "gateway-node",
+    "standalone-w1": "gateway-node",
+    "standalone-w2": "standalone-w1",
     "gateway-inprocess": "floor-http",
     "gateway-express": "express-grpc",
     "express-grpc": "floor-grpc",
