@@ -158,6 +158,8 @@ test("no import cycles", () => {
 const optionalPeers: Record<string, readonly string[]> = {
   "prom-client": ["metrics.ts"],
   "@opentelemetry/api": ["tracing.ts"],
+  // Required by the mux only when made with the `webSocket` option.
+  ws: [],
 };
 
 /** Packages a file loads (`import type` is erased, so it does not count). */

@@ -160,7 +160,7 @@ export function copyMetadata(source: unknown): CallMetadata {
  *
  * @internal
  */
-export function addEntries(to: CallMetadata, source: unknown): void {
+export function addEntries(to: Pick<CallMetadata, "add">, source: unknown): void {
   if (typeof source !== "object" || source === null) return;
   const toJSON = (source as { toJSON?: unknown }).toJSON;
   const entries: unknown =

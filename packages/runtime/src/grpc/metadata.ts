@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import type { CallMetadata } from "../core/metadata.js";
+import { addEntries, type CallMetadata } from "../core/metadata.js";
 
 /**
  * `metadata` as a grpc-js `Metadata` of this package's copy of grpc-js, for a
@@ -26,19 +26,10 @@ export function toGrpcMetadata(metadata: CallMetadata | undefined): grpc.Metadat
 export function toGrpcMetadataCopy(source: unknown): grpc.Metadata {
   if (source instanceof grpc.Metadata) return source.clone();
   const md = new grpc.Metadata();
-  if (typeof source !== "object" || source === null) return md;
-  const toJSON = (source as { toJSON?: unknown }).toJSON;
-  const entries: unknown =
-    typeof toJSON === "function" ? (toJSON as () => unknown).call(source) : source;
-  if (typeof entries !== "object" || entries === null) return md;
-  for (const [key, values] of Object.entries(entries)) {
-    for (const value of Array.isArray(values) ? values : [values]) {
-      try {
-        md.add(key, typeof value === "string" ? value : Buffer.from(value as Uint8Array));
-      } catch {
-        // Not valid metadata for grpc-js: skip it.
-      }
-    }
-  }
+  // grpc-js takes bytes only as a Buffer.
+  addEntries(
+    { add: (key, value) => md.add(key, typeof value === "string" ? value : Buffer.from(value)) },
+    source,
+  );
   return md;
 }
