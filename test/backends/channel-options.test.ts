@@ -43,3 +43,46 @@ describe("createChannel's DNS re-resolution floor", () => {
     });
   }
 });
+
+/**
+ * A grpc-go server's default enforcement (keepalive.EnforcementPolicy: MinTime
+ * 5 min, PermitWithoutStream false) closes a connection whose client pings
+ * more often, or with no call in flight, with a GOAWAY "too_many_pings",
+ * failing the streams on it. The defaults stay within it; a user's wins.
+ */
+describe("createChannel's keepalive", () => {
+  const cases: {
+    name: string;
+    options: BalancerOptions;
+    expected: { time: number; timeout: number; withoutCalls: number };
+  }[] = [
+    {
+      name: "defaults a grpc-go server accepts",
+      options: {},
+      expected: { time: 300_000, timeout: 10_000, withoutCalls: 0 },
+    },
+    {
+      name: "the user's values",
+      options: { keepalive: { timeMs: 20_000, timeoutMs: 5000, permitWithoutCalls: true } },
+      expected: { time: 20_000, timeout: 5000, withoutCalls: 1 },
+    },
+    {
+      name: "permitWithoutCalls false stays off",
+      options: { keepalive: { permitWithoutCalls: false } },
+      expected: { time: 300_000, timeout: 10_000, withoutCalls: 0 },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const o = balancedChannelOptions(c.options);
+      assert.deepEqual(
+        {
+          time: o["grpc.keepalive_time_ms"],
+          timeout: o["grpc.keepalive_timeout_ms"],
+          withoutCalls: o["grpc.keepalive_permit_without_calls"],
+        },
+        c.expected,
+      );
+    });
+  }
+});

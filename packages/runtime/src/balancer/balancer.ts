@@ -30,13 +30,21 @@ export interface BackendTlsOptions {
   serverName?: string;
 }
 
-/** HTTP/2 keepalive pings to backends. */
+/**
+ * HTTP/2 keepalive pings to backends.
+ *
+ * The defaults stay within what a grpc-go server accepts by default (its
+ * `keepalive.EnforcementPolicy`: no ping less than 5 minutes after the last,
+ * none without a call in flight). A server that sees more answers with a
+ * GOAWAY "too_many_pings" and closes the connection, calls and streams on it
+ * included. Lower `timeMs` only for backends whose enforcement allows it.
+ */
 export interface KeepaliveOptions {
-  /** Ping after this much inactivity; default 30 000 ms. */
+  /** Ping after this much inactivity; default 300 000 ms (grpc-go's default `MinTime`). */
   timeMs?: number;
   /** Drop the connection if a ping is not answered in time; default 10 000 ms. */
   timeoutMs?: number;
-  /** Ping even with no call in flight; default true. */
+  /** Ping even with no call in flight; default false (grpc-go's default `PermitWithoutStream`). */
   permitWithoutCalls?: boolean;
 }
 
@@ -170,9 +178,9 @@ export function balancedChannelOptions(options: BalancerOptions): grpc.ChannelOp
     ...gatewayChannelDefaults,
     "grpc.service_config": JSON.stringify(serviceConfig),
     "grpc.enable_retries": 1,
-    "grpc.keepalive_time_ms": keepalive.timeMs ?? 30_000,
+    "grpc.keepalive_time_ms": keepalive.timeMs ?? 300_000,
     "grpc.keepalive_timeout_ms": keepalive.timeoutMs ?? 10_000,
-    "grpc.keepalive_permit_without_calls": keepalive.permitWithoutCalls === false ? 0 : 1,
+    "grpc.keepalive_permit_without_calls": keepalive.permitWithoutCalls === true ? 1 : 0,
     "grpc.initial_reconnect_backoff_ms": options.reconnectBackoff?.initialMs ?? 1000,
     "grpc.max_reconnect_backoff_ms": options.reconnectBackoff?.maxMs ?? 10_000,
     // Stay connected so readiness and health probing keep working between bursts.
