@@ -81,9 +81,15 @@ accessLog:
 tracing: {}
 cors:
   origins: [https://app.example]
+  routes:
+    - match: { selector: gateway.v1.InventoryService.GetItem }
+      options: { origins: [https://other.example], maxAgeSec: 60 }
 compression:
   encodings: [gzip]
   thresholdBytes: 0
+  routes:
+    - match: { selector: gateway.v1.InventoryService.CreateItem }
+      options: false
 auth:
   jwksFile: jwks.json
   algorithms: [ES256]
@@ -96,6 +102,7 @@ auth:
 rateLimit:
   points: 10000
   durationSec: 60
+  webSocketMessages: { points: 100, durationSec: 1, per: connection }
   routes:
     - match: { template: "/v1/items:watch" }
       options: { name: watch, points: 2 }
@@ -166,6 +173,45 @@ ${services(backend.port)}`,
     assert.equal(ok.headers.get("access-control-allow-origin"), "https://app.example");
     assert.match(ok.headers.get("access-control-allow-methods") ?? "", /POST/);
     assert.equal((await preflight("https://evil.example")).status, 403);
+  });
+
+  it("cors and compression per route: a route rule replaces the section's policy", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${url}/v1/items/1`, {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "GET" },
+      });
+    const other = await preflight("https://other.example");
+    assert.equal(other.status, 204);
+    assert.equal(other.headers.get("access-control-allow-origin"), "https://other.example");
+    assert.equal(other.headers.get("access-control-max-age"), "60");
+    assert.equal((await preflight("https://app.example")).status, 403);
+
+    // CreateItem's rule turns compression off; GetItem (above) is gzipped.
+    const token = await sign({ scope: "items.write" });
+    const encoding = await new Promise<unknown>((resolve, reject) => {
+      import("node:http").then(({ request }) => {
+        const req = request(
+          `${url}/v1/items`,
+          {
+            method: "POST",
+            headers: {
+              "Accept-Encoding": "gzip",
+              "Content-Type": "application/json",
+              Authorization: `Bearer ${token}`,
+            },
+          },
+          (r) => {
+            r.resume();
+            r.on("end", () => resolve([r.statusCode, r.headers["content-encoding"]]));
+            r.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.end(JSON.stringify({ id: "plain", name: "P" }));
+      }, reject);
+    });
+    assert.deepEqual(encoding, [200, undefined]);
   });
 
   it("compression and deprecation: gzip by Accept-Encoding, Sunset on the deprecated route", async () => {
@@ -303,6 +349,12 @@ describe("config sections are validated and described", () => {
       name: "a rate limit without points",
       section: "rateLimit:\n  durationSec: 60\n",
       error: /bad\.yaml:1:1: rateLimit\.points: missing/,
+    },
+    {
+      name: "a WebSocket message limit per something unknown",
+      section:
+        "rateLimit:\n  points: 1\n  durationSec: 1\n  webSocketMessages: { points: 1, durationSec: 1, per: socket }\n",
+      error: /bad\.yaml:4:51: rateLimit\.webSocketMessages\.per: /,
     },
     {
       name: "a Redis URL that is not one",

@@ -105,6 +105,17 @@ const rateLimitKey = z
   .union([z.enum(["ip", "subject"]), z.strictObject({ header: z.string().min(1) })])
   .exactOptional();
 
+/** Inbound WebSocket messages: past the limit the socket closes with 4008. */
+const webSocketMessages = z
+  .strictObject({
+    points: positiveInt,
+    durationSec: positiveInt,
+    burst: z.strictObject({ points: positiveInt, durationSec: positiveInt }).exactOptional(),
+    /** `connection` (default): a budget per socket; `key`: one per rate-limit key, in the store. */
+    per: z.enum(["connection", "key"]).exactOptional(),
+  })
+  .exactOptional();
+
 /** A route rule's limit: what it gives replaces the section's. */
 const rateLimitRoute = z.strictObject({
   name: z
@@ -115,6 +126,7 @@ const rateLimitRoute = z.strictObject({
   durationSec: positiveInt.exactOptional(),
   burst: z.strictObject({ points: positiveInt, durationSec: positiveInt }).exactOptional(),
   key: rateLimitKey,
+  webSocketMessages,
 });
 
 const rateLimitPolicy = z.strictObject({
@@ -128,6 +140,7 @@ const rateLimitPolicy = z.strictObject({
   burst: z.strictObject({ points: positiveInt, durationSec: positiveInt }).exactOptional(),
   /** `ip` (default), `subject` (the JWT `sub`; needs `auth`), or `{ header: name }`. */
   key: rateLimitKey,
+  webSocketMessages,
 });
 
 export const rateLimitSection = z.strictObject({
@@ -149,18 +162,25 @@ export const rateLimitSection = z.strictObject({
   routes: routeRules(rateLimitRoute),
 });
 
-export const corsSection = z.strictObject({
-  enabled: z.boolean().exactOptional(),
+/** A route rule's CORS: what it gives replaces the section's. */
+const corsRoute = z.strictObject({
   /** `"*"` or the allowed origins (`https://app.example`). */
-  origins: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]),
+  origins: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]).exactOptional(),
   credentials: z.boolean().exactOptional(),
   exposedHeaders: z.array(z.string().min(1)).exactOptional(),
   allowedHeaders: z.array(z.string().min(1)).exactOptional(),
   maxAgeSec: z.number().int().min(0).exactOptional(),
 });
 
-export const compressionSection = z.strictObject({
+export const corsSection = z.strictObject({
   enabled: z.boolean().exactOptional(),
+  ...corsRoute.shape,
+  origins: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]),
+  /** Per-route CORS (a preflight follows the route its requested method reaches); `options: false` turns it off. */
+  routes: routeRules(corsRoute),
+});
+
+const compressionRoute = z.strictObject({
   /** Preference order; default zstd (where Node has it), br, gzip. */
   encodings: z
     .array(z.enum(["zstd", "br", "gzip"]))
@@ -168,6 +188,13 @@ export const compressionSection = z.strictObject({
     .exactOptional(),
   /** Unary answers from this size up. Default 1024. */
   thresholdBytes: z.number().int().min(0).exactOptional(),
+});
+
+export const compressionSection = z.strictObject({
+  enabled: z.boolean().exactOptional(),
+  ...compressionRoute.shape,
+  /** Per-route compression; `options: false` turns it off. */
+  routes: routeRules(compressionRoute),
 });
 
 const isoDate = z.iso.date().or(z.iso.datetime());

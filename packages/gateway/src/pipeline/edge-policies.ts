@@ -41,6 +41,7 @@ export async function edgePolicies(
       policy.cors({
         origins: cors.origins,
         ...pick(cors, ["credentials", "exposedHeaders", "allowedHeaders", "maxAgeSec"]),
+        ...(cors.routes === undefined ? {} : { routes: cors.routes.map(rule) }),
       }),
     );
   }
@@ -51,6 +52,28 @@ export async function edgePolicies(
       policy.compression({
         ...pick(compression, ["thresholdBytes"]),
         ...(encodings === undefined ? {} : { encodings }),
+        ...(compression.routes === undefined
+          ? {}
+          : {
+              routes: compression.routes.map((r) =>
+                rule({
+                  match: r.match,
+                  options:
+                    r.options === false
+                      ? false
+                      : {
+                          ...pick(r.options, ["thresholdBytes"]),
+                          ...(r.options.encodings === undefined
+                            ? {}
+                            : {
+                                encodings: r.options.encodings.filter(
+                                  (e) => e !== "zstd" || policy.zstdAvailable,
+                                ),
+                              }),
+                        },
+                }),
+              ),
+            }),
       }),
     );
   }
@@ -113,7 +136,7 @@ export async function edgePolicies(
       rateLimit({
         points: limit.points,
         durationSec: limit.durationSec,
-        ...pick(limit, ["name", "burst", "key", "trustedProxies"]),
+        ...pick(limit, ["name", "burst", "key", "trustedProxies", "webSocketMessages"]),
         ...(store === undefined ? {} : { store }),
         ...(limit.routes === undefined ? {} : { routes: limit.routes.map(rule) }),
         log: (message) => log(`rate limit: ${message}`),
