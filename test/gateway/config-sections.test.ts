@@ -71,6 +71,7 @@ describe("config sections through ts-gateway serve", () => {
       `server:
   listeners: [{ host: 127.0.0.1, port: ${port} }]
   maxConnections: 20
+  bodyIdleTimeoutMs: 500
 limits:
   maxRequestBytes: 1024
 metrics:
@@ -286,6 +287,40 @@ ${services(backend.port)}`,
     for (const s of sockets) s.destroy();
     assert.ok(closed >= 5, `${closed} of 25 connections closed`);
     await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await fetch(`${url}/v1/items/1`)).status, 200);
+  });
+  it("server: a malformed request and a stalled body get a google.rpc.Status (400, 408)", async () => {
+    const exchange = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const s = connect(Number(new URL(url).port), "127.0.0.1", () => s.write(request));
+        let out = "";
+        s.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        s.on("close", () => resolve(out));
+        s.on("error", reject);
+        setTimeout(() => s.destroy(), 5000).unref();
+      });
+    const cases = [
+      {
+        name: "a malformed request line",
+        request: "GET /v1/items/1 HTTP/9\r\n\r\n",
+        status: 400,
+        code: 3,
+      },
+      {
+        name: "a body that stops coming",
+        request: `POST /v1/items HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${await sign({ scope: "items.write" })}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+        status: 408,
+        code: 4,
+      },
+    ];
+    for (const c of cases) {
+      const answer = await exchange(c.request);
+      assert.match(answer, new RegExp(`^HTTP/1.1 ${c.status} `), `${c.name}: ${answer}`);
+      const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as { code: number };
+      assert.equal(body.code, c.code, c.name);
+    }
     assert.equal((await fetch(`${url}/v1/items/1`)).status, 200);
   });
 });

@@ -84,6 +84,7 @@ export async function startGateway(
     keepAliveTimeoutMs: config.server.keepAliveTimeoutMs ?? 65_000,
     headersTimeoutMs: config.server.headersTimeoutMs,
     requestTimeoutMs: config.server.requestTimeoutMs,
+    bodyIdleTimeoutMs: config.server.bodyIdleTimeoutMs,
     maxConnections: config.server.maxConnections,
     onCertificateReload: log,
   };

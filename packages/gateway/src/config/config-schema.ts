@@ -62,6 +62,8 @@ const server = z.strictObject({
   headersTimeoutMs: positiveMs.exactOptional(),
   /** Longest time to receive a whole request, headers and body. Default 300000 (Node's). */
   requestTimeoutMs: positiveMs.exactOptional(),
+  /** Longest pause between two reads of a request body (then 408 and the connection closed). Default 60000 (nginx's `client_body_timeout`). */
+  bodyIdleTimeoutMs: positiveMs.exactOptional(),
   /** Open connections per listener and process at most (WebSockets included); more are refused. Default: no cap. */
   maxConnections: z.number().int().min(1).exactOptional(),
 });

@@ -7,6 +7,7 @@ import * as net from "node:net";
 import { Duplex as DuplexStream, type Duplex } from "node:stream";
 import type { SecureContextOptions } from "node:tls";
 import type { ListenerConfig } from "../config/config-schema.js";
+import { gatewayServer } from "@ts-gateway/runtime";
 import { readPem } from "../backends/pem.js";
 
 /** What a listener hands requests and upgrades to. */
@@ -49,6 +50,7 @@ export function createListener(
     /** `server` bounds: headers and whole-request timeouts, connections per listener. */
     headersTimeoutMs?: number | undefined;
     requestTimeoutMs?: number | undefined;
+    bodyIdleTimeoutMs?: number | undefined;
     maxConnections?: number | undefined;
     onCertificateReload: (message: string) => void;
   },
@@ -86,16 +88,19 @@ export function createListener(
         if (!socket.destroyed) idleSince.set(socket, Date.now());
       });
     });
-    server.keepAliveTimeout = options.keepAliveTimeoutMs;
-    server.headersTimeout =
-      options.headersTimeoutMs ?? Math.min(60_000, options.keepAliveTimeoutMs + 1000);
-    if (options.requestTimeoutMs !== undefined) server.requestTimeout = options.requestTimeoutMs;
+    // The runtime's bounds and its google.rpc.Status answers to Node's parser
+    // and timeout errors (400, 408, 413, 431) and to a stalled body (408).
+    gatewayServer(server, {
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      headersTimeoutMs:
+        options.headersTimeoutMs ?? Math.min(60_000, options.keepAliveTimeoutMs + 1000),
+      requestTimeoutMs: options.requestTimeoutMs,
+      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      // The listener applies `maxConnections` to the server that accepts connections.
+      maxConnections: Number.POSITIVE_INFINITY,
+    });
     server.on("request", handlers.request);
     server.on("upgrade", handlers.upgrade);
-    server.on("clientError", (_err, socket: Duplex) => {
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-      socket.destroy();
-    });
     httpServers.push(server);
   };
 
