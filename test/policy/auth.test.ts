@@ -286,7 +286,8 @@ for (const mode of modes) {
       assert.equal(a.status, 200, a.body);
       assert.ok(jwks.fetches > fetches);
       const old = await http(`${g.url}/v1/echo/hi`, {
-        headers: { authorization: `Bearer ${await sign(rsa, "k1")}` },
+        // A token not seen before: one verified earlier stays trusted for the cache's ttlMs.
+        headers: { authorization: `Bearer ${await sign(rsa, "k1", { n: "after-rotation" })}` },
       });
       assert.equal(old.status, 401, "the retired key is gone");
       jwks.keys = [await publicJwk(rsa, "k1", "RS256"), await publicJwk(ec, "e1", "ES256")];
@@ -330,6 +331,70 @@ describe("jwtAuth: a key set that does not answer", () => {
     });
     assert.equal(a.status, 503, a.body);
     assert.ok(Date.now() - started < 3000);
+  });
+});
+
+describe("jwtAuth: the verified-token cache", () => {
+  const jwks = new JwksServer();
+  const gateways: PipelineGateway[] = [];
+  let pair: KeyPair;
+  before(async () => {
+    await jwks.start();
+    pair = await generateKeyPair("RS256");
+    jwks.keys = [await publicJwk(pair, "k1", "RS256")];
+  });
+  after(async () => {
+    for (const g of gateways) await g.close();
+    await jwks.close();
+  });
+  /** A gateway whose key set is refetched on every verification (jose's cache age 1 ms). */
+  async function gateway(
+    cache: false | undefined,
+    clockToleranceSec = 5,
+  ): Promise<PipelineGateway> {
+    const g = await startPipelineGateway("local", [
+      jwtAuth({
+        jwksUrl: jwks.url,
+        algorithms: ["RS256"],
+        issuer,
+        audience,
+        clockToleranceSec,
+        jwksFetch: { timeoutMs: 300, cacheMaxAgeMs: 1, cooldownMs: 1 },
+        ...(cache === false ? { cache } : {}),
+      }),
+    ]);
+    gateways.push(g);
+    return g;
+  }
+  const call = (g: PipelineGateway, token: string) =>
+    http(`${g.url}/v1/echo/hi`, { headers: { authorization: `Bearer ${token}` } });
+
+  test("a token verified once passes again without its key set; a new token still needs it", async () => {
+    const cached = await gateway(undefined);
+    const uncached = await gateway(false);
+    const token = await sign(pair, "k1");
+    jwks.hang = false;
+    assert.equal((await call(cached, token)).status, 200);
+    assert.equal((await call(uncached, token)).status, 200);
+    jwks.hang = true; // the key set stops answering
+    try {
+      const again = await call(cached, token);
+      assert.equal(again.status, 200, again.body);
+      assert.equal((await call(uncached, token)).status, 503, "cache: false verifies every call");
+      assert.equal((await call(cached, await sign(pair, "k1", { n: 2 }))).status, 503);
+    } finally {
+      jwks.hang = false;
+    }
+  });
+
+  test("a cached token is refused once it expires", async () => {
+    const g = await gateway(undefined, 0);
+    const token = await sign(pair, "k1", {}, { exp: Math.floor(Date.now() / 1000) + 2 });
+    assert.equal((await call(g, token)).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const late = await call(g, token);
+    assert.equal(late.status, 401, late.body);
+    assert.match(late.headers["www-authenticate"] ?? "", /token expired/);
   });
 });
 

@@ -2,3 +2,4 @@
 // peer, loaded only here). The generic `authenticate` hook is in /policy.
 export { bearerToken, defaultClaimsMetadata, jwtAuth } from "./policy/jwt-auth.js";
 export type { ClaimMapper, JwtAuthOptions } from "./policy/jwt-auth.js";
+export type { TokenCacheOptions } from "./policy/verified-token-cache.js";

@@ -85,6 +85,16 @@ export const authSection = z
         cacheMaxAgeMs: positiveInt.exactOptional(),
       })
       .exactOptional(),
+    /** Verified tokens kept by token string (at most `ttlMs`, never past `exp`); `false` verifies every call. Default 1000 tokens, 60000 ms. */
+    cache: z
+      .union([
+        z.strictObject({
+          maxTokens: positiveInt.exactOptional(),
+          ttlMs: positiveInt.exactOptional(),
+        }),
+        z.literal(false),
+      ])
+      .exactOptional(),
     /** Metadata key → claim name sent to the backend; default `x-jwt-sub: sub` and `x-jwt-claims` (all, JSON). */
     claims: z.record(z.string().regex(/^[a-z0-9_.-]+$/), z.string().min(1)).exactOptional(),
     realm: z.string().min(1).exactOptional(),

@@ -93,6 +93,7 @@ export async function edgePolicies(
           "clockToleranceSec",
           "maxTokenLength",
           "jwksFetch",
+          "cache",
           "claims",
           "realm",
           "optional",

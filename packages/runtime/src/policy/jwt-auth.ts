@@ -20,6 +20,7 @@ import {
   unauthenticated,
 } from "./authenticate.js";
 import type { RouteRule } from "./route-policy.js";
+import { type TokenCacheOptions, VerifiedTokenCache } from "./verified-token-cache.js";
 
 /** Maps a verified token's claims to one metadata value (undefined: not set). */
 export type ClaimMapper = (claims: JWTPayload) => string | undefined;
@@ -56,6 +57,12 @@ export interface JwtAuthOptions extends AuthRouteOptions {
   token?: (call: GatewayCall) => string | undefined;
   /** Per-route options (required scopes, optional), by selector; `false` turns auth off there. */
   routes?: readonly RouteRule<AuthRouteOptions>[];
+  /**
+   * Verified tokens are kept (by token string, at most `ttlMs` and never past
+   * their `exp`) so that a client's repeated token is not verified on every
+   * call. Default `{ maxTokens: 1000, ttlMs: 60000 }`; `false` verifies every call.
+   */
+  cache?: TokenCacheOptions | false;
 }
 
 /** The default claims mapping: the subject, and every claim as JSON. */
@@ -90,9 +97,14 @@ export function jwtAuth(options: JwtAuthOptions): Middleware {
     );
   const maxLength = options.maxTokenLength ?? 8192;
   const readToken = options.token ?? bearerToken;
+  const clockToleranceSec = options.clockToleranceSec ?? 5;
+  const cache =
+    options.cache === false
+      ? undefined
+      : new VerifiedTokenCache(options.cache ?? {}, clockToleranceSec);
   const verifyOptions = {
     algorithms,
-    clockTolerance: options.clockToleranceSec ?? 5,
+    clockTolerance: clockToleranceSec,
     ...(options.issuer === undefined ? {} : { issuer: toArray(options.issuer) }),
     ...(options.audience === undefined ? {} : { audience: toArray(options.audience) }),
   };
@@ -106,11 +118,14 @@ export function jwtAuth(options: JwtAuthOptions): Middleware {
       const token = readToken(call);
       if (token === undefined) return undefined;
       if (token.length > maxLength) throw invalid("token too long");
-      let payload: JWTPayload;
-      try {
-        payload = (await jwtVerify(token, getKey, verifyOptions)).payload;
-      } catch (err) {
-        throw verifyError(err, invalid);
+      let payload = cache?.get(token);
+      if (payload === undefined) {
+        try {
+          payload = (await jwtVerify(token, getKey, verifyOptions)).payload;
+        } catch (err) {
+          throw verifyError(err, invalid);
+        }
+        cache?.set(token, payload);
       }
       const missing = required.filter((s) => !scopesOf(payload).includes(s));
       if (missing.length > 0) {
