@@ -3,7 +3,7 @@
  * on stdout once it accepts connections. Its CPU time and peak RSS are read
  * from /proc (Linux), so it needs no IPC of ours.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Usage } from "./child-ipc.js";
 import type { ServerProcess } from "./processes.js";
@@ -21,6 +21,22 @@ const ticksPerSecond = (() => {
  * CPU time (user + system) and peak RSS of a process, from /proc; with
  * `reapedChildren`, plus the CPU time of the children it has waited for.
  */
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child exited. */
+export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      done();
+      return;
+    }
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
 export function procUsage(pid: number, reapedChildren = false): Usage {
   // Fields after the parenthesised command name: utime, stime, cutime and cstime are the 12th to 15th.
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -58,19 +74,7 @@ export function startNative(
         child,
         port: Number(port),
         usage: async () => procUsage(pid),
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) {
-              done();
-              return;
-            }
-            const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-            child.once("exit", () => {
-              clearTimeout(timer);
-              done();
-            });
-            child.kill("SIGTERM");
-          }),
+        stop: () => stopChild(child, 5000),
       });
     };
     child.stdout.on("data", onData);

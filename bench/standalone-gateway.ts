@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { procUsage } from "./native-process.js";
+import { procUsage, stopChild } from "./native-process.js";
 import type { ServerProcess } from "./processes.js";
 
 const root = join(import.meta.dirname, "..");
@@ -125,31 +125,18 @@ export async function startStandalone(
             maxRssKiB: Math.max(...workerRss.map(([, rss]) => rss)),
           };
         },
-        stop: () =>
-          new Promise<void>((done) => {
-            // Workers leave with their primary; any still there afterwards are killed by PID.
-            const workerPids = childrenOf(pid);
-            const finish = () => {
-              for (const w of workerPids) {
-                try {
-                  process.kill(w, "SIGKILL");
-                } catch {
-                  // already gone
-                }
-              }
-              done();
-            };
-            if (child.exitCode !== null || child.signalCode !== null) {
-              finish();
-              return;
+        stop: async () => {
+          // Workers leave with their primary; any still there afterwards are killed by PID.
+          const workerPids = childrenOf(pid);
+          await stopChild(child, 10_000);
+          for (const w of workerPids) {
+            try {
+              process.kill(w, "SIGKILL");
+            } catch {
+              // already gone
             }
-            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-            child.once("exit", () => {
-              clearTimeout(timer);
-              finish();
-            });
-            child.kill("SIGTERM");
-          }),
+          }
+        },
       });
     };
     child.stdout.on("data", onData);
