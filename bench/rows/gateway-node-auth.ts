@@ -7,9 +7,11 @@ import { BenchServiceClient, registerBenchService } from "../gen/bench/v1/bench_
 
 /**
  * `gateway-node` behind `jwtAuth` with its key set already in hand (what a
- * cached JWKS is after the first fetch): every request verifies an RS256
- * token. The load generators send no custom headers, so the row puts the
- * `Authorization` header on each request before the mux sees it.
+ * cached JWKS is after the first fetch) and its verified-token cache (the
+ * load repeats one token, as a client does); `BENCH_AUTH_CACHE=0` turns the
+ * cache off, so every request verifies the RS256 signature. The load
+ * generators send no custom headers, so the row puts the `Authorization`
+ * header on each request before the mux sees it.
  */
 export async function createRow(backend: string): Promise<RequestListener> {
   const { publicKey, privateKey } = await generateKeyPair("RS256");
@@ -29,6 +31,7 @@ export async function createRow(backend: string): Promise<RequestListener> {
       algorithms: ["RS256"],
       issuer: "https://issuer.bench",
       audience: "bench",
+      ...(process.env.BENCH_AUTH_CACHE === "0" ? { cache: false as const } : {}),
     }),
   );
   const authorization = `Bearer ${token}`;
