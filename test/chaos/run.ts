@@ -7,7 +7,7 @@
  * 2. Backends killed under load: a gateway process over three ha.v1 backend
  *    processes; two are SIGKILLed during a GET load; no request fails.
  * 3. Drain behind a real nginx with mixed GET/POST load: the nginx test
- *    (test/backends/nginx-gateways.test.ts), 0 failed requests.
+ *    (test/backends/nginx-gateways.test.ts): no failed GET, POSTs only at the listener close.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
