@@ -1,5 +1,7 @@
 import type { RequestListener } from "node:http";
 import { Mux } from "@ts-gateway/runtime";
+import { rateLimit } from "@ts-gateway/runtime/rate-limit";
+import { benchJwtAuth } from "../auth-fixture.js";
 import { registerBenchService } from "../gen/bench/v1/bench_gateway.js";
 import { BenchImplementation } from "../service.js";
 import { extraRoutes } from "../synthetic-routes.js";
@@ -7,13 +9,31 @@ import { extraRoutes } from "../synthetic-routes.js";
 /**
  * Row 7: the generated routes bound to a local implementation (no gRPC hop)
  * on node:http. With `BENCH_ROUTES=n` the mux also holds generated-like routes
- * up to n in all, for the route-table scaling rows.
+ * up to n in all, for the route-table scaling rows. `BENCH_POLICY=noop|auth|ratelimit`
+ * puts one middleware in front (for `bench/ab.ts`: a policy's own cost,
+ * without the gRPC hop's garbage collection).
  */
-export function createRow(): RequestListener {
+export async function createRow(): Promise<RequestListener> {
   const mux = new Mux();
   const implementation = new BenchImplementation();
   registerBenchService(mux, implementation);
   const total = Number(process.env.BENCH_ROUTES ?? 0);
   if (total > 3) mux.register(extraRoutes(total - 3), implementation);
+  switch (process.env.BENCH_POLICY) {
+    case "noop":
+      mux.use((_call, next) => next());
+      break;
+    case "ratelimit":
+      mux.use(rateLimit({ points: 1e12, durationSec: 60, key: "ip" }));
+      break;
+    case "auth": {
+      const { middleware, authorization } = await benchJwtAuth();
+      mux.use(middleware);
+      return (req, res) => {
+        req.headers.authorization = authorization;
+        mux.handle(req, res);
+      };
+    }
+  }
   return mux.handler;
 }
