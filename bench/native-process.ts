@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import type { Readable } from "node:stream";
 import type { Usage } from "./child-ipc.js";
 import type { ServerProcess } from "./processes.js";
 
@@ -49,12 +50,33 @@ export function procUsage(pid: number, reapedChildren = false): Usage {
 }
 
 /** Runs `binary args…` and resolves once it has printed its address. */
-export function startNative(
+export async function startNative(
   name: string,
   binary: string,
   args: readonly string[],
 ): Promise<ServerProcess> {
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await announcedPort(child, name, /listening on [^\s]*:(\d+)/);
+  const pid = child.pid as number;
+  return {
+    name,
+    child,
+    port,
+    usage: async () => procUsage(pid),
+    stop: () => stopChild(child, 5000),
+  };
+}
+
+/**
+ * The port a server child prints on stdout (the first match of `pattern`'s
+ * group); rejects if the child exits or fails to spawn first. Its stdout keeps
+ * being drained afterwards.
+ */
+export function announcedPort(
+  child: ChildProcess & { stdout: Readable },
+  name: string,
+  pattern: RegExp,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const failed = (code: number | null) =>
       reject(new Error(`${name} exited with code ${code} before it was ready`));
@@ -63,19 +85,12 @@ export function startNative(
     let out = "";
     const onData = (chunk: Buffer) => {
       out += chunk.toString("utf8");
-      const port = /listening on [^\s]*:(\d+)/.exec(out)?.[1];
+      const port = pattern.exec(out)?.[1];
       if (port === undefined) return;
       child.stdout.off("data", onData);
       child.stdout.resume(); // keep draining anything it prints later
       child.off("exit", failed);
-      const pid = child.pid as number;
-      resolve({
-        name,
-        child,
-        port: Number(port),
-        usage: async () => procUsage(pid),
-        stop: () => stopChild(child, 5000),
-      });
+      resolve(Number(port));
     };
     child.stdout.on("data", onData);
   });

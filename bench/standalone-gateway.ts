@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { procUsage, stopChild } from "./native-process.js";
+import { announcedPort, procUsage, stopChild } from "./native-process.js";
 import type { ServerProcess } from "./processes.js";
 
 const root = join(import.meta.dirname, "..");
@@ -98,47 +98,32 @@ export async function startStandalone(
     [...nodeArgs, join(root, "packages", "gateway", "bin", "ts-gateway"), "serve", config],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } },
   );
+  const port = await announcedPort(child, name, /listening http1 [^\s]*:(\d+)/);
   const pid = child.pid as number;
-  return new Promise((resolve, reject) => {
-    const failed = (code: number | null) =>
-      reject(new Error(`${name} exited with code ${code} before it was ready`));
-    child.once("exit", failed);
-    child.once("error", reject);
-    let out = "";
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-      const port = /listening http1 [^\s]*:(\d+)/.exec(out)?.[1];
-      if (port === undefined) return;
-      child.stdout.off("data", onData);
-      child.stdout.resume();
-      child.off("exit", failed);
-      resolve({
-        name,
-        child,
-        port: Number(port),
-        usage: async () => {
-          const tree = treeUsage(pid);
-          // Peak RSS per worker: the largest worker's (the primary alone with one worker).
-          const workerRss = [...tree.perProcess].filter(([p]) => workers === 1 || p !== pid);
-          return {
-            cpuMicros: tree.cpuMicros,
-            maxRssKiB: Math.max(...workerRss.map(([, rss]) => rss)),
-          };
-        },
-        stop: async () => {
-          // Workers leave with their primary; any still there afterwards are killed by PID.
-          const workerPids = childrenOf(pid);
-          await stopChild(child, 10_000);
-          for (const w of workerPids) {
-            try {
-              process.kill(w, "SIGKILL");
-            } catch {
-              // already gone
-            }
-          }
-        },
-      });
-    };
-    child.stdout.on("data", onData);
-  });
+  return {
+    name,
+    child,
+    port,
+    usage: async () => {
+      const tree = treeUsage(pid);
+      // Peak RSS per worker: the largest worker's (the primary alone with one worker).
+      const workerRss = [...tree.perProcess].filter(([p]) => workers === 1 || p !== pid);
+      return {
+        cpuMicros: tree.cpuMicros,
+        maxRssKiB: Math.max(...workerRss.map(([, rss]) => rss)),
+      };
+    },
+    stop: async () => {
+      // Workers leave with their primary; any still there afterwards are killed by PID.
+      const workerPids = childrenOf(pid);
+      await stopChild(child, 10_000);
+      for (const w of workerPids) {
+        try {
+          process.kill(w, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
 }
