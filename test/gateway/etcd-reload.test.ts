@@ -14,7 +14,7 @@ import {
   registerInEtcd,
 } from "../../packages/runtime/src/balancer/etcd-registration.js";
 import { loadConfig } from "../../packages/gateway/src/config/load-config.js";
-import { startGateway as startInProcess } from "../../packages/gateway/src/gateway.js";
+import { startGateway as startInProcess } from "../../packages/gateway/src/lifecycle/gateway.js";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
 import {
   buildDescriptorSet,

@@ -5,14 +5,14 @@ import type * as grpc from "@grpc/grpc-js";
 import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import { mountHealth } from "@ts-gateway/runtime/health";
 import { readFileSync } from "node:fs";
-import { type Backend, openBackend } from "./backends/backend-channels.js";
-import type { GatewayConfig } from "./config/config-schema.js";
-import type { LoadedConfig } from "./config/load-config.js";
-import { loadServices, type RoutedService } from "./load-services.js";
-import { createObservability, type Observability } from "./observability/observability.js";
-import { type EdgePolicies, edgePolicies } from "./pipeline/edge-policies.js";
-import type { RouteRow } from "./route-table.js";
-import { createListener, type Listener } from "./server/listener.js";
+import { type Backend, openBackend } from "../backends/backend-channels.js";
+import type { GatewayConfig } from "../config/config-schema.js";
+import type { LoadedConfig } from "../config/load-config.js";
+import { loadServices, type RoutedService } from "../services/load-services.js";
+import { createObservability, type Observability } from "../observability/observability.js";
+import { type EdgePolicies, edgePolicies } from "../policies/edge-policies.js";
+import type { RouteRow } from "../services/route-rows.js";
+import { createListener, type Listener } from "../server/listener.js";
 
 /** Where the gateway reports what it does (one line each). */
 export type Log = (message: string) => void;

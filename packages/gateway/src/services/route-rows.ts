@@ -1,4 +1,4 @@
-import type { GatewayService } from "./services/gateway-service.js";
+import type { GatewayService } from "./gateway-service.js";
 
 /** One row of the route table `ts-gateway check` prints. */
 export interface RouteRow {

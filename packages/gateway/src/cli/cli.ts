@@ -3,12 +3,12 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { gatewayConfigSchema } from "./config/config-schema.js";
-import { ConfigError, type LoadedConfig, loadConfig } from "./config/load-config.js";
-import { type RunningGateway, startGateway } from "./gateway.js";
-import { loadServices } from "./load-services.js";
-import { formatRouteTable } from "./route-table.js";
-import { runPrimary, type WorkerMessage, workerCount } from "./workers.js";
+import { gatewayConfigSchema } from "../config/config-schema.js";
+import { ConfigError, type LoadedConfig, loadConfig } from "../config/load-config.js";
+import { type RunningGateway, startGateway } from "../lifecycle/gateway.js";
+import { loadServices } from "../services/load-services.js";
+import { formatRouteTable } from "../services/route-rows.js";
+import { runPrimary, type WorkerMessage, workerCount } from "../cluster/workers.js";
 
 const usage = `Usage:
   ts-gateway serve <config.yaml> [--print-routes] [--workers <n|auto>]
@@ -101,7 +101,7 @@ async function serve(file: string, printRoutes: boolean, workersFlag?: string): 
     const onMessage =
       loaded.config.metrics?.enabled === false
         ? undefined
-        : (await import("./observability/cluster-metrics.js")).primaryMetricsAggregator();
+        : (await import("../cluster/cluster-metrics.js")).primaryMetricsAggregator();
     runPrimary({
       count,
       log,

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AggregatorRegistry, type Registry } from "prom-client";
-import type { PrimaryMessageHandler } from "../workers.js";
+import type { PrimaryMessageHandler } from "./workers.js";
 
 // `/metrics` with workers: a scrape reaches one worker (the kernel picks), so
 // that worker asks the primary, whose prom-client `AggregatorRegistry` asks
