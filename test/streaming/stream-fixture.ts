@@ -6,9 +6,9 @@ import { EventEmitter } from "node:events";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { credentials } from "@grpc/grpc-js";
 import { type CallContext, Code, RpcError } from "../../packages/runtime/src/index.js";
-import { Mux } from "../../packages/runtime/src/http/mux.js";
-import type { MuxOptions } from "../../packages/runtime/src/http/mux-options.js";
-import { attachWebSocket } from "../../packages/runtime/src/http/attach-websocket.js";
+import { Mux } from "../../packages/runtime/src/mux/mux.js";
+import type { MuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
+import { attachWebSocket } from "../../packages/runtime/src/adapters/attach-websocket.js";
 import {
   addStreamService,
   StreamServiceClient,

@@ -9,7 +9,7 @@ import {
   headersFromMetadata,
   metadataFromHeaders,
   metadataTrailerPrefix,
-} from "../../packages/runtime/src/http/header-matcher.js";
+} from "../../packages/runtime/src/headers/header-matcher.js";
 
 /** Metadata as a plain object, Buffers as `b64:<base64>`. */
 function plain(md: Metadata): Record<string, string[]> {

@@ -8,7 +8,7 @@ import { fromServiceError, toServiceError } from "../../packages/runtime/src/grp
 import {
   headersFromMetadata,
   metadataTrailerPrefix,
-} from "../../packages/runtime/src/http/header-matcher.js";
+} from "../../packages/runtime/src/headers/header-matcher.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,

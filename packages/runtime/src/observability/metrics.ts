@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { readiness } from "../balancer/balancer.js";
 import { backendName } from "../balancer/balancer.js";
 import { Code, codeToString } from "../core/rpc-error.js";
-import type { CallOutcome, GatewayCall, Middleware, RouteInfo } from "../http/pipeline.js";
+import type { CallOutcome, GatewayCall, Middleware, RouteInfo } from "../pipeline/pipeline.js";
 
 /** Options of {@link gatewayMetrics}. */
 export interface GatewayMetricsOptions {

@@ -1,4 +1,4 @@
-import type { Mux } from "../http/mux.js";
+import type { Mux } from "../mux/mux.js";
 import { type GatewayMetrics, type GatewayMetricsOptions, gatewayMetrics } from "./metrics.js";
 
 /** Options of {@link mountMetrics}. */

@@ -15,7 +15,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { codeToString } from "../core/rpc-error.js";
-import type { CallOutcome, GatewayCall, Middleware } from "../http/pipeline.js";
+import type { CallOutcome, GatewayCall, Middleware } from "../pipeline/pipeline.js";
 
 /** Options of {@link tracing}. */
 export interface TracingOptions {

@@ -1,5 +1,5 @@
 import { BlockList, isIPv6 } from "node:net";
-import type { GatewayCall } from "../http/pipeline.js";
+import type { GatewayCall } from "../pipeline/pipeline.js";
 
 /**
  * The client's address: the peer's, or, when the peer is a trusted proxy,

@@ -11,7 +11,7 @@ import {
   jwtVerify,
 } from "jose";
 import { Code, RpcError } from "../core/rpc-error.js";
-import type { GatewayCall, Middleware } from "../http/pipeline.js";
+import type { GatewayCall, Middleware } from "../pipeline/pipeline.js";
 import {
   type AuthRouteOptions,
   authenticate,

@@ -5,7 +5,7 @@ import {
   RateLimiterRes,
 } from "rate-limiter-flexible";
 import { Code, RpcError } from "../core/rpc-error.js";
-import type { GatewayCall, Middleware } from "../http/pipeline.js";
+import type { GatewayCall, Middleware } from "../pipeline/pipeline.js";
 import {
   ErrorInfoSchema,
   QuotaFailureSchema,

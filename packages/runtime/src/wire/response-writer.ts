@@ -9,9 +9,9 @@ import {
   acceptsTrailers,
   type OutgoingHeaderRules,
   writeErrorMetadata,
-} from "./response-metadata.js";
+} from "../headers/response-metadata.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import type { PipelineCall } from "./pipeline.js";
+import type { PipelineCall } from "../pipeline/pipeline.js";
 
 /** Writes an error response. Replaces the default `google.rpc.Status` JSON writer. */
 export type ErrorHandler = (error: RpcError, req: IncomingMessage, res: ServerResponse) => void;

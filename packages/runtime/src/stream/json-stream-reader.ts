@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { HttpStatusError } from "../core/http-status-error.js";
-import { decoderFor, preParsedBody } from "./request-body.js";
+import { decoderFor, preParsedBody } from "../wire/request-body.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 
 enum Mode {

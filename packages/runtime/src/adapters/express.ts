@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { ExpressRouter } from "../../types/express-router.js";
-import type { Mux } from "./mux.js";
+import type { Mux } from "../mux/mux.js";
 
 const require = createRequire(import.meta.url);
 

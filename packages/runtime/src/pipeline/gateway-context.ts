@@ -3,7 +3,7 @@ import { Metadata } from "@grpc/grpc-js";
 import type { CallContext, CancelSource } from "../core/call-context.js";
 import type { CallMetadata } from "../core/metadata.js";
 import { callTimeout, maxTimerMs, type TimeoutPolicy } from "../core/deadline.js";
-import { type HeaderMatcher, metadataFromHeaders } from "./header-matcher.js";
+import { type HeaderMatcher, metadataFromHeaders } from "../headers/header-matcher.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import type { PipelineCall } from "./pipeline.js";
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { DescMessage, MessageShape, Registry } from "@bufbuild/protobuf";
 import { errorBody } from "../core/error-body.js";
-import { publicError } from "./error-redaction.js";
+import { publicError } from "../wire/error-redaction.js";
 import type { ResponseJsonWriter } from "../core/response-message.js";
 import type { RpcError } from "../core/rpc-error.js";
 

@@ -8,21 +8,21 @@ import {
   type JsonOptions,
 } from "./mux-options.js";
 import { compilePathTemplate } from "../core/path-template.js";
-import { writeError } from "./response-writer.js";
+import { writeError } from "../wire/response-writer.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { type RouteHandler, unaryHandler } from "./unary-handler.js";
-import { streamingHandler } from "./streaming-handler.js";
-import { metadataFromHeaders } from "./header-matcher.js";
+import { type RouteHandler, unaryHandler } from "../unary/unary-handler.js";
+import { streamingHandler } from "../stream/streaming-handler.js";
+import { metadataFromHeaders } from "../headers/header-matcher.js";
 import {
   httpTransport,
   type Middleware,
   PipelineCall,
   type RouteInfo,
   runPipeline,
-} from "./pipeline.js";
+} from "../pipeline/pipeline.js";
 import { Metadata } from "@grpc/grpc-js";
 import type { WebSocketServer } from "ws";
 import {
@@ -31,7 +31,7 @@ import {
   rejectUpgrade,
   type UpgradeHandler,
   webSocketHandler,
-} from "./websocket.js";
+} from "../websocket/websocket.js";
 
 /** Called when a request matches no route; Express's and Connect's `next`. */
 export type NextFunction = (err?: unknown) => void;
