@@ -30,6 +30,11 @@ const ranks: Record<string, number> = {
   observability: 11,
   policy: 11,
   lifecycle: 12,
+  auth: 12,
+  etcd: 12,
+  metrics: 12,
+  "rate-limit": 12,
+  tracing: 12,
 };
 /** The subpath entries (src/*.ts) sit on top: they import anything, nothing imports them. */
 const entryRank = 100;
@@ -55,7 +60,9 @@ function tsFiles(dir: string): string[] {
 function layerOf(file: string): string {
   const rel = relative(src, file);
   const slash = rel.indexOf("/");
-  return slash === -1 ? "(entry)" : rel.slice(0, slash);
+  // src/index.ts and each subpath's folder/index.ts are entries.
+  if (slash === -1 || rel === `${rel.slice(0, slash)}/index.ts`) return "(entry)";
+  return rel.slice(0, slash);
 }
 
 function rankOf(layer: string): number {
@@ -163,8 +170,8 @@ test("no import cycles", () => {
 
 /** Optional peers, each loaded only through the subpath entries that name it. */
 const optionalPeers: Record<string, readonly string[]> = {
-  "prom-client": ["metrics.ts"],
-  "@opentelemetry/api": ["tracing.ts"],
+  "prom-client": ["metrics/index.ts"],
+  "@opentelemetry/api": ["tracing/index.ts"],
   // Required by the mux only when made with the `webSocket` option.
   ws: [],
 };

@@ -6,7 +6,7 @@ import {
   createChannel,
   readiness,
 } from "../../packages/runtime/src/balancer/balancer.js";
-import { registerInEtcd } from "../../packages/runtime/src/balancer/etcd-registration.js";
+import { registerInEtcd } from "../../packages/runtime/src/etcd/etcd-registration.js";
 import { type BackendProcess, spawnBackend } from "../support/backend-processes.js";
 import {
   type EchoBackend,

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import {
   type EtcdRegistration,
   registerInEtcd,
-} from "../../packages/runtime/src/balancer/etcd-registration.js";
+} from "../../packages/runtime/src/etcd/etcd-registration.js";
 import { loadConfig } from "../../packages/gateway/src/config/load-config.js";
 import { startGateway as startInProcess } from "../../packages/gateway/src/lifecycle/gateway.js";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";

@@ -4,7 +4,7 @@ import {
   type EtcdClient,
   type EtcdEndpointValue,
   etcdServicePrefix,
-} from "./etcd-endpoint.js";
+} from "../balancer/etcd-endpoint.js";
 import { importOptionalPeer } from "../util/optional-peer.js";
 
 /** Options for {@link registerInEtcd}. */

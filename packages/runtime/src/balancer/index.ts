@@ -10,24 +10,24 @@ export {
   createChannel,
   readiness,
   registerBalancers,
-} from "./balancer/balancer.js";
+} from "./balancer.js";
 export type {
   BackendEndpoint,
   BackendTlsOptions,
   BalancerOptions,
   KeepaliveOptions,
-} from "./balancer/balancer.js";
+} from "./balancer.js";
 export type {
   BalancerReadiness,
   ConnectivityStateName,
   EndpointStatus,
-} from "./balancer/balancer-readiness.js";
+} from "./balancer-readiness.js";
 export type {
   BalancingPolicy,
   HealthCheckOptions,
   OutlierDetectionOptions,
   RetryOptions,
   ServiceConfigOptions,
-} from "./balancer/service-config.js";
-export type { CircuitBreakerOptions } from "./balancer/circuit-breaker.js";
-export { idempotentMethods } from "./core/idempotent-methods.js";
+} from "./service-config.js";
+export type { CircuitBreakerOptions } from "./circuit-breaker.js";
+export { idempotentMethods } from "../core/idempotent-methods.js";

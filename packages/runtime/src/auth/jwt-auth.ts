@@ -18,8 +18,8 @@ import {
   permissionDenied,
   quoted,
   unauthenticated,
-} from "./authenticate.js";
-import type { RouteRule } from "./route-policy.js";
+} from "../policy/authenticate.js";
+import type { RouteRule } from "../policy/route-policy.js";
 import { type TokenCacheOptions, VerifiedTokenCache } from "./verified-token-cache.js";
 
 /** Maps a verified token's claims to one metadata value (undefined: not set). */

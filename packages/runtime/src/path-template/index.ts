@@ -9,8 +9,8 @@ export {
   parsePathTemplate,
   pattern,
   TemplateError,
-} from "./core/path-template.js";
-export type { CompiledPattern, PatternSegment, PatternVariable } from "./core/path-template.js";
+} from "../core/path-template.js";
+export type { CompiledPattern, PatternSegment, PatternVariable } from "../core/path-template.js";
 export type {
   DeepWildcardNode,
   LiteralNode,
@@ -19,12 +19,12 @@ export type {
   TemplateNode,
   VariableNode,
   WildcardNode,
-} from "./core/path-template-ast.js";
-export { findConflicts, RouteTable } from "./core/route-table.js";
+} from "../core/path-template-ast.js";
+export { findConflicts, RouteTable } from "../core/route-table.js";
 export type {
   MatchResult,
   RouteConflict,
   RouteDefinition,
   RouteTableOptions,
   UnescapeMode,
-} from "./core/route-table.js";
+} from "../core/route-table.js";

@@ -13,7 +13,7 @@ import {
 } from "../proto/google/rpc/error_details_pb.js";
 import { CappedRateLimiterMemory, defaultMaxKeys } from "./capped-memory-limiter.js";
 import { clientAddress, trustedProxies } from "./client-address.js";
-import { type RouteRule, routePolicy } from "./route-policy.js";
+import { type RouteRule, routePolicy } from "../policy/route-policy.js";
 
 /**
  * What a call is counted under: the client's address (`"ip"`), the JWT
