@@ -12,7 +12,8 @@ export type {
   ServiceConfig,
 } from "./config/config-schema.js";
 export { startGateway } from "./lifecycle/gateway.js";
-export type { Log, RunningGateway } from "./lifecycle/gateway.js";
+export type { RunningGateway } from "./lifecycle/gateway.js";
+export type { Log } from "./shared/defaults.js";
 export { loadServices } from "./services/load-services.js";
 export type { RoutedService } from "./services/load-services.js";
 export { formatRouteTable, routeRows } from "./services/route-rows.js";

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
 import type { GatewayConfig } from "../config/config-schema.js";
-import { defaultDrainDelayMs, defaultGracePeriodMs, type Log } from "../lifecycle/gateway.js";
+import { defaultDrainDelayMs, defaultGracePeriodMs, type Log } from "../shared/defaults.js";
 
 /** Messages a worker sends the primary over the cluster IPC channel. */
 export type WorkerMessage =

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Middleware } from "@ts-gateway/runtime";
 import type { RouteRule, RouteSelector } from "@ts-gateway/runtime/policy";
 import type { GatewayConfig } from "../config/config-schema.js";
-import type { Log } from "../lifecycle/gateway.js";
+import type { Log } from "../shared/defaults.js";
 
 /** The middlewares of the config's edge policy sections, and what they hold open. */
 export interface EdgePolicies {
