@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { JsonMessageFramer } from "../../packages/runtime/src/stream/json-stream-reader.js";
 import { resolveMuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
 import { Code, RpcError } from "../../packages/runtime/src/core/rpc-error.js";
-import { closeReason } from "../../packages/runtime/src/websocket/websocket.js";
+import { closeReason } from "../../packages/runtime/src/websocket/close-codes.js";
 
 interface Case {
   name: string;

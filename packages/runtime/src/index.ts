@@ -9,7 +9,7 @@ export type { ErrorHandler } from "./wire/response-writer.js";
 export { route } from "./core/route-spec.js";
 export type { RouteBodies, RouteSpec, ServiceRoutes } from "./core/route-spec.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./headers/response-metadata.js";
-export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/websocket.js";
+export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
 export { attachWebSocket } from "./adapters/attach-websocket.js";
 export type {
   CallOutcome,
@@ -81,11 +81,7 @@ export { createMetadata } from "./core/metadata.js";
 export type { CallMetadata, CallMetadataValue } from "./core/metadata.js";
 export {
   defaultHeaderMatcher,
-  defaultOutgoingHeaderMatcher,
-  defaultOutgoingTrailerMatcher,
-  forwardedFor,
   gatewayMetadataPrefix,
-  headersFromMetadata,
   metadataFromHeaders,
   metadataHeaderPrefix,
   metadataTrailerPrefix,
@@ -94,8 +90,14 @@ export type {
   HeaderMatcher,
   MetadataFromHeadersOptions,
   MetadataFromHeadersResult,
-  OutgoingHeaderMatcher,
 } from "./headers/header-matcher.js";
+export {
+  defaultOutgoingHeaderMatcher,
+  defaultOutgoingTrailerMatcher,
+  headersFromMetadata,
+} from "./headers/outgoing-headers.js";
+export type { OutgoingHeaderMatcher } from "./headers/outgoing-headers.js";
+export { forwardedFor } from "./headers/forwarded-for.js";
 export { formatGrpcTimeout, parseGrpcTimeout } from "./core/grpc-timeout.js";
 export type { GrpcTimeoutResult } from "./core/grpc-timeout.js";
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Mux } from "../mux/mux.js";
-import { guardSocket } from "../websocket/websocket.js";
+import { guardSocket } from "../websocket/upgrade.js";
 
 /**
  * Serves a mux's WebSocket routes on an HTTP server's `'upgrade'` event;

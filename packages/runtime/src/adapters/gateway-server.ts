@@ -5,7 +5,7 @@ import type { Mux } from "../mux/mux.js";
 import { type ResolvedMuxOptions, resolveMuxOptions } from "../mux/mux-options.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { guardSocket, rejectUpgrade } from "../websocket/websocket.js";
+import { guardSocket, rejectUpgrade } from "../websocket/upgrade.js";
 
 /**
  * Bounds of a gateway's `http.Server`, applied by {@link gatewayServer}. The

@@ -1,11 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { type CallMetadata, createMetadata, mergeMetadata } from "../core/metadata.js";
-import {
-  headersFromMetadata,
-  metadataTrailerPrefix,
-  type OutgoingHeaderMatcher,
-} from "./header-matcher.js";
+import { metadataTrailerPrefix } from "./header-matcher.js";
+import { headersFromMetadata, type OutgoingHeaderMatcher } from "./outgoing-headers.js";
 
 /** How response metadata becomes headers: the mux's outgoing matchers (undefined: the defaults). @internal */
 export interface OutgoingHeaderRules {

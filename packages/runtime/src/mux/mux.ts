@@ -25,13 +25,8 @@ import {
 } from "../pipeline/pipeline.js";
 import { Metadata } from "@grpc/grpc-js";
 import type { WebSocketServer } from "ws";
-import {
-  createWebSocketServer,
-  guardSocket,
-  rejectUpgrade,
-  type UpgradeHandler,
-  webSocketHandler,
-} from "../websocket/websocket.js";
+import { createWebSocketServer, guardSocket, rejectUpgrade } from "../websocket/upgrade.js";
+import { type UpgradeHandler, webSocketHandler } from "../websocket/websocket.js";
 
 /** Called when a request matches no route; Express's and Connect's `next`. */
 export type NextFunction = (err?: unknown) => void;
