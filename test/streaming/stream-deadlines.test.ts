@@ -25,8 +25,8 @@ import {
   RecordingStreams,
   readAll,
   startStreamGateway,
-  until,
 } from "./stream-fixture.js";
+import { until } from "../support/wait.js";
 
 /** Far longer than any deadline below: a test waiting this long has failed. */
 const stubbornMs = 10_000;

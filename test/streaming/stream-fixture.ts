@@ -145,23 +145,6 @@ export async function startStreamGateway(
   };
 }
 
-/** Waits until `predicate` holds, checking on every event of `emitter` (and at once). */
-export function until(
-  emitter: EventEmitter,
-  event: string,
-  predicate: () => boolean,
-): Promise<void> {
-  return new Promise((resolve) => {
-    if (predicate()) return resolve();
-    const check = () => {
-      if (!predicate()) return;
-      emitter.off(event, check);
-      resolve();
-    };
-    emitter.on(event, check);
-  });
-}
-
 /** An HTTP request whose body the test writes piece by piece; resolves the response once its headers arrive. */
 export function openRequest(
   url: string,
