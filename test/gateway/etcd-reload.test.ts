@@ -55,7 +55,7 @@ async function watchers(): Promise<number> {
 }
 let etcdUrl = "";
 
-describe("SIGHUP with an etcd backend", { skip: skipEtcd }, () => {
+describe("SIGHUP with an etcd backend", { skip: skipEtcd() }, () => {
   const work = makeWorkdir();
   let etcd: EtcdServer;
   let registration: EtcdRegistration;

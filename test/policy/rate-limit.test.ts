@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { rateLimit } from "@ts-gateway/runtime/rate-limit";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 import { detailTypes, http, ws } from "./policy-support.js";
-import { RedisServer } from "./redis-server.js";
+import { RedisServer, redis } from "./redis-server.js";
 import { eventually, freePort } from "../support/wait.js";
 
 for (const mode of modes) {
@@ -168,7 +168,7 @@ class GatewayNode {
   }
 }
 
-describe("rateLimit shared through Redis by two gateway processes", () => {
+describe("rateLimit shared through Redis by two gateway processes", { skip: redis.skip }, () => {
   let redis: RedisServer;
   const open = [new GatewayNode(), new GatewayNode()];
   const closed = new GatewayNode();
