@@ -5,8 +5,8 @@ import type * as grpc from "@grpc/grpc-js";
 import type { GatewayConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { createObservability, type Observability } from "../observability/observability.js";
-import type { RouteRow } from "../services/route-rows.js";
 import { createListener, type Listener } from "../server/listener.js";
+import type { RouteRow } from "../services/route-rows.js";
 import { defaultDrainDelayMs, defaultGracePeriodMs, type Log } from "../shared/defaults.js";
 import { buildGeneration } from "./generation.js";
 
