@@ -15,6 +15,8 @@ const ranks: Record<string, number> = {
   proto: 0,
   codec: 1,
   core: 2,
+  // protovalidate's checks: below the mux, which runs them
+  validation: 2.5,
   grpc: 3,
   http: 3,
   balancer: 4,

@@ -11,7 +11,14 @@
 // its comments are gone.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type DescFile, getOption, isFieldSet, toBinary } from "@bufbuild/protobuf";
+import {
+  type DescField,
+  type DescFile,
+  type DescMessage,
+  getOption,
+  isFieldSet,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import {
   type DescriptorProto,
@@ -146,8 +153,8 @@ function fieldLine(file: DescFile, f: FieldDescriptorProto, withLabel: boolean):
 }
 
 /** The descriptor of a field of the file (for its options), found by its proto. */
-function fieldOf(file: DescFile, proto: FieldDescriptorProto) {
-  const find = (messages: DescFile["messages"]): ReturnType<typeof fieldOf> => {
+function fieldOf(file: DescFile, proto: FieldDescriptorProto): DescField | undefined {
+  const find = (messages: readonly DescMessage[]): DescField | undefined => {
     for (const m of messages) {
       const f = m.fields.find((x) => x.proto === proto);
       if (f !== undefined) return f;

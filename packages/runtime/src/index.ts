@@ -22,6 +22,12 @@ export type {
   Unmatched,
 } from "./http/pipeline.js";
 
+export type { RequestInterceptor } from "./http/request-checks.js";
+export type {
+  ValidationOptions,
+  ValidationRouteOptions,
+} from "./validation/message-validator.js";
+
 export { gatewayServer } from "./http/gateway-server.js";
 export type { GatewayServerOptions, ServerLimits } from "./http/gateway-server.js";
 

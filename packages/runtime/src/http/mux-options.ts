@@ -11,6 +11,8 @@ import type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
 import { type BodyLimits, isJsonContentType } from "./request-body.js";
 import type { OutgoingHeaderRules } from "./response-metadata.js";
 import type { ErrorHandler, ErrorWriting } from "./response-writer.js";
+import type { RequestInterceptor } from "./request-checks.js";
+import type { ValidationOptions } from "../validation/message-validator.js";
 
 /** How messages are written as JSON (proto3 JSON mapping, via @bufbuild/protobuf). */
 export interface JsonOptions {
@@ -113,6 +115,20 @@ export interface MuxOptions extends JsonOptions {
    * is protobuf-es's reflective one.
    */
   codec?: Codec;
+  /**
+   * Enforce the request messages' protovalidate (`buf.validate`) rules before
+   * the backend is called, with `@bufbuild/protovalidate` (an optional peer,
+   * loaded only then): a message that breaks them answers 400
+   * INVALID_ARGUMENT with a `google.rpc.BadRequest` detail, one field
+   * violation per broken rule. `true`, or options (per-route rules, response
+   * validation). Default false. See docs/validation.md.
+   */
+  validate?: boolean | ValidationOptions;
+  /**
+   * Code that sees every decoded request message before the backend does
+   * (after validation), in order; see {@link RequestInterceptor}.
+   */
+  requestInterceptors?: readonly RequestInterceptor[];
 }
 
 /**
@@ -148,6 +164,10 @@ export interface ResolvedMuxOptions {
   readonly maxStreamDurationMs: number;
   /** Lower-cased origins, a predicate, or undefined for "same host only". */
   readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
+  /** Request (and response) validation; undefined when off. */
+  readonly validation: ValidationOptions | undefined;
+  /** What sees each decoded request message. */
+  readonly requestInterceptors: readonly RequestInterceptor[];
 }
 
 /** @internal */
@@ -202,6 +222,13 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       options.allowedOrigins === undefined || typeof options.allowedOrigins === "function"
         ? options.allowedOrigins
         : options.allowedOrigins.map((o) => o.toLowerCase()),
+    validation:
+      options.validate === true
+        ? {}
+        : options.validate === false || options.validate === undefined
+          ? undefined
+          : options.validate,
+    requestInterceptors: options.requestInterceptors ?? [],
   };
 }
 

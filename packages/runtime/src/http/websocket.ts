@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DescMethod, Registry } from "@bufbuild/protobuf";
+import type { DescMethod, Message, Registry } from "@bufbuild/protobuf";
 import { createRequire } from "node:module";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { CallContext } from "../core/call-context.js";
@@ -16,6 +16,7 @@ import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { limitStreamDuration, requestStream } from "./streaming-handler.js";
 import type { MessageCheck, PipelineCall } from "./pipeline.js";
+import type { RequestCheck } from "./request-checks.js";
 import { requireOptionalPeer } from "../util/optional-peer.js";
 
 const require = createRequire(import.meta.url);
@@ -120,6 +121,7 @@ export function webSocketHandler(
   call: (request: unknown, context: unknown) => unknown,
   options: WebSocketOptions,
   server: WebSocketServer,
+  checkRequest: RequestCheck | undefined,
 ): UpgradeHandler {
   const registry = options.errors.registry;
   const idleMs = options.streamIdleTimeoutMs;
@@ -174,7 +176,15 @@ export function webSocketHandler(
         frames.fail(error);
         context.cancel(error);
       });
-      const requests = requestStream(frames, builder, params, query, context, pipeline);
+      const requests = requestStream(
+        frames,
+        builder,
+        params,
+        query,
+        context,
+        pipeline,
+        checkRequest,
+      );
       const heartbeat = keepAlive(ws, options.heartbeatIntervalMs);
       ws.once("close", () => {
         heartbeat();
@@ -213,6 +223,8 @@ export function webSocketHandler(
           if (first.done === true)
             throw new RpcError("the stream ended before its request message", Code.InvalidArgument);
           request = first.value;
+        } else if (kind === "server_streaming" && checkRequest !== undefined) {
+          await checkRequest(request as Message, pipeline);
         }
         const iterable = (await (kind === "bidi_streaming"
           ? call(requests.messages, ctx)
