@@ -27,7 +27,7 @@ for (const f of ["int32", "uint32", "int64", "uint64", "float", "double", "byte"
 }
 ajv.addSchema(doc, "doc");
 const at = (pointer: string) => ajv.compile({ $ref: `doc#${pointer}` });
-const escape = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
+const pointerEscape = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /** Rule ids JSON Schema cannot express (CEL), and those it expresses as a bound only. */
 const inexpressible = new Set(["slug.lowercase", "item.discount_le_price"]);
@@ -35,12 +35,12 @@ const boundOnly = (id: string) => id.startsWith("bytes.");
 
 describe("Ajv over the generated schemas agrees with protovalidate", { timeout: 60_000 }, () => {
   const createBody = at(
-    `/paths/${escape("/v1/shelves/{shelf}/items")}/post/requestBody/content/application~1json/schema`,
+    `/paths/${pointerEscape("/v1/shelves/{shelf}/items")}/post/requestBody/content/application~1json/schema`,
   );
   const getItem = doc.paths["/v1/items/{id}"].get as Doc;
   const parameter = (name: string) => {
     const i = (getItem.parameters as Doc[]).findIndex((p) => p.name === name);
-    return at(`/paths/${escape("/v1/items/{id}")}/get/parameters/${i}/schema`);
+    return at(`/paths/${pointerEscape("/v1/items/{id}")}/get/parameters/${i}/schema`);
   };
 
   let compared = 0;
