@@ -114,6 +114,50 @@ services:
     });
   }
 
+  // Adversarial: each answer comes within its bound, and the gateway lives on.
+  /** A Tree `levels` deep as JSON text (built flat: JSON.stringify recurses). */
+  const deep = (levels: number, label: string) => ({
+    raw: `${'{"label":"x","child":'.repeat(levels)}{"label":${JSON.stringify(label)}}${"}".repeat(levels)}`,
+  });
+  const attacks: Array<{ name: string; patch: Record<string, unknown>; status: number }> = [
+    {
+      name: "a pathological pattern input",
+      patch: { letters: `${"a".repeat(20_000)}b` },
+      status: 400,
+    },
+    { name: "a matching 20,000-letter input", patch: { letters: "a".repeat(20_000) }, status: 200 },
+    {
+      name: "10,000 distinct elements of a unique list",
+      patch: { codes: Array.from({ length: 10_000 }, (_, i) => `c${i}`) },
+      status: 200,
+    },
+    {
+      name: "10,000 equal elements of a unique list",
+      patch: { codes: Array.from({ length: 10_000 }, () => "same") },
+      status: 400,
+    },
+    {
+      name: "a tree 60 levels deep, bad at the bottom",
+      patch: { tree: deep(60, "x".repeat(11)) },
+      status: 400,
+    },
+    { name: "a tree 5,000 levels deep", patch: { tree: deep(5_000, "x") }, status: 400 },
+  ];
+  for (const a of attacks) {
+    it(`adversarial: ${a.name} answers ${a.status} within 10 s`, async () => {
+      const { tree, ...rest } = a.patch as { tree?: { raw: string } };
+      const body = JSON.stringify({ ...validItem, ...rest });
+      const res = await request(`${url}/v1/shelves/main/items`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: tree === undefined ? body : `${body.slice(0, -1)},"tree":${tree.raw}}`,
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal(res.status, a.status, res.text.slice(0, 300));
+      assert.equal(gateway.process.exitCode, null, "the gateway is alive");
+    });
+  }
+
   it("a route rule turns validation off: an invalid upload reaches the backend", async () => {
     const res = await request(`${url}/v1/items:upload`, {
       method: "POST",
