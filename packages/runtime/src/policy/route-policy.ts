@@ -1,8 +1,8 @@
 import { type RouteRule, ruleFor } from "../core/route-selector.js";
-import type { GatewayCall, RouteInfo } from "../http/pipeline.js";
+import type { GatewayCall, RouteInfo } from "../pipeline/pipeline.js";
 
-export { selects } from "../core/route-selector.js";
 export type { RouteRule, RouteSelector } from "../core/route-selector.js";
+export { selects } from "../core/route-selector.js";
 
 /**
  * Resolves a policy per route, once, and keeps it: `make` receives the

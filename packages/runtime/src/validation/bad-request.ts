@@ -1,5 +1,5 @@
-import { BadRequestSchema } from "../proto/google/rpc/error_details_pb.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import { BadRequestSchema } from "../proto/google/rpc/error_details_pb.js";
 import { jsonPath } from "./violation-path.js";
 
 /** What the answer needs of a protovalidate `Violation`. */
