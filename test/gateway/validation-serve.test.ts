@@ -8,23 +8,17 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { ItemSchema, UploadSummarySchema } from "../gen/validation/v1/validation_pb.js";
 import { addRulesService } from "../gen/validation/v1/validation_gateway.js";
+import { ItemSchema, UploadSummarySchema } from "../gen/validation/v1/validation_pb.js";
 import { type GrpcTestServer, request, startGrpcServer } from "../support/servers.js";
+import { freePort } from "../support/wait.js";
 import {
   sorted,
   validationCases,
   validItem,
   violationsOf,
 } from "../validation/validation-cases.js";
-import {
-  type Child,
-  freePort,
-  makeWorkdir,
-  repoRoot,
-  startGateway,
-  stopAll,
-} from "./support/processes.js";
+import { type Child, makeWorkdir, repoRoot, startGateway, stopAll } from "./support/processes.js";
 
 describe("ts-gateway serve with mux.validate", { timeout: 120_000 }, () => {
   let backend: GrpcTestServer;

@@ -26,9 +26,9 @@ import {
   type FieldDescriptorProto,
   FieldDescriptorProto_Label,
   FieldDescriptorProto_Type,
-  FileDescriptorProtoSchema,
   FieldDescriptorProtoSchema,
   FieldOptionsSchema,
+  FileDescriptorProtoSchema,
 } from "@bufbuild/protobuf/wkt";
 import {
   file_buf_validate_validate,

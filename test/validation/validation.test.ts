@@ -8,15 +8,15 @@ import { create, type Message } from "@bufbuild/protobuf";
 import { Code, Mux, type MuxOptions, RpcError } from "@ts-gateway/runtime";
 import WebSocket from "ws";
 import {
+  type RulesServiceApi,
+  registerRulesService,
+} from "../gen/validation/v1/validation_gateway.js";
+import {
   type Item,
   ItemSchema,
   RulesService,
   type UploadSummary,
 } from "../gen/validation/v1/validation_pb.js";
-import {
-  registerRulesService,
-  type RulesServiceApi,
-} from "../gen/validation/v1/validation_gateway.js";
 import { type HttpTestServer, request, startHttpServer } from "../support/servers.js";
 import { sorted, validationCases, validItem, violationsOf } from "./validation-cases.js";
 
