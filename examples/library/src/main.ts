@@ -32,8 +32,9 @@ const channel = createChannel([`${host}:${backend.port}`], {
   retry: { methods: idempotentMethods(libraryServiceRoutes) },
 });
 const client = LibraryServiceClient.fromChannel(channel);
-// Streaming routes are WebSocket endpoints too.
-const mux = new Mux({ webSocket: true });
+// Streaming routes are WebSocket endpoints too; requests breaking the proto's buf.validate rules
+// get a 400 before the backend is called.
+const mux = new Mux({ webSocket: true, validate: true });
 // CORS, compression, deprecation headers; auth and rate limits by environment (see edge.ts).
 for (const middleware of await edgePolicies(process.env)) mux.use(middleware);
 // /metrics, JSON access logs on stdout (pino, async), OpenTelemetry spans.

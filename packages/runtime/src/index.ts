@@ -100,5 +100,10 @@ export type {
   Transport,
   Unmatched,
 } from "./pipeline/pipeline.js";
+export type { RequestInterceptor } from "./pipeline/request-checks.js";
+export type {
+  ValidationOptions,
+  ValidationRouteOptions,
+} from "./validation/message-validator.js";
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
 export type { ErrorHandler } from "./wire/response-writer.js";

@@ -8,6 +8,7 @@ import {
   docsSection,
   metricsSection,
   rateLimitSection,
+  routeRules,
   tracingSection,
 } from "./policy-schema.js";
 
@@ -80,8 +81,25 @@ const admin = z.strictObject({
     .exactOptional(),
 });
 
+/** What is validated on a route (`ValidationRouteOptions`). */
+const validationRoute = z.strictObject({
+  /** Request messages, every message of a stream included. Default true. */
+  requests: z.boolean().exactOptional(),
+  /** Unary responses (500 on a violation, for development). Default false. */
+  responses: z.boolean().exactOptional(),
+});
+
+/** protovalidate rules enforced at the gateway (`ValidationOptions`); see docs/validation.md. */
+const validation = validationRoute.extend({
+  /** Report only the first violation of a message. Default false. */
+  failFast: z.boolean().exactOptional(),
+  routes: routeRules(validationRoute),
+});
+
 /** The mux's JSON options and bounds (`MuxOptions`). */
 const mux = z.strictObject({
+  /** Enforce the messages' buf.validate rules before the backend: true, or options with per-route rules. Default false. */
+  validate: z.union([z.boolean(), validation]).exactOptional(),
   emitDefaultValues: z.boolean().exactOptional(),
   useProtoFieldName: z.boolean().exactOptional(),
   enumAsInteger: z.boolean().exactOptional(),

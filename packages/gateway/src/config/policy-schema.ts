@@ -18,7 +18,7 @@ const selector = z.strictObject({
 });
 
 /** A per-route rule: the first rule whose `match` selects a route applies there; `options: false` turns the policy off. */
-function routeRules<T extends z.ZodType>(options: T) {
+export function routeRules<T extends z.ZodType>(options: T) {
   return z
     .array(
       z.strictObject({

@@ -167,6 +167,7 @@ export function queryParameters(route: RouteInfo, schemas: SchemaSet): Parameter
       const comment = getComments(field).leading?.trim();
       const add = (schema: JsonSchema, extra: JsonSchema = {}) => {
         const p: Parameter = { name, in: "query", schema, ...extra };
+        if (prefix === "" && schemas.required(field)) p.required = true;
         if (comment) p.description = comment;
         if (field.deprecated) p.deprecated = true;
         parameters.push(p);

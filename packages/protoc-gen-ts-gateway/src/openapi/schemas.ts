@@ -8,6 +8,7 @@ import {
 } from "@bufbuild/protobuf";
 import { getComments } from "@bufbuild/protoplugin";
 import { FieldBehavior, field_behavior } from "../proto/google/api/field_behavior_pb.js";
+import { celExtension, fieldRuleKeywords, messageCel, ZeroValueRules } from "./validation-rules.js";
 
 /** A JSON Schema (2020-12, the dialect of OpenAPI 3.1) as plain data. */
 export type JsonSchema = { [key: string]: unknown };
@@ -118,6 +119,7 @@ export function wellKnownSchema(typeName: string): JsonSchema | undefined {
 export class SchemaSet {
   readonly #json: SchemaJsonOptions;
   readonly #components = new Map<string, JsonSchema>();
+  readonly #zero = new ZeroValueRules();
 
   constructor(json: SchemaJsonOptions) {
     this.#json = json;
@@ -168,8 +170,21 @@ export class SchemaSet {
     return schemaRef(desc.typeName);
   }
 
-  /** The schema of a field's value (a list or map of its elements included). */
+  /**
+   * Whether a request must send the field: `google.api.field_behavior =
+   * REQUIRED`, or protovalidate rules that refuse its zero value (which
+   * proto3 JSON leaves out).
+   */
+  required(field: DescField): boolean {
+    return fieldBehavior(field).includes(FieldBehavior.REQUIRED) || this.#zero.refusesZero(field);
+  }
+
+  /** The schema of a field's value (a list or map of its elements included), with its protovalidate rules. */
   field(field: DescField): JsonSchema {
+    return fieldRuleKeywords(field, this.#plainField(field));
+  }
+
+  #plainField(field: DescField): JsonSchema {
     let schema: JsonSchema;
     switch (field.fieldKind) {
       case "scalar":
@@ -200,7 +215,8 @@ export class SchemaSet {
   /** A field's schema with its comment, deprecation and field_behavior annotations. */
   property(field: DescField): JsonSchema {
     const schema = this.field(field);
-    const annotated: JsonSchema = "$ref" in schema ? { allOf: [schema] } : { ...schema };
+    const annotated: JsonSchema =
+      "$ref" in schema && Object.keys(schema).length === 1 ? { allOf: [schema] } : { ...schema };
     const comment = getComments(field).leading?.trim();
     if (comment) annotated.description = comment;
     if (field.deprecated) annotated.deprecated = true;
@@ -224,7 +240,7 @@ export class SchemaSet {
     for (const field of desc.fields) {
       const name = this.jsonName(field);
       properties[name] = this.property(field);
-      if (fieldBehavior(field).includes(FieldBehavior.REQUIRED)) required.push(name);
+      if (this.required(field)) required.push(name);
     }
     const schema: JsonSchema = { type: "object", properties };
     if (required.length > 0) schema.required = required;
@@ -249,6 +265,8 @@ export class SchemaSet {
     const description = [comment, ...notes].filter((s) => s !== undefined && s !== "").join("\n\n");
     if (description !== "") schema.description = description;
     if (desc.deprecated) schema.deprecated = true;
+    const cel = messageCel(desc);
+    if (cel.length > 0) schema[celExtension] = cel;
     return schema;
   }
 }

@@ -10,6 +10,8 @@ import type { HeaderMatcher } from "../headers/header-matcher.js";
 import type { OutgoingHeaderMatcher } from "../headers/outgoing-headers.js";
 import type { OutgoingHeaderRules } from "../headers/response-metadata.js";
 import type { CallSetup } from "../pipeline/gateway-context.js";
+import type { RequestInterceptor } from "../pipeline/request-checks.js";
+import type { ValidationOptions } from "../validation/message-validator.js";
 import { type BodyLimits, isJsonContentType } from "../wire/request-body.js";
 import type { ErrorHandler, ErrorWriting } from "../wire/response-writer.js";
 
@@ -114,6 +116,20 @@ export interface MuxOptions extends JsonOptions {
    * is protobuf-es's reflective one.
    */
   codec?: Codec;
+  /**
+   * Enforce the request messages' protovalidate (`buf.validate`) rules before
+   * the backend is called, with `@bufbuild/protovalidate` (an optional peer,
+   * loaded only then): a message that breaks them answers 400
+   * INVALID_ARGUMENT with a `google.rpc.BadRequest` detail, one field
+   * violation per broken rule. `true`, or options (per-route rules, response
+   * validation). Default false. See docs/validation.md.
+   */
+  validate?: boolean | ValidationOptions;
+  /**
+   * Code that sees every decoded request message before the backend does
+   * (after validation), in order; see {@link RequestInterceptor}.
+   */
+  requestInterceptors?: readonly RequestInterceptor[];
 }
 
 /**
@@ -149,6 +165,10 @@ export interface ResolvedMuxOptions {
   readonly maxStreamDurationMs: number;
   /** Lower-cased origins, a predicate, or undefined for "same host only". */
   readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
+  /** Request (and response) validation; undefined when off. */
+  readonly validation: ValidationOptions | undefined;
+  /** What sees each decoded request message. */
+  readonly requestInterceptors: readonly RequestInterceptor[];
 }
 
 /** @internal */
@@ -203,6 +223,13 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       options.allowedOrigins === undefined || typeof options.allowedOrigins === "function"
         ? options.allowedOrigins
         : options.allowedOrigins.map((o) => o.toLowerCase()),
+    validation:
+      options.validate === true
+        ? {}
+        : options.validate === false || options.validate === undefined
+          ? undefined
+          : options.validate,
+    requestInterceptors: options.requestInterceptors ?? [],
   };
 }
 

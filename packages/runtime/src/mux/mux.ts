@@ -1,23 +1,27 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMethod, Message } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
 import type { WebSocketServer } from "ws";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { compilePathTemplate } from "../core/path-template.js";
+import type { SelectedRoute } from "../core/route-selector.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { metadataFromHeaders } from "../headers/header-matcher.js";
 import {
+  type GatewayCall,
   httpTransport,
   type Middleware,
   PipelineCall,
   type RouteInfo,
   runPipeline,
 } from "../pipeline/pipeline.js";
+import { type MessageChecks, messageChecks } from "../pipeline/request-checks.js";
 import { streamingHandler } from "../stream/streaming-handler.js";
 import { type RouteHandler, unaryHandler } from "../unary/unary-handler.js";
+import { MessageValidator } from "../validation/message-validator.js";
 import { createWebSocketServer, guardSocket, rejectUpgrade } from "../websocket/upgrade.js";
 import { type UpgradeHandler, webSocketHandler } from "../websocket/websocket.js";
 import { writeError } from "../wire/response-writer.js";
@@ -58,6 +62,10 @@ export class Mux {
   readonly #webSocketServer: WebSocketServer | undefined;
   /** The request pipeline, in registration order; empty costs nothing per request. */
   readonly #middlewares: Middleware[] = [];
+  /** protovalidate, when the `validate` option is on. */
+  readonly #validator: MessageValidator | undefined;
+  /** {@link Mux.checkRequest}'s checks, per method. */
+  readonly #methodChecks = new Map<DescMethod, MessageChecks>();
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
@@ -69,6 +77,49 @@ export class Mux {
         this.options.errors.registry,
       );
     }
+    const validation = this.options.validation;
+    if (validation !== undefined) {
+      this.#validator = new MessageValidator(options?.registry, validation.failFast ?? false);
+    }
+  }
+
+  /** The checks of a route's messages: validation (where on), then the request interceptors. */
+  #checks(method: DescMethod, route: SelectedRoute, options: ResolvedMuxOptions): MessageChecks {
+    return messageChecks(
+      method,
+      route,
+      this.#validator,
+      options.validation,
+      options.requestInterceptors,
+      options.json.useProtoFieldName,
+    );
+  }
+
+  /**
+   * Runs a request message of `method` through the mux's checks (validation
+   * where the `validate` option turns it on for the method, then the
+   * `requestInterceptors`), for a protocol that decodes messages itself
+   * (Connect, gRPC-Web, gRPC): returns, or a promise, when the message may
+   * go on; throws (or rejects with) the `RpcError` to answer otherwise.
+   * Per-route validation rules apply where they name no `template` nor
+   * `httpMethod`.
+   */
+  checkRequest(method: DescMethod, message: Message, call?: GatewayCall): void | Promise<void> {
+    let checks = this.#methodChecks.get(method);
+    if (checks === undefined) {
+      checks = this.#checks(
+        method,
+        {
+          template: undefined,
+          httpMethod: undefined,
+          service: method.parent.typeName,
+          rpc: method.name,
+        },
+        this.options,
+      );
+      this.#methodChecks.set(method, checks);
+    }
+    return checks.request?.(message, call);
   }
 
   /**
@@ -94,10 +145,6 @@ export class Mux {
           : () => {
               throw new RpcError(`method ${method.name} is not implemented`, Code.Unimplemented);
             };
-      const serve =
-        method.methodKind === "unary"
-          ? unaryHandler(method, route, call, resolved)
-          : streamingHandler(method, route, call, resolved);
       const info: RouteInfo = {
         template: route.path,
         httpMethod: route.method,
@@ -106,6 +153,11 @@ export class Mux {
         methodKind: method.methodKind,
         method,
       };
+      const checks = this.#checks(method, info, resolved);
+      const serve =
+        method.methodKind === "unary"
+          ? unaryHandler(method, route, call, resolved, checks)
+          : streamingHandler(method, route, call, resolved, checks);
       const rawStream =
         method.output.typeName === "google.api.HttpBody" && (route.responseBody ?? "") === "";
       this.#table.add(
@@ -123,7 +175,14 @@ export class Mux {
           route.method,
           route.pattern,
           {
-            serve: webSocketHandler(method, route, call, resolved, this.#webSocketServer),
+            serve: webSocketHandler(
+              method,
+              route,
+              call,
+              resolved,
+              this.#webSocketServer,
+              checks.request,
+            ),
             info,
             rawStream,
           },

@@ -9,6 +9,7 @@ import { Code, RpcError } from "../core/rpc-error.js";
 import { acceptsTrailers, writeResponseMetadata } from "../headers/response-metadata.js";
 import { type GatewayCallContext, gatewayContext } from "../pipeline/gateway-context.js";
 import type { PipelineCall } from "../pipeline/pipeline.js";
+import type { MessageChecks, RequestCheck } from "../pipeline/request-checks.js";
 import type { RouteHandler, UnaryOptions } from "../unary/unary-handler.js";
 import { readBody, unsupportedContentEncoding } from "../wire/request-body.js";
 import { writeError, writeJson } from "../wire/response-writer.js";
@@ -51,7 +52,9 @@ export function streamingHandler(
   route: RouteSpec,
   call: StreamCall,
   options: StreamingOptions,
+  checks: MessageChecks,
 ): RouteHandler {
+  const checkRequest = checks.request;
   const { limits, setup, outgoing, errors } = options;
   const kind = method.methodKind;
   const clientStreams = kind === "client_streaming" || kind === "bidi_streaming";
@@ -95,6 +98,7 @@ export function streamingHandler(
       const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
       const request = builder.build(body, params, query);
       if (request instanceof RpcError) throw request;
+      if (checkRequest !== undefined) await checkRequest(request, pipeline);
       if (pipeline !== undefined) {
         pipeline.outcome.bytesIn = body?.length ?? 0;
         pipeline.outcome.messagesIn = 1;
@@ -116,6 +120,7 @@ export function streamingHandler(
       query,
       context,
       pipeline,
+      checkRequest,
     );
     if (kind === "bidi_streaming") {
       await writeResponseStream(req, res, () => call(requests.messages, requests.context), {
@@ -168,8 +173,8 @@ export interface RequestStream {
 
 /**
  * Decodes a stream of JSON request messages with a route's builder. A bad
- * message ends the stream with its error and aborts the call (a remote call
- * is cancelled); {@link RequestStream.errorOf} then reports that error.
+ * message (one that fails `check`, too) ends the stream with its error and
+ * aborts the call (a remote call is cancelled); {@link RequestStream.errorOf} then reports that error.
  * @internal
  */
 export function requestStream(
@@ -179,6 +184,7 @@ export function requestStream(
   query: string,
   context: CallContext,
   pipeline?: PipelineCall,
+  check?: RequestCheck,
 ): RequestStream {
   // Aborts with the call's own signal, or on a bad request message. (Not AbortSignal.any:
   // a listener on the source keeps this controller reachable for as long as the call.)
@@ -193,6 +199,7 @@ export function requestStream(
         const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
         const message = builder.build(body, params, query);
         if (message instanceof RpcError) throw message;
+        if (check !== undefined) await check(message, pipeline);
         if (pipeline !== undefined) {
           pipeline.outcome.bytesIn += body.length;
           pipeline.outcome.messagesIn++;

@@ -13,6 +13,7 @@ import {
 } from "../headers/response-metadata.js";
 import { type CallSetup, gatewayContext } from "../pipeline/gateway-context.js";
 import type { PipelineCall } from "../pipeline/pipeline.js";
+import type { MessageChecks } from "../pipeline/request-checks.js";
 import { type BodyLimits, readBody, unsupportedContentEncoding } from "../wire/request-body.js";
 import { type ErrorWriting, writeError, writeJson, writeRaw } from "../wire/response-writer.js";
 
@@ -49,7 +50,9 @@ export function unaryHandler(
   route: RouteSpec,
   call: UnaryCall,
   options: UnaryOptions,
+  checks: MessageChecks,
 ): RouteHandler {
+  const { request: checkRequest, response: checkResponse } = checks;
   const { limits, setup, outgoing, errors } = options;
   const builder = new RequestMessageBuilder(method.input, route, options.decode);
   const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
@@ -78,6 +81,10 @@ export function unaryHandler(
     }
     const request = builder.build(body, params, query, contentType);
     if (request instanceof RpcError) throw request;
+    if (checkRequest !== undefined) {
+      const checking = checkRequest(request, pipeline);
+      if (checking !== undefined) await checking;
+    }
     const context = gatewayContext(req, res, setup, pipeline);
     if (context instanceof RpcError) throw context;
     if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
@@ -92,6 +99,14 @@ export function unaryHandler(
     const response = isMessage(result, method.output)
       ? result
       : create(method.output, result as never);
+    if (checkResponse !== undefined) {
+      let broken = checkResponse(response);
+      if (broken instanceof Promise) broken = await broken;
+      if (broken !== undefined) {
+        writeError(broken, req, res, errors, context, pipeline);
+        return;
+      }
+    }
     const status = writeResponseMetadata(res, context, outgoing, acceptsTrailers(req));
     if (pipeline !== undefined) pipeline.succeed();
     if (rawWriter !== undefined) {

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { WebSocketServer } from "ws";
 import type { CallContext } from "../core/call-context.js";
 import { HttpStatusError } from "../core/http-status-error.js";
@@ -11,6 +11,7 @@ import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { type CallSetup, gatewayContext } from "../pipeline/gateway-context.js";
 import type { PipelineCall } from "../pipeline/pipeline.js";
+import type { RequestCheck } from "../pipeline/request-checks.js";
 import { toMessage } from "../stream/response-stream.js";
 import { limitStreamDuration, requestStream } from "../stream/streaming-handler.js";
 import {
@@ -77,6 +78,7 @@ export function webSocketHandler(
   call: (request: unknown, context: unknown) => unknown,
   options: WebSocketOptions,
   server: WebSocketServer,
+  checkRequest: RequestCheck | undefined,
 ): UpgradeHandler {
   const registry = options.errors.registry;
   const idleMs = options.streamIdleTimeoutMs;
@@ -131,7 +133,15 @@ export function webSocketHandler(
         frames.fail(error);
         context.cancel(error);
       });
-      const requests = requestStream(frames, builder, params, query, context, pipeline);
+      const requests = requestStream(
+        frames,
+        builder,
+        params,
+        query,
+        context,
+        pipeline,
+        checkRequest,
+      );
       const heartbeat = keepAlive(ws, options.heartbeatIntervalMs);
       ws.once("close", () => {
         heartbeat();
@@ -170,6 +180,8 @@ export function webSocketHandler(
           if (first.done === true)
             throw new RpcError("the stream ended before its request message", Code.InvalidArgument);
           request = first.value;
+        } else if (kind === "server_streaming" && checkRequest !== undefined) {
+          await checkRequest(request as Message, pipeline);
         }
         const iterable = (await (kind === "bidi_streaming"
           ? call(requests.messages, ctx)
