@@ -194,6 +194,7 @@ async function buildGeneration(
         backend,
         routed.map((r) => r.service),
         loaded.path,
+        log,
       );
       opened.push(open);
       channels.set(name, open.channel);

@@ -20,6 +20,7 @@ export type {
 export type {
   BalancerReadiness,
   ConnectivityStateName,
+  EndpointEvent,
   EndpointStatus,
 } from "./balancer/balancer-readiness.js";
 export type {

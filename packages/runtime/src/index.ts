@@ -52,7 +52,11 @@ export type {
   CancelSource,
 } from "./core/call-context.js";
 export { GrpcClient } from "./grpc/grpc-client.js";
-export type { GrpcClientOptions, InterceptedChannel } from "./grpc/grpc-client.js";
+export type {
+  GrpcClientOptions,
+  InterceptedChannel,
+  RetryingChannel,
+} from "./grpc/grpc-client.js";
 export { createServiceDefinition, grpcHandlers } from "./grpc/grpc-server.js";
 export type { ServiceDefinitionOptions } from "./grpc/grpc-server.js";
 
