@@ -260,6 +260,14 @@ services:
     assert.equal(healthz.status, 501);
   });
 
+  it("logs the backend's endpoint state changes", async () => {
+    const line = /ts-gateway: backend inventory: endpoint 127\.0\.0\.1:\d+ READY/;
+    for (let i = 0; i < 100 && !line.test(gateway.output()); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(gateway.output(), line);
+  });
+
   it("SIGHUP moves the service to another backend under load, with no failed request", async () => {
     const next = await startPlainBackend("replacement");
     work.write(
