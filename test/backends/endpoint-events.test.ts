@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { after, it } from "node:test";
 import type { EndpointEvent } from "@ts-gateway/runtime/balancer";
 import { createChannel } from "@ts-gateway/runtime/balancer";
-import { type EchoBackend, eventually, startEchoBackend } from "../support/echo-backend.js";
+import { type EchoBackend, startEchoBackend } from "../support/echo-backend.js";
+import { eventually, sleep } from "../support/wait.js";
 
 const started: EchoBackend[] = [];
 after(async () => {
@@ -41,7 +42,7 @@ it("endpoint events: connected, lost, failing once, back within a second of list
     );
     // Down 6 s: grpc-js's default backoff (1 s × 1.6ⁿ, ±20 %) would next try at about 9 s.
     const failing = events.length;
-    await new Promise((r) => setTimeout(r, 6000));
+    await sleep(6000);
     // Its reconnection attempts are one failure streak, not a line each.
     assert.deepEqual(
       events.slice(failing).filter((e) => e.address === victim.address),

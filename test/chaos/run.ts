@@ -20,8 +20,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { startExample } from "../support/example-process.js";
-import { freePort } from "../gateway/support/processes.js";
 import { readyPort } from "../support/ha-gateway.js";
+import { freePort } from "../support/wait.js";
 
 const failures: string[] = [];
 const children: ChildProcess[] = [];

@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../packages/gateway/src/index.js";
+import { eventually, freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   runGateway,
@@ -262,9 +262,7 @@ services:
 
   it("logs the backend's endpoint state changes", async () => {
     const line = /ts-gateway: backend inventory: endpoint 127\.0\.0\.1:\d+ READY/;
-    for (let i = 0; i < 100 && !line.test(gateway.output()); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(() => line.test(gateway.output()), 5000, "the READY line").catch(() => {});
     assert.match(gateway.output(), line);
   });
 
