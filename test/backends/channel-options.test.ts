@@ -86,3 +86,28 @@ describe("createChannel's keepalive", () => {
     });
   }
 });
+
+/**
+ * A lost endpoint is tried again at most about a second apart (grpc-js's own
+ * backoff grows to 120 s), so a replica that comes back gets its share within
+ * a second; a user's values win.
+ */
+describe("createChannel's reconnect backoff", () => {
+  const cases: { name: string; options: BalancerOptions; expected: [number, number] }[] = [
+    { name: "defaults: 200 ms, at most 800 ms", options: {}, expected: [200, 800] },
+    {
+      name: "the user's values",
+      options: { reconnectBackoff: { initialMs: 1000, maxMs: 10_000 } },
+      expected: [1000, 10_000],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const options = balancedChannelOptions(c.options);
+      assert.deepEqual(
+        [options["grpc.initial_reconnect_backoff_ms"], options["grpc.max_reconnect_backoff_ms"]],
+        c.expected,
+      );
+    });
+  }
+});

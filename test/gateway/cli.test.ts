@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../packages/gateway/src/index.js";
-import { freePort } from "../support/wait.js";
+import { eventually, freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
@@ -258,6 +258,12 @@ services:
     // The plain backend has no grpc.health.v1 service.
     const healthz = await fetch(`${url}/healthz`);
     assert.equal(healthz.status, 501);
+  });
+
+  it("logs the backend's endpoint state changes", async () => {
+    const line = /ts-gateway: backend inventory: endpoint 127\.0\.0\.1:\d+ READY/;
+    await eventually(() => line.test(gateway.output()), 5000, "the READY line").catch(() => {});
+    assert.match(gateway.output(), line);
   });
 
   it("SIGHUP moves the service to another backend under load, with no failed request", async () => {

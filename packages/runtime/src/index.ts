@@ -53,7 +53,11 @@ export { findConflicts, RouteTable } from "./core/route-table.js";
 export type { OutgoingDetail, RpcErrorDetail, RpcErrorOptions } from "./core/rpc-error.js";
 // Errors
 export { Code, codeToString, findDetails, isCode, RpcError } from "./core/rpc-error.js";
-export type { GrpcClientOptions, InterceptedChannel } from "./grpc/grpc-client.js";
+export type {
+  GrpcClientOptions,
+  InterceptedChannel,
+  RetryingChannel,
+} from "./grpc/grpc-client.js";
 export { GrpcClient } from "./grpc/grpc-client.js";
 export type { ServiceDefinitionOptions } from "./grpc/grpc-server.js";
 export { createServiceDefinition, grpcHandlers } from "./grpc/grpc-server.js";

@@ -74,14 +74,19 @@ export interface Backend {
   close(): void;
 }
 
-/** A balanced channel for a configured backend. */
+/**
+ * A balanced channel for a configured backend; its endpoints' state changes
+ * (connected, lost, failing, unhealthy, ejected, back) go to `log`.
+ */
 export async function openBackend(
   name: string,
   config: BackendConfig,
   services: readonly GatewayService[],
   path: (p: string) => string,
+  log: (message: string) => void,
 ): Promise<Backend> {
   const options = await balancerOptions(name, config, services, path);
+  options.onEndpointEvent = (e) => log(`backend ${e.backend}: endpoint ${e.address} ${e.event}`);
   const channel = createChannel(config.target, options);
   return {
     channel,

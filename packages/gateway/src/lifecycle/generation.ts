@@ -48,6 +48,7 @@ export async function buildGeneration(
         backend,
         routed.map((r) => r.service),
         loaded.path,
+        log,
       );
       opened.push(open);
       channels.set(name, open.channel);

@@ -35,6 +35,20 @@ export interface EndpointStatus {
   readonly ejected: boolean;
 }
 
+/**
+ * A change of one endpoint as the balancer sees it: its connection
+ * (`CONNECTING`, `READY`, `IDLE` once a connection is lost, `TRANSIENT_FAILURE`
+ * once per failure streak), its health probe (`UNHEALTHY`, `HEALTHY`) or its
+ * circuit breaker (`EJECTED`, `RESTORED`).
+ */
+export interface EndpointEvent {
+  /** The backend's name (`BalancerOptions.name`, or the target). */
+  readonly backend: string;
+  /** `host:port` of the endpoint. */
+  readonly address: string;
+  readonly event: ConnectivityStateName | "HEALTHY" | "UNHEALTHY" | "EJECTED" | "RESTORED";
+}
+
 /** Readiness of one balanced backend. */
 export interface BalancerReadiness {
   /** At least one endpoint is connected and healthy. */
@@ -55,6 +69,17 @@ export interface BalancerReadiness {
 export class ReadinessSource {
   #snapshot: (() => BalancerReadiness) | undefined;
   #ejections: (() => ReadonlySet<string>) | undefined;
+
+  /** `onEvent`: where the policies' endpoint events go (`BalancerOptions.onEndpointEvent`). */
+  constructor(
+    private readonly backend: string = "",
+    private readonly onEvent?: (event: EndpointEvent) => void,
+  ) {}
+
+  /** A policy reports a change of one endpoint. */
+  endpointEvent(address: string, event: EndpointEvent["event"]): void {
+    this.onEvent?.({ backend: this.backend, address, event });
+  }
 
   /** The policy instance now serving the channel publishes its snapshot function (the latest wins). */
   publish(snapshot: () => BalancerReadiness): void {

@@ -81,6 +81,7 @@ class EndpointBreaker {
   constructor(
     private readonly config: CircuitBreakerConfig,
     private readonly mayEject: () => boolean,
+    private readonly onChange: (ejected: boolean) => void,
   ) {
     this.breaker = circuitBreaker(handleAll, {
       halfOpenAfter: config.halfOpenAfterMs,
@@ -102,6 +103,7 @@ class EndpointBreaker {
     if (this.ejected || !this.mayEject()) return;
     this.ejected = true;
     for (const wrapper of this.wrappers) wrapper.setEjected(true);
+    this.onChange(true);
     // Re-admit after halfOpenAfter: the first call to end then is cockatiel's half-open trial.
     this.timer = setTimeout(() => this.readmit(), this.config.halfOpenAfterMs);
     this.timer.unref();
@@ -113,6 +115,7 @@ class EndpointBreaker {
     if (!this.ejected) return;
     this.ejected = false;
     for (const wrapper of this.wrappers) wrapper.setEjected(false);
+    this.onChange(false);
   }
 }
 
@@ -210,7 +213,11 @@ class CircuitBreakerLoadBalancer extends WrappingLoadBalancer<CircuitBreakerConf
     if (config === null) return undefined;
     let endpoint = this.endpoints.get(address);
     if (endpoint === undefined) {
-      endpoint = new EndpointBreaker(config, () => this.mayEject());
+      endpoint = new EndpointBreaker(
+        config,
+        () => this.mayEject(),
+        (ejected) => this.endpointEvent(address, ejected ? "EJECTED" : "RESTORED"),
+      );
       this.endpoints.set(address, endpoint);
     }
     return endpoint;

@@ -102,6 +102,8 @@ class HealthCheckLoadBalancer extends WrappingLoadBalancer<HealthCheckConfig> {
   private state: grpc.connectivityState = grpc.connectivityState.IDLE;
   private endpoints: Endpoint[] = [];
   private readonly known = new Map<string, boolean>();
+  /** The connection state last reported per address (see {@link connectivityChanged}). */
+  private readonly lastState = new Map<string, ConnectivityStateName>();
   private readonly wrappers = new Map<string, HealthProbedSubchannel>();
   private note = "";
   private reresolveTimer: NodeJS.Timeout | null = null;
@@ -113,19 +115,43 @@ class HealthCheckLoadBalancer extends WrappingLoadBalancer<HealthCheckConfig> {
 
   protected wrapSubchannel(subchannel: SubchannelInterface, address: string): SubchannelInterface {
     const config = this.config;
-    if (config === null || !config.enabled) return subchannel;
     const wrapper = new HealthProbedSubchannel(
       subchannel,
-      {
-        serviceName: config.serviceName,
-        intervalMs: config.intervalMs,
-        timeoutMs: config.timeoutMs,
-      },
+      config === null || !config.enabled
+        ? null
+        : {
+            serviceName: config.serviceName,
+            intervalMs: config.intervalMs,
+            timeoutMs: config.timeoutMs,
+          },
       this.known.get(address) ?? true,
-      (addr, healthy) => this.known.set(addr, healthy),
+      (addr, healthy) => this.healthChanged(addr, healthy),
+      (addr, state) => this.connectivityChanged(addr, state),
     );
     this.wrappers.set(address, wrapper);
     return wrapper;
+  }
+
+  private healthChanged(address: string, healthy: boolean): void {
+    const was = this.known.get(address) ?? true;
+    this.known.set(address, healthy);
+    if (was !== healthy) this.endpointEvent(address, healthy ? "HEALTHY" : "UNHEALTHY");
+  }
+
+  /**
+   * Reports an endpoint's connection state once per change. A lost endpoint's
+   * reconnection attempts (CONNECTING, TRANSIENT_FAILURE, again and again) are
+   * one failure: reported when it starts and when a connection is READY again.
+   * Several subchannel wrappers of one address (a re-resolution replaces them)
+   * report the same change once.
+   */
+  private connectivityChanged(address: string, state: grpc.connectivityState): void {
+    const name = grpc.connectivityState[state] as ConnectivityStateName;
+    const last = this.lastState.get(address);
+    if (name === last) return;
+    if (last === "TRANSIENT_FAILURE" && name === "CONNECTING") return;
+    this.lastState.set(address, name);
+    this.endpointEvent(address, name);
   }
 
   protected childStateChanged(

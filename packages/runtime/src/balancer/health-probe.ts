@@ -35,14 +35,20 @@ export class HealthProbedSubchannel extends BaseSubchannelWrapper {
   private mode: "watch" | "check" | "off" = "watch";
   private destroyed = false;
 
+  /**
+   * `settings` null: no probing (the endpoint counts as healthy), connectivity
+   * changes are still reported to `onConnectivity`.
+   */
   constructor(
     child: SubchannelInterface,
-    private readonly settings: ProbeSettings,
+    private readonly settings: ProbeSettings | null,
     initialHealthy: boolean,
     private readonly onHealth: (address: string, healthy: boolean) => void,
+    private readonly onConnectivity: (address: string, state: grpc.connectivityState) => void,
   ) {
     super(child);
-    this.setHealthy(initialHealthy);
+    if (settings === null) this.mode = "off";
+    this.setHealthy(settings === null || initialHealthy);
     child.addConnectivityStateListener(this.onState);
   }
 
@@ -61,6 +67,7 @@ export class HealthProbedSubchannel extends BaseSubchannelWrapper {
     _prev: grpc.connectivityState,
     next: grpc.connectivityState,
   ): void => {
+    this.onConnectivity(this.getAddress(), next);
     if (next === grpc.connectivityState.READY) this.start();
     else this.stop();
   };
@@ -98,7 +105,7 @@ export class HealthProbedSubchannel extends BaseSubchannelWrapper {
       this.timer = null;
       if (!this.destroyed && this.child.getConnectivityState() === grpc.connectivityState.READY)
         run();
-    }, this.settings.intervalMs);
+    }, this.settings?.intervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -106,7 +113,7 @@ export class HealthProbedSubchannel extends BaseSubchannelWrapper {
     const client = this.client;
     if (client === null) return;
     const def = healthServiceDefinition.watch;
-    const request = create(HealthCheckRequestSchema, { service: this.settings.serviceName });
+    const request = create(HealthCheckRequestSchema, { service: this.settings?.serviceName ?? "" });
     const stream = client.makeServerStreamRequest(
       def.path,
       def.requestSerialize,
@@ -139,8 +146,8 @@ export class HealthProbedSubchannel extends BaseSubchannelWrapper {
     const client = this.client;
     if (client === null) return;
     const def = healthServiceDefinition.check;
-    const request = create(HealthCheckRequestSchema, { service: this.settings.serviceName });
-    const deadline = Date.now() + this.settings.timeoutMs;
+    const request = create(HealthCheckRequestSchema, { service: this.settings?.serviceName ?? "" });
+    const deadline = Date.now() + (this.settings?.timeoutMs ?? 1000);
     client.makeUnaryRequest(
       def.path,
       def.requestSerialize,

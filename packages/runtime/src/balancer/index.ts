@@ -21,6 +21,7 @@ export {
 export type {
   BalancerReadiness,
   ConnectivityStateName,
+  EndpointEvent,
   EndpointStatus,
 } from "./balancer-readiness.js";
 export type { CircuitBreakerOptions } from "./circuit-breaker.js";

@@ -1,5 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
-import { READINESS_SOURCE_OPTION, ReadinessSource } from "./balancer-readiness.js";
+import {
+  type EndpointEvent,
+  READINESS_SOURCE_OPTION,
+  ReadinessSource,
+} from "./balancer-readiness.js";
 
 const {
   ChildLoadBalancerHandler,
@@ -141,6 +145,11 @@ export abstract class WrappingLoadBalancer<C extends WrappingConfig>
       this.publish(source);
     }
     return true;
+  }
+
+  /** Reports a change of one endpoint to the channel's listener, if any. */
+  protected endpointEvent(address: string, event: EndpointEvent["event"]): void {
+    this.#source?.endpointEvent(address, event);
   }
 
   exitIdle(): void {

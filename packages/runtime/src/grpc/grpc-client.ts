@@ -10,7 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Codec } from "../codec/codec.js";
 import { compiledCodec } from "../codec/compiled-codec.js";
 import type { CallOptions } from "../core/call-context.js";
-import { mergeMetadata } from "../core/metadata.js";
+import { type CallMetadata, mergeMetadata } from "../core/metadata.js";
 import {
   type BidiStreamingMethod,
   type ClientStreamingMethod,
@@ -66,50 +66,106 @@ export class GrpcClient {
   ): Promise<MessageShape<O>> {
     const input = serializers(this.codec, method.input);
     const output = serializers(this.codec, method.output);
-    if (this.#direct) {
-      return new Promise((resolve, reject) => {
-        const trailers = options?.responseTrailers;
-        const headers = options?.responseMetadata;
-        let dispose: (() => void) | undefined;
-        const deadline = deadlineOf(options);
-        const answer = new Answer(deadline);
-        const cancel = directUnaryCall(this.client.getChannel(), {
-          path: grpcPath(method),
-          serialize: input.serialize,
-          deserialize: output.deserialize,
-          request: toMessage(method.input, request),
-          metadata: requestMetadata(options),
-          deadline: deadline ?? Number.POSITIVE_INFINITY,
-          onMetadata: (md) => {
-            answer.sawHeaders();
-            if (headers !== undefined) mergeMetadata(headers, md);
-          },
-          onStatus: (status, call) => {
-            if (trailers !== undefined) mergeMetadata(trailers, status.metadata);
-            dispose?.();
-            const onEndpoint = options?.onEndpoint;
-            if (onEndpoint !== undefined) reportEndpoint(call, this.client, onEndpoint);
-          },
-          done: settle(resolve, reject, answer),
-        });
-        dispose = onCancel(options, cancel);
-      });
-    }
+    const path = grpcPath(method);
+    const message = toMessage(method.input, request);
+    // One deadline for every attempt: a timeout counts from the first.
+    const deadline = deadlineOf(options);
     return new Promise((resolve, reject) => {
-      const callOptions = grpcCallOptions(options);
-      const answer = new Answer(callOptions.deadline);
-      const call = this.client.makeUnaryRequest(
-        grpcPath(method),
-        input.serialize,
-        output.deserialize,
-        toMessage(method.input, request),
-        requestMetadata(options),
-        callOptions,
-        settle(resolve, reject, answer),
-      );
-      answer.watch(call);
-      observe(call, options, this.client);
+      let attempts = 0;
+      const start = (): void => {
+        attempts++;
+        const answer = new Answer(deadline);
+        const done = (err: grpc.ServiceError | null, value?: MessageShape<O>): void => {
+          if (err !== null && attempts === 1 && this.#redoable(err, answer, path, options)) {
+            answer.forgetHeaders(options?.responseMetadata);
+            start();
+            return;
+          }
+          settle(resolve, reject, answer)(err, value);
+        };
+        if (this.#direct) this.#directUnary(path, input, output, message, options, answer, done);
+        else this.#clientUnary(path, input, output, message, options, answer, done);
+      };
+      start();
     });
+  }
+
+  /**
+   * Whether a failed unary call is issued once more: a call of a method the
+   * channel's retry policy names (so idempotent) that lost its connection
+   * after the backend's response headers arrived. grpc-js commits a call on
+   * its headers and never retries it after (gRFC A6), but the gateway has
+   * given its client nothing yet, so for an idempotent method a new call is
+   * safe: this is what fails a few GETs when a replica is killed under load
+   * (the kernel drops the answer's unread bytes on the reset).
+   */
+  #redoable(
+    err: grpc.ServiceError,
+    answer: Answer,
+    path: string,
+    options: CallOptions | undefined,
+  ): boolean {
+    if (err.code !== grpc.status.UNAVAILABLE || !answer.committed()) return false;
+    if (options?.signal?.aborted === true) return false;
+    if (answer.deadline !== undefined && Date.now() >= answer.deadline) return false;
+    const channel = this.client.getChannel();
+    return isRetrying(channel) && channel.retries(path);
+  }
+
+  #directUnary<I, O>(
+    path: string,
+    input: { serialize: (message: I) => Buffer },
+    output: { deserialize: (bytes: Buffer) => O },
+    request: I,
+    options: CallOptions | undefined,
+    answer: Answer,
+    done: (err: grpc.ServiceError | null, value?: O) => void,
+  ): void {
+    const trailers = options?.responseTrailers;
+    const headers = options?.responseMetadata;
+    let dispose: (() => void) | undefined;
+    const cancel = directUnaryCall(this.client.getChannel(), {
+      path,
+      serialize: input.serialize,
+      deserialize: output.deserialize,
+      request,
+      metadata: requestMetadata(options),
+      deadline: answer.deadline ?? Number.POSITIVE_INFINITY,
+      onMetadata: (md) => {
+        answer.sawHeaders(md);
+        if (headers !== undefined) mergeMetadata(headers, md);
+      },
+      onStatus: (status, call) => {
+        if (trailers !== undefined) mergeMetadata(trailers, status.metadata);
+        dispose?.();
+        const onEndpoint = options?.onEndpoint;
+        if (onEndpoint !== undefined) reportEndpoint(call, this.client, onEndpoint);
+      },
+      done,
+    });
+    dispose = onCancel(options, cancel);
+  }
+
+  #clientUnary<I, O>(
+    path: string,
+    input: { serialize: (message: I) => Buffer },
+    output: { deserialize: (bytes: Buffer) => O },
+    request: I,
+    options: CallOptions | undefined,
+    answer: Answer,
+    done: (err: grpc.ServiceError | null, value?: O) => void,
+  ): void {
+    const call = this.client.makeUnaryRequest(
+      path,
+      input.serialize,
+      output.deserialize,
+      request,
+      requestMetadata(options),
+      answer.deadline === undefined ? {} : { deadline: answer.deadline },
+      done,
+    );
+    answer.watch(call);
+    observe(call, options, this.client);
   }
 
   serverStream<I extends DescMessage, O extends DescMessage>(
@@ -126,7 +182,7 @@ export class GrpcClient {
       requestMetadata(options),
       callOptions,
     );
-    const answer = new Answer(callOptions.deadline).watch(call);
+    const answer = new Answer(deadlineOf(options)).watch(call);
     observe(call, options, this.client);
     return responses<MessageShape<O>>(call, answer);
   }
@@ -138,7 +194,7 @@ export class GrpcClient {
   ): Promise<MessageShape<O>> {
     return new Promise((resolve, reject) => {
       const callOptions = grpcCallOptions(options);
-      const answer = new Answer(callOptions.deadline);
+      const answer = new Answer(deadlineOf(options));
       const call = this.client.makeClientStreamRequest(
         grpcPath(method),
         serializers(this.codec, method.input).serialize,
@@ -166,7 +222,7 @@ export class GrpcClient {
       requestMetadata(options),
       callOptions,
     );
-    const answer = new Answer(callOptions.deadline).watch(call);
+    const answer = new Answer(deadlineOf(options)).watch(call);
     observe(call, options, this.client);
     pump(method.input, requests, call);
     return responses<MessageShape<O>>(call, answer);
@@ -186,17 +242,28 @@ export class GrpcClient {
  * not for HTTP clients, and stay in the error's `cause`.
  */
 class Answer {
-  private headers = false;
-  constructor(private readonly deadline: grpc.Deadline | undefined) {}
+  private headers: grpc.Metadata | null = null;
+  constructor(readonly deadline: number | undefined) {}
 
   watch(call: grpc.Call): this {
-    call.once("metadata", () => this.sawHeaders());
+    call.once("metadata", (md: grpc.Metadata) => this.sawHeaders(md));
     return this;
   }
 
   /** The backend sent response headers: whatever status follows is its own. */
-  sawHeaders(): void {
-    this.headers = true;
+  sawHeaders(headers: grpc.Metadata): void {
+    this.headers = headers;
+  }
+
+  /** Whether grpc-js committed the call (it never retries it after its response headers). */
+  committed(): boolean {
+    return this.headers !== null;
+  }
+
+  /** Takes the headers of this (failed) call back out of the response metadata they were merged into. */
+  forgetHeaders(into: CallMetadata | undefined): void {
+    if (into === undefined || this.headers === null) return;
+    for (const key of Object.keys(this.headers.getMap())) into.remove(key);
   }
 
   /** The grpc-js failure as an RpcError, with a plain message when the gateway's side raised it. */
@@ -212,11 +279,11 @@ class Answer {
   private raisedByGateway(error: RpcError): boolean {
     // The gateway's deadline passed: whatever grpc-js says, the gateway stopped the call.
     if (error.code === Code.DeadlineExceeded && this.deadline !== undefined) {
-      if (Date.now() >= +this.deadline) return true;
+      if (Date.now() >= this.deadline) return true;
     }
     // A backend's status comes with response headers, or is a trailers-only
     // response, which carries the backend's content-type.
-    return !this.headers && error.metadata.get("content-type").length === 0;
+    return this.headers === null && error.metadata.get("content-type").length === 0;
   }
 }
 
@@ -245,6 +312,20 @@ export interface GrpcClientOptions extends grpc.ClientOptions {
  */
 export interface InterceptedChannel extends grpc.Channel {
   readonly clientInterceptors: readonly grpc.Interceptor[];
+}
+
+/**
+ * A channel whose service config retries some methods (`createChannel`'s with
+ * `retry`): those are idempotent, so the gateway may issue a committed call of
+ * theirs once more (see `GrpcClient.unary`).
+ */
+export interface RetryingChannel extends grpc.ChannelInterface {
+  /** Whether the channel's retry policy covers `path` (`/pkg.Service/Method`). */
+  retries(path: string): boolean;
+}
+
+function isRetrying(channel: grpc.ChannelInterface): channel is RetryingChannel {
+  return typeof (channel as Partial<RetryingChannel>).retries === "function";
 }
 
 function isIntercepted(channel: grpc.Channel): channel is InterceptedChannel {
