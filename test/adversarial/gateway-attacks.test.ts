@@ -15,6 +15,7 @@ import {
   parseHttp,
   rawConnect,
   rawWebSocket,
+  trickle,
   wsFrame,
 } from "../support/raw-socket.js";
 
@@ -439,6 +440,49 @@ describe("adversarial: the example gateway as a child process", () => {
       );
     }
     await healthy("fuzz");
+  });
+});
+
+// Kestrel's MinRequestBodyDataRate (the gateway's default: 240 bytes/s after
+// 5 s): a body trickled at 1 byte/s no longer holds its connection until the
+// request timeout (300 s). Defaults, so no BODY_IDLE_TIMEOUT_MS: a byte a
+// second never lets the idle timer fire.
+describe("adversarial: trickled request bodies (minimum data rate)", () => {
+  test("20 clients sending 1 byte/s get 408 shortly after the grace period; others are served meanwhile", {
+    timeout: 90_000,
+  }, async () => {
+    const gw = await startExample();
+    try {
+      const fds = gw.fds();
+      const clients = await Promise.all(
+        Array.from({ length: 20 }, () => trickle(gw.port, "/v1/shelves", 1000, 1000)),
+      );
+      // While they trickle, the gateway answers others.
+      for (let i = 0; i < 3; i++) {
+        const res = await exchange(`${gw.url}/v1/shelves`, { timeoutMs: 5000 });
+        assert.equal(res.status, 200, res.body);
+      }
+      const closedAfter = await Promise.all(clients.map((c) => c.closedAfter(30_000)));
+      for (const [i, ms] of closedAfter.entries()) {
+        assert.ok(ms !== undefined, `client ${i} still open after 30 s`);
+        // Not before the 5 s grace period (minus the first byte's head start).
+        assert.ok(ms >= 4500, `client ${i} closed after ${ms} ms, inside the grace period`);
+        const answer = parseHttp(clients[i]?.conn.received() ?? Buffer.alloc(0));
+        assert.equal(answer?.status, 408, `client ${i}`);
+        assert.match(answer?.headers["content-type"] ?? "", /application\/json/);
+        assert.deepEqual(JSON.parse(answer?.body ?? "{}"), {
+          code: 4,
+          message: "request body arrived slower than 240 bytes/s",
+          details: [],
+        });
+      }
+      assert.ok(gw.alive(), gw.output().slice(-2000));
+      const after = await exchange(`${gw.url}/v1/shelves`, { timeoutMs: 5000 });
+      assert.equal(after.status, 200);
+      assert.ok(gw.fds() <= fds + fdMargin, `${gw.fds()} fds, ${fds} before`);
+    } finally {
+      await gw.kill();
+    }
   });
 });
 

@@ -24,6 +24,7 @@ export type {
 
 export { gatewayServer } from "./http/gateway-server.js";
 export type { GatewayServerOptions, ServerLimits } from "./http/gateway-server.js";
+export type { MinDataRate } from "./http/data-rate.js";
 
 // Path templates and the route table
 export {

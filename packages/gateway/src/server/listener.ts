@@ -7,7 +7,7 @@ import * as net from "node:net";
 import { Duplex as DuplexStream, type Duplex } from "node:stream";
 import type { SecureContextOptions } from "node:tls";
 import type { ListenerConfig } from "../config/config-schema.js";
-import { gatewayServer } from "@ts-gateway/runtime";
+import { gatewayServer, type MinDataRate } from "@ts-gateway/runtime";
 import { readPem } from "../backends/pem.js";
 
 /** What a listener hands requests and upgrades to. */
@@ -52,6 +52,9 @@ export function createListener(
     requestTimeoutMs?: number | undefined;
     bodyIdleTimeoutMs?: number | undefined;
     maxConnections?: number | undefined;
+    /** Slowest request body and response reading accepted (HTTP/1.1); see `ServerLimits`. */
+    minRequestBodyDataRate?: MinDataRate | undefined;
+    minResponseDataRate?: MinDataRate | undefined;
     onCertificateReload: (message: string) => void;
   },
 ): Listener {
@@ -96,6 +99,8 @@ export function createListener(
         options.headersTimeoutMs ?? Math.min(60_000, options.keepAliveTimeoutMs + 1000),
       requestTimeoutMs: options.requestTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      minRequestBodyDataRate: options.minRequestBodyDataRate,
+      minResponseDataRate: options.minResponseDataRate,
       // The listener applies `maxConnections` to the server that accepts connections.
       maxConnections: Number.POSITIVE_INFINITY,
     });
