@@ -341,6 +341,17 @@ describe("adversarial: the example gateway as a child process", () => {
       status: 400,
     },
     {
+      // RFC 9112 §3.2; Node's parser keeps the first and lets it through.
+      name: "two Host headers",
+      send: "GET /v1/shelves/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n",
+      status: 400,
+    },
+    {
+      name: "two Host headers on a WebSocket upgrade",
+      send: "GET /v1/shelves/1:watch HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      status: 400,
+    },
+    {
       name: "Content-Length twice, different",
       send: "POST /v1/shelves HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}",
       status: 400,
@@ -359,6 +370,18 @@ describe("adversarial: the example gateway as a child process", () => {
       });
     }
     await healthy("parser errors");
+  });
+
+  test("a compressible answer sent uncompressed says it varies by Accept-Encoding", async () => {
+    for (const accept of [undefined, "identity", "gzip"]) {
+      const res = await exchange(`${gw.url}/v1/shelves/1`, {
+        headers: accept === undefined ? {} : { "accept-encoding": accept },
+        timeoutMs: 5000,
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers["content-encoding"], undefined, "below the size threshold");
+      assert.match(res.headers.vary ?? "", /Accept-Encoding/, `Accept-Encoding: ${accept}`);
+    }
   });
 
   test("slow headers and slow bodies are cut at the configured timeouts (408 JSON)", async () => {

@@ -16,6 +16,7 @@ import { Code, RpcError } from "../core/rpc-error.js";
 import { type RouteHandler, unaryHandler } from "./unary-handler.js";
 import { streamingHandler } from "./streaming-handler.js";
 import { metadataFromHeaders } from "./header-matcher.js";
+import { duplicateHost } from "./host-header.js";
 import {
   httpTransport,
   type Middleware,
@@ -189,6 +190,12 @@ export class Mux {
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
     // Writes after a client reset emit 'error' on the response; never let one go unheard.
     if (res.listenerCount("error") === 0) res.on("error", ignoreError);
+    const badHost = duplicateHost(req);
+    if (badHost !== undefined) {
+      res.shouldKeepAlive = false;
+      writeError(badHost, req, res, this.options.errors, undefined, undefined);
+      return;
+    }
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
@@ -362,6 +369,11 @@ export class Mux {
     }
     if (m.kind !== "match") return false;
     guardSocket(socket);
+    const badHost = duplicateHost(req);
+    if (badHost !== undefined) {
+      rejectUpgrade(socket, badHost, this.options.errors.registry);
+      return true;
+    }
     const route = m.value;
     if (this.#middlewares.length === 0) {
       route.serve(req, socket, head, m.params, query, undefined);
