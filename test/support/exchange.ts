@@ -46,12 +46,19 @@ export function exchange(url: string, init: ExchangeInit): Promise<Exchange> {
         res.on("data", (chunk: string) => {
           body += chunk;
         });
+        let ended = false;
         res.on("end", () => {
+          ended = true;
           clearTimeout(timer);
           req.destroy();
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         });
         res.on("error", () => {});
+        res.on("close", () => {
+          if (ended) return;
+          clearTimeout(timer);
+          reject(new Error(`answer cut short: ${res.statusCode} ${JSON.stringify(body)}`));
+        });
       },
     );
     const timer = setTimeout(() => {
