@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
 import { type ExampleProcess, startExample } from "../support/example-process.js";
-import { prng } from "../support/prng.js";
 import { type Exchange, exchange, Refused, webSocketClose } from "../support/exchange.js";
+import { prng } from "../support/prng.js";
 import {
   closeCodeOf,
   parseHttp,

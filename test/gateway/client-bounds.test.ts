@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { exchange, webSocketClose } from "../support/exchange.js";
 import { parseHttp, trickle } from "../support/raw-socket.js";
+import { freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   runGateway,
   startGateway,
