@@ -3,6 +3,7 @@
 // body gets a 408 google.rpc.Status after the grace period, a client that
 // does not read a complete response loses its connection, and neither bound
 // touches a client that keeps up, nor applies when turned off (0).
+// Runs in test:integration: waits out grace periods of real timers (about 15 s) and streams 32 MiB.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
