@@ -7,18 +7,28 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
-import { deadlineSignal } from "../support/deadline-signal.js";
 import { type ExampleProcess, startExample } from "../support/example-process.js";
+import { type Exchange, exchange, Refused, webSocketClose } from "../support/exchange.js";
 import { prng } from "../support/prng.js";
 import {
   closeCodeOf,
   parseHttp,
   rawConnect,
   rawWebSocket,
+  trickle,
   wsFrame,
 } from "../support/raw-socket.js";
 
 const cleanPrototype = Object.getOwnPropertyNames(Object.prototype).sort();
+
+/** Undefined when `json` is the gateway's DEADLINE_EXCEEDED status, else what is wrong with it. */
+function statusProblem(label: string, json: string): string | undefined {
+  try {
+    const status = JSON.parse(json) as { code?: unknown; message?: unknown };
+    if (status.code === 4 && status.message === "deadline exceeded") return undefined;
+  } catch {}
+  return `${label}: not DEADLINE_EXCEEDED: ${json}`;
+}
 const fdMargin = 8;
 
 describe("adversarial: the example gateway as a child process", () => {
@@ -32,40 +42,36 @@ describe("adversarial: the example gateway as a child process", () => {
       KEEP_ALIVE_TIMEOUT_MS: "1500",
       MAX_CONNECTIONS: "64",
     });
-    const res = await fetch(`${gw.url}/v1/shelves`, {
+    const created = await exchange(`${gw.url}/v1/shelves`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ theme: "Fiction" }),
+      timeoutMs: 10_000,
     });
-    assert.equal(res.status, 201);
-    await res.text();
+    assert.equal(created.status, 201, created.body);
     baselineFds = gw.fds();
   });
   after(() => gw.kill());
 
-  /** The check after every group. */
+  /**
+   * The check after every group: alive, a normal request answers 200 within
+   * 5 s, fds back near the baseline, a clean `Object.prototype`. Only a
+   * connection closed before any answer (refused, reset: right after a group
+   * destroys its sockets the connection cap may not have seen them close yet)
+   * is tried again, briefly; a late or missing answer fails at once.
+   */
   async function healthy(group: string): Promise<void> {
     assert.ok(gw.alive(), `${group}: the gateway died:\n${gw.output().slice(-3000)}`);
-    // A normal request must succeed. Only a refused connection is tried again
-    // (briefly): right after a group destroys its sockets, the server's
-    // connection cap may not have seen them close yet.
-    let status = 0;
-    let failure: unknown;
-    for (let i = 0; i < 20 && status === 0; i++) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    let answer: Exchange | undefined;
+    for (let i = 0; answer === undefined; i++) {
       try {
-        const res = await fetch(`${gw.url}/v1/shelves/1`, {
-          signal: deadlineSignal(5000),
-          headers: { connection: "close" },
-        });
-        status = res.status;
-        await res.text();
+        answer = await exchange(`${gw.url}/v1/shelves/1`, { timeoutMs: 5000 });
       } catch (err) {
-        failure = err;
+        if (!(err instanceof Refused) || i >= 20) throw new Error(`${group}: ${String(err)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    assert.ok(status !== 0, `${group}: no connection: ${String(failure)}`);
-    assert.equal(status, 200, `${group}: a normal request failed`);
+    assert.equal(answer.status, 200, `${group}: a normal request failed: ${answer.body}`);
     let fds = gw.fds();
     for (let i = 0; i < 40 && fds > baselineFds + fdMargin; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -83,54 +89,73 @@ describe("adversarial: the example gateway as a child process", () => {
     assert.doesNotMatch(source, /uncaughtException|unhandledRejection/);
   });
 
-  test("streaming routes with deadlines from 1n to 10m (NDJSON, SSE, bidi HTTP, WebSocket)", {
-    timeout: 180_000,
+  // Every deadline that expires is DEADLINE_EXCEEDED on every transport: a 504
+  // (google.rpc.Status, "deadline exceeded") before the first byte, an error
+  // line or event after it, close 4004 on a WebSocket; never a 200 that simply
+  // ends, a close 1000, or no answer. No request half-closes, so no stream can
+  // end normally first; the client waits far longer than any deadline below, so
+  // the gateway, never the client, ends each call.
+  test("streaming routes with deadlines from 1n to 1S (NDJSON, SSE, bidi HTTP, WebSocket)", {
+    timeout: 120_000,
   }, async () => {
     const random = prng(10);
-    const fixed = ["1n", "1u", "1m", "2m", "5m", "10m", "1S", "99n"];
+    const fixed = ["1n", "1u", "999u", "99n", "0m", "1m", "2m", "5m", "10m", "1S"];
     const units = ["n", "u", "m"];
     const modes = ["ndjson", "sse", "bidi-http", "ws-watch", "ws-discuss"] as const;
     const cases: Array<{ timeout: string; mode: (typeof modes)[number] }> = [];
     for (const timeout of fixed) for (const mode of modes) cases.push({ timeout, mode });
     for (let i = 0; i < 40; i++) {
-      const timeout = `${1 + Math.floor(random() * 9999)}${units[Math.floor(random() * 3)]}`;
+      const timeout = `${1 + Math.floor(random() * 999)}${units[Math.floor(random() * 3)]}`;
       cases.push({ timeout, mode: modes[Math.floor(random() * modes.length)] ?? "ndjson" });
     }
-    const run = async ({ timeout, mode }: (typeof cases)[number]) => {
+    const boundMs = 15_000;
+    const run = async ({ timeout, mode }: (typeof cases)[number]): Promise<string | undefined> => {
+      const label = `${mode} Grpc-Timeout ${timeout}`;
       const headers: Record<string, string> = { "grpc-timeout": timeout };
-      if (mode === "ndjson" || mode === "sse" || mode === "bidi-http") {
-        if (mode === "sse") headers.accept = "text/event-stream";
-        const bidi = mode === "bidi-http";
-        const res = await fetch(`${gw.url}/v1/shelves/1:${bidi ? "discuss" : "watch"}`, {
-          method: bidi ? "POST" : "GET",
-          headers: bidi ? { ...headers, "content-type": "application/x-ndjson" } : headers,
-          ...(bidi ? { body: '{"user":"a","text":"hi"}\n' } : {}),
-          signal: deadlineSignal(400),
-        }).catch(() => undefined);
-        await res?.text().catch(() => {});
-        if (res !== undefined) assert.ok(res.status < 500 || res.status === 504, `${res.status}`);
-        return;
+      if (mode === "ws-watch" || mode === "ws-discuss") {
+        const closed = await webSocketClose(
+          `ws://127.0.0.1:${gw.port}/v1/shelves/1:${mode === "ws-watch" ? "watch" : "discuss"}`,
+          headers,
+          mode === "ws-discuss" ? '{"user":"a","text":"hi"}' : undefined,
+          boundMs,
+        );
+        if (closed.code !== 4004) return `${label}: closed ${closed.code} ${closed.reason}`;
+        return statusProblem(label, closed.reason);
       }
-      const ws = new WebSocket(
-        `ws://127.0.0.1:${gw.port}/v1/shelves/1:${mode === "ws-watch" ? "watch" : "discuss"}`,
-        { headers },
-      );
-      ws.on("error", () => {});
-      ws.on("open", () => {
-        if (mode === "ws-discuss") ws.send('{"user":"a","text":"hi"}');
+      if (mode === "sse") headers.accept = "text/event-stream";
+      const bidi = mode === "bidi-http";
+      if (bidi) headers["content-type"] = "application/x-ndjson";
+      const answer = await exchange(`${gw.url}/v1/shelves/1:${bidi ? "discuss" : "watch"}`, {
+        method: bidi ? "POST" : "GET",
+        headers,
+        // Sent without ending the request: the discussion stays open until its deadline.
+        ...(bidi ? { openBody: '{"user":"a","text":"hi"}\n' } : {}),
+        timeoutMs: boundMs,
       });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          ws.terminate();
-          resolve();
-        }, 400);
-        ws.on("close", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      if (answer.status === 504) return statusProblem(label, answer.body);
+      if (answer.status !== 200) return `${label}: ${answer.status} ${answer.body}`;
+      // After the first byte: the stream's last frame is the error.
+      const last =
+        mode === "sse"
+          ? /event: error\ndata: (.*)\n\n$/.exec(answer.body)?.[1]
+          : JSON.stringify(
+              (JSON.parse(answer.body.trimEnd().split("\n").at(-1) ?? "{}") as { error?: unknown })
+                .error,
+            );
+      if (last === undefined)
+        return `${label}: 200 without an error frame: ${JSON.stringify(answer.body)}`;
+      return statusProblem(label, last);
     };
-    for (let i = 0; i < cases.length; i += 10) await Promise.all(cases.slice(i, i + 10).map(run));
+    const problems: string[] = [];
+    for (let i = 0; i < cases.length; i += 10) {
+      const batch = await Promise.all(
+        cases
+          .slice(i, i + 10)
+          .map((c) => run(c).catch((err: unknown) => `${c.mode} ${c.timeout}: ${String(err)}`)),
+      );
+      for (const problem of batch) if (problem !== undefined) problems.push(problem);
+    }
+    assert.deepEqual(problems, []);
     await healthy("stream deadlines");
   });
 
@@ -316,6 +341,17 @@ describe("adversarial: the example gateway as a child process", () => {
       status: 400,
     },
     {
+      // RFC 9112 §3.2; Node's parser keeps the first and lets it through.
+      name: "two Host headers",
+      send: "GET /v1/shelves/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n",
+      status: 400,
+    },
+    {
+      name: "two Host headers on a WebSocket upgrade",
+      send: "GET /v1/shelves/1:watch HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      status: 400,
+    },
+    {
       name: "Content-Length twice, different",
       send: "POST /v1/shelves HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}",
       status: 400,
@@ -334,6 +370,18 @@ describe("adversarial: the example gateway as a child process", () => {
       });
     }
     await healthy("parser errors");
+  });
+
+  test("a compressible answer sent uncompressed says it varies by Accept-Encoding", async () => {
+    for (const accept of [undefined, "identity", "gzip"]) {
+      const res = await exchange(`${gw.url}/v1/shelves/1`, {
+        headers: accept === undefined ? {} : { "accept-encoding": accept },
+        timeoutMs: 5000,
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers["content-encoding"], undefined, "below the size threshold");
+      assert.match(res.headers.vary ?? "", /Accept-Encoding/, `Accept-Encoding: ${accept}`);
+    }
   });
 
   test("slow headers and slow bodies are cut at the configured timeouts (408 JSON)", async () => {
@@ -400,21 +448,64 @@ describe("adversarial: the example gateway as a child process", () => {
       const path = paths[Math.floor(random() * paths.length)] ?? "/";
       const body = bodies[Math.floor(random() * bodies.length)] ?? "{}";
       const method = random() < 0.7 ? "POST" : random() < 0.5 ? "GET" : "PATCH";
-      const res = await fetch(`${gw.url}${path}`, {
+      const res = await exchange(`${gw.url}${path}`, {
         method,
         headers: {
           "content-type": "application/json",
           "grpc-timeout": `${1 + Math.floor(random() * 50)}m`,
         },
         ...(method === "GET" ? {} : { body }),
+        timeoutMs: 10_000,
       });
-      await res.text();
       assert.ok(
         res.status < 500 || res.status === 503 || res.status === 504,
         `${method} ${path}: ${res.status}`,
       );
     }
     await healthy("fuzz");
+  });
+});
+
+// Kestrel's MinRequestBodyDataRate (the gateway's default: 240 bytes/s after
+// 5 s): a body trickled at 1 byte/s no longer holds its connection until the
+// request timeout (300 s). Defaults, so no BODY_IDLE_TIMEOUT_MS: a byte a
+// second never lets the idle timer fire.
+describe("adversarial: trickled request bodies (minimum data rate)", () => {
+  test("20 clients sending 1 byte/s get 408 shortly after the grace period; others are served meanwhile", {
+    timeout: 90_000,
+  }, async () => {
+    const gw = await startExample();
+    try {
+      const fds = gw.fds();
+      const clients = await Promise.all(
+        Array.from({ length: 20 }, () => trickle(gw.port, "/v1/shelves", 1000, 1000)),
+      );
+      // While they trickle, the gateway answers others.
+      for (let i = 0; i < 3; i++) {
+        const res = await exchange(`${gw.url}/v1/shelves`, { timeoutMs: 5000 });
+        assert.equal(res.status, 200, res.body);
+      }
+      const closedAfter = await Promise.all(clients.map((c) => c.closedAfter(30_000)));
+      for (const [i, ms] of closedAfter.entries()) {
+        assert.ok(ms !== undefined, `client ${i} still open after 30 s`);
+        // Not before the 5 s grace period (minus the first byte's head start).
+        assert.ok(ms >= 4500, `client ${i} closed after ${ms} ms, inside the grace period`);
+        const answer = parseHttp(clients[i]?.conn.received() ?? Buffer.alloc(0));
+        assert.equal(answer?.status, 408, `client ${i}`);
+        assert.match(answer?.headers["content-type"] ?? "", /application\/json/);
+        assert.deepEqual(JSON.parse(answer?.body ?? "{}"), {
+          code: 4,
+          message: "request body arrived slower than 240 bytes/s",
+          details: [],
+        });
+      }
+      assert.ok(gw.alive(), gw.output().slice(-2000));
+      const after = await exchange(`${gw.url}/v1/shelves`, { timeoutMs: 5000 });
+      assert.equal(after.status, 200);
+      assert.ok(gw.fds() <= fds + fdMargin, `${gw.fds()} fds, ${fds} before`);
+    } finally {
+      await gw.kill();
+    }
   });
 });
 

@@ -318,3 +318,71 @@ for (const mode of modes) {
     });
   });
 }
+
+/**
+ * Deadlines over before a timer could fire (`1n` … `999u`, `0m`), and `1m`,
+ * which grpc-js may notice before the gateway: every one is DEADLINE_EXCEEDED
+ * with the gateway's own message, never a 200 with an empty body or a close 1000.
+ */
+const tinyTimeouts = ["1n", "1u", "999u", "0m", "1m"];
+const deadlineStatus = { code: Code.DeadlineExceeded, message: "deadline exceeded", details: [] };
+
+for (const mode of modes) {
+  describe(`deadlines over at once (${mode} backend)`, () => {
+    let gw: DeadlineGateway;
+    before(async () => {
+      gw = await startDeadlineGateway(mode);
+    });
+    after(() => gw.close());
+
+    for (const t of tinyTimeouts) {
+      test(`Grpc-Timeout ${t}: 504 over NDJSON and SSE, 4004 over WebSocket`, async () => {
+        for (const accept of ["application/x-ndjson", "text/event-stream"]) {
+          const res = await request(`${gw.url}/v1/count/0?hang=true`, {
+            headers: { "grpc-timeout": t, accept },
+            signal: AbortSignal.timeout(boundMs),
+          });
+          assert.equal(res.status, 504, `${accept}: ${res.status} ${JSON.stringify(res.text)}`);
+          assert.deepEqual(res.json, deadlineStatus);
+        }
+        const ws = new WebSocket(`${gw.url.replace("http:", "ws:")}/v1/count/0?hang=true`, {
+          headers: { "grpc-timeout": t },
+        });
+        const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`no close within ${boundMs} ms`)),
+            boundMs,
+          );
+          ws.on("close", (code, reason) => {
+            clearTimeout(timer);
+            resolve({ code, reason: String(reason) });
+          });
+          ws.on("error", reject);
+        });
+        assert.equal(closed.code, 4000 + Code.DeadlineExceeded, closed.reason);
+        assert.deepEqual(JSON.parse(closed.reason), deadlineStatus);
+      });
+    }
+  });
+}
+
+test("a grpc-js stream that failed before it was iterated reports its failure", async () => {
+  const impl = new StubbornStreams();
+  const grpc = await startGrpcServer((s) => addStreamService(s, impl));
+  const client = new StreamServiceClient(grpc.address, credentials.createInsecure());
+  try {
+    // Already past: grpc-js fails the call at once, before anyone iterates its stream.
+    const stream = client.count({ n: 0, hang: true }, { deadline: Date.now() - 1 });
+    await sleep(100);
+    await assert.rejects(
+      async () => {
+        for await (const _ of stream) assert.fail("no message expected");
+      },
+      (err: unknown) => err instanceof RpcError && err.code === Code.DeadlineExceeded,
+    );
+  } finally {
+    impl.release();
+    client.close();
+    await grpc.close();
+  }
+});

@@ -136,3 +136,39 @@ export function closeCodeOf(data: Buffer): number | undefined {
   }
   return undefined;
 }
+
+/** A POST whose body trickles one byte per `intervalMs` until the server closes the connection. */
+export interface Trickle {
+  readonly conn: RawConnection;
+  /** Ms from the first body byte until the server closed the connection; undefined if it did not within `timeoutMs`. */
+  closedAfter(timeoutMs: number): Promise<number | undefined>;
+}
+
+export async function trickle(
+  port: number,
+  path: string,
+  contentLength: number,
+  intervalMs: number,
+): Promise<Trickle> {
+  const conn = await rawConnect(port);
+  conn.socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{`,
+  );
+  const started = Date.now();
+  const dribble = setInterval(() => {
+    if (conn.socket.destroyed || !conn.socket.writable) clearInterval(dribble);
+    else conn.socket.write(" ");
+  }, intervalMs);
+  return {
+    conn,
+    async closedAfter(timeoutMs) {
+      const closed = await conn.closed(timeoutMs);
+      clearInterval(dribble);
+      if (!closed) {
+        conn.socket.destroy();
+        return undefined;
+      }
+      return Date.now() - started;
+    },
+  };
+}

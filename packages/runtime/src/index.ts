@@ -110,4 +110,5 @@ export type {
   ValidationRouteOptions,
 } from "./validation/message-validator.js";
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
+export type { MinDataRate } from "./wire/data-rate.js";
 export type { ErrorHandler } from "./wire/response-writer.js";

@@ -66,6 +66,8 @@ const restartOnly: Readonly<Record<string, (c: GatewayConfig) => unknown>> = {
   "server.requestTimeoutMs": (c) => c.server.requestTimeoutMs,
   "server.bodyIdleTimeoutMs": (c) => c.server.bodyIdleTimeoutMs,
   "server.maxConnections": (c) => c.server.maxConnections,
+  "server.minRequestBodyDataRate": (c) => c.server.minRequestBodyDataRate,
+  "server.minResponseDataRate": (c) => c.server.minResponseDataRate,
   "admin.listener": (c) => c.admin?.listener,
   workers: (c) => c.workers,
   metrics: (c) => c.metrics,

@@ -47,6 +47,13 @@ const listener = z.strictObject({
   tls: listenerTls.exactOptional(),
 });
 
+/** A minimum data rate (Kestrel's `MinDataRate`); `bytesPerSecond: 0` turns it off. */
+const minDataRate = z.strictObject({
+  bytesPerSecond: z.number().int().min(0),
+  /** Time before the rate is enforced; the average counts from the start. */
+  gracePeriodMs: ms,
+});
+
 const server = z.strictObject({
   listeners: z.array(listener).min(1),
   /** Serve streaming methods over WebSocket too (HTTP/1.1 upgrade). Default false. */
@@ -67,6 +74,10 @@ const server = z.strictObject({
   bodyIdleTimeoutMs: positiveMs.exactOptional(),
   /** Open connections per listener and process at most (WebSockets included); more are refused. Default: no cap. */
   maxConnections: z.number().int().min(1).exactOptional(),
+  /** Slowest request body (then 408 and the connection closed). Default 240 bytes/s after 5000 ms (Kestrel's `MinRequestBodyDataRate`). */
+  minRequestBodyDataRate: minDataRate.exactOptional(),
+  /** Slowest reading of a complete response (then the connection is closed; streams have `limits.streamIdleTimeoutMs`). Default 240 bytes/s after 5000 ms (Kestrel's `MinResponseDataRate`). */
+  minResponseDataRate: minDataRate.exactOptional(),
 });
 
 const admin = z.strictObject({

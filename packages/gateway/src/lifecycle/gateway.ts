@@ -65,6 +65,8 @@ export async function startGateway(
     requestTimeoutMs: config.server.requestTimeoutMs,
     bodyIdleTimeoutMs: config.server.bodyIdleTimeoutMs,
     maxConnections: config.server.maxConnections,
+    minRequestBodyDataRate: config.server.minRequestBodyDataRate,
+    minResponseDataRate: config.server.minResponseDataRate,
     onCertificateReload: log,
   };
   const listeners: { listener: Listener; admin: boolean }[] = config.server.listeners.map((l) => ({

@@ -11,6 +11,7 @@ import {
   type DrainCloseOptions,
   drainDefaults,
   gatewayServer,
+  type MinDataRate,
 } from "@ts-gateway/runtime";
 import { readPem } from "../backends/pem.js";
 import type { ListenerConfig } from "../config/config-schema.js";
@@ -64,6 +65,9 @@ export function createListener(
     requestTimeoutMs?: number | undefined;
     bodyIdleTimeoutMs?: number | undefined;
     maxConnections?: number | undefined;
+    /** Slowest request body and response reading accepted (HTTP/1.1); see `ServerLimits`. */
+    minRequestBodyDataRate?: MinDataRate | undefined;
+    minResponseDataRate?: MinDataRate | undefined;
     onCertificateReload: (message: string) => void;
   },
 ): Listener {
@@ -86,6 +90,8 @@ export function createListener(
         options.headersTimeoutMs ?? Math.min(60_000, options.keepAliveTimeoutMs + 1000),
       requestTimeoutMs: options.requestTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      minRequestBodyDataRate: options.minRequestBodyDataRate,
+      minResponseDataRate: options.minResponseDataRate,
       // The listener applies `maxConnections` to the server that accepts connections.
       maxConnections: Number.POSITIVE_INFINITY,
     });

@@ -1,11 +1,19 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { errorBody } from "../core/error-body.js";
 import { HttpStatusError } from "../core/http-status-error.js";
-import { Code, RpcError } from "../core/rpc-error.js";
+import { Code } from "../core/rpc-error.js";
 import type { Mux } from "../mux/mux.js";
 import { type ResolvedMuxOptions, resolveMuxOptions } from "../mux/mux-options.js";
 import { guardSocket, rejectUpgrade } from "../websocket/upgrade.js";
+import {
+  checkMinDataRate,
+  defaultMinDataRate,
+  hasBody,
+  type MinDataRate,
+  refuseSlowBody,
+  watchRequestBodyRate,
+  watchResponseRate,
+} from "../wire/data-rate.js";
 
 /**
  * Bounds of a gateway's `http.Server`, applied by {@link gatewayServer}. The
@@ -23,10 +31,29 @@ export interface ServerLimits {
   keepAliveTimeoutMs?: number | undefined;
   /** Open connections at most (WebSockets included); more are refused. Default 512 (nginx `worker_connections`). */
   maxConnections?: number | undefined;
+  /**
+   * Slowest request body accepted: once `gracePeriodMs` is over, a body whose
+   * average rate since the request arrived is under `bytesPerSecond` gets a
+   * 408 and loses its connection. Default 240 bytes/s after 5000 ms (Kestrel's
+   * `MinRequestBodyDataRate`); `bytesPerSecond: 0` turns it off.
+   */
+  minRequestBodyDataRate?: MinDataRate | undefined;
+  /**
+   * Slowest reading of a response the handler has ended (not of a stream
+   * still writing, which `streamIdleTimeoutMs` bounds): under the rate after
+   * the grace period, the connection is closed. Default 240 bytes/s after
+   * 5000 ms (Kestrel's `MinResponseDataRate`); `bytesPerSecond: 0` turns it off.
+   */
+  minResponseDataRate?: MinDataRate | undefined;
 }
 
 /** Limits after defaults. @internal */
-export type ResolvedServerLimits = { [K in keyof ServerLimits]-?: number };
+export type ResolvedServerLimits = {
+  [K in Exclude<keyof ServerLimits, `min${string}DataRate`>]-?: number;
+} & {
+  readonly minRequestBodyDataRate: MinDataRate;
+  readonly minResponseDataRate: MinDataRate;
+};
 
 /** @internal */
 export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLimits {
@@ -36,6 +63,14 @@ export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLi
     requestTimeoutMs: limits.requestTimeoutMs ?? 300_000,
     keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? 75_000,
     maxConnections: limits.maxConnections ?? 512,
+    minRequestBodyDataRate: checkMinDataRate(
+      "minRequestBodyDataRate",
+      limits.minRequestBodyDataRate ?? defaultMinDataRate,
+    ),
+    minResponseDataRate: checkMinDataRate(
+      "minResponseDataRate",
+      limits.minResponseDataRate ?? defaultMinDataRate,
+    ),
   };
 }
 
@@ -69,9 +104,23 @@ export function gatewayServer<S extends Server>(server: S, options: GatewayServe
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket, muxOptions),
   );
+  const registry = muxOptions.errors.registry;
   if (limits.bodyIdleTimeoutMs > 0) {
     server.on("request", (req: IncomingMessage, res: ServerResponse) =>
       watchBody(req, res, limits.bodyIdleTimeoutMs, muxOptions),
+    );
+  }
+  const bodyRate = limits.minRequestBodyDataRate;
+  if (bodyRate.bytesPerSecond > 0) {
+    server.on("request", (req: IncomingMessage, res: ServerResponse) =>
+      watchRequestBodyRate(req, res, bodyRate, registry),
+    );
+  }
+  const responseRate = limits.minResponseDataRate;
+  if (responseRate.bytesPerSecond > 0) {
+    // First: a handler that answers at once ends its response inside its own 'request' listener.
+    server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) =>
+      watchResponseRate(res, responseRate),
     );
   }
   return server;
@@ -130,28 +179,11 @@ function watchBody(
   ms: number,
   options: ResolvedMuxOptions,
 ): void {
-  const length = req.headers["content-length"];
-  const hasBody =
-    req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
-  if (!hasBody || req.complete) return;
+  if (!hasBody(req) || req.complete) return;
   const socket = req.socket;
   const onTimeout = () => {
     if (req.complete) return;
-    if (!res.headersSent && !res.destroyed) {
-      const body = errorBody(
-        new RpcError("request body not received in time", Code.DeadlineExceeded),
-        options.errors.registry,
-      );
-      res.writeHead(408, {
-        "Content-Type": "application/json",
-        "Content-Length": Buffer.byteLength(body),
-        Connection: "close",
-      });
-      res.end(body, () => socket.destroy());
-      setTimeout(() => socket.destroy(), 1000).unref();
-      return;
-    }
-    socket.destroy();
+    refuseSlowBody(res, socket, "request body not received in time", options.errors.registry);
   };
   const done = () => {
     req.off("timeout", onTimeout);

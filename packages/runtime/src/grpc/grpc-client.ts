@@ -243,10 +243,19 @@ export class GrpcClient {
  */
 class Answer {
   private headers: grpc.Metadata | null = null;
+  /**
+   * The call's failure, kept from the moment the call exists: grpc-js emits a
+   * stream's `'error'` once, whether or not its iterator listens yet, and then
+   * ends the stream as if it had simply finished.
+   */
+  failure: unknown;
   constructor(readonly deadline: number | undefined) {}
 
   watch(call: grpc.Call): this {
     call.once("metadata", (md: grpc.Metadata) => this.sawHeaders(md));
+    (call as unknown as EventEmitter).once("error", (err: unknown) => {
+      this.failure ??= err;
+    });
     return this;
   }
 
@@ -474,6 +483,9 @@ async function* responses<O>(
   try {
     for await (const message of call) yield message as O;
     finished = true;
+    // A failure before the iteration started (a deadline of `1n` fails the call at once)
+    // reached no iterator: the stream just ended. It is still the call's outcome.
+    if (answer.failure !== undefined) throw answer.failure;
   } catch (err) {
     finished = true;
     throw answer.error(err);

@@ -10,6 +10,7 @@ import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { metadataFromHeaders } from "../headers/header-matcher.js";
+import { duplicateHost } from "../headers/host-header.js";
 import {
   type GatewayCall,
   httpTransport,
@@ -243,6 +244,12 @@ export class Mux {
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
     // Writes after a client reset emit 'error' on the response; never let one go unheard.
     if (res.listenerCount("error") === 0) res.on("error", ignoreError);
+    const badHost = duplicateHost(req);
+    if (badHost !== undefined) {
+      res.shouldKeepAlive = false;
+      writeError(badHost, req, res, this.options.errors, undefined, undefined);
+      return;
+    }
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
@@ -416,6 +423,11 @@ export class Mux {
     }
     if (m.kind !== "match") return false;
     guardSocket(socket);
+    const badHost = duplicateHost(req);
+    if (badHost !== undefined) {
+      rejectUpgrade(socket, badHost, this.options.errors.registry);
+      return true;
+    }
     const route = m.value;
     if (this.#middlewares.length === 0) {
       route.serve(req, socket, head, m.params, query, undefined);

@@ -50,11 +50,12 @@ export function gatewayContext(
   );
   if (call !== undefined) call.context = context;
   let timer: NodeJS.Timeout | undefined;
-  if (ms !== undefined && ms <= maxTimerMs) {
-    timer = setTimeout(
-      () => context.expire(new RpcError(`deadline of ${ms}ms exceeded`, Code.DeadlineExceeded)),
-      ms,
-    );
+  if (ms !== undefined && ms < 1) {
+    // `1n`, `999u`, `0m`: over before a timer could fire (its smallest delay is 1 ms), and the
+    // Date deadline a backend gets is already past. The call is not started at all.
+    context.expire(deadlineExceeded());
+  } else if (ms !== undefined && ms <= maxTimerMs) {
+    timer = setTimeout(() => context.expire(deadlineExceeded()), ms);
   }
   res.once("close", () => {
     if (timer !== undefined) clearTimeout(timer);
@@ -152,6 +153,8 @@ export class GatewayCallContext implements CallContext, CancelSource {
     return new Promise<T>((resolve, reject) => {
       if (this.#reason !== undefined) {
         reject(this.#reason);
+        // The backend's own failure (its deadline too) is not ours to report twice.
+        Promise.resolve(result).catch(noop);
         return;
       }
       if (this.#racers === undefined) this.#racers = [reject];
@@ -186,3 +189,12 @@ export class GatewayCallContext implements CallContext, CancelSource {
 }
 
 function noop(): void {}
+
+/**
+ * The error of a call whose deadline passed, with the one message a client
+ * sees whoever noticed first (the gateway's timer, or grpc-js, whose own text
+ * names addresses and timings: see `grpc-client.ts`).
+ */
+function deadlineExceeded(): RpcError {
+  return new RpcError("deadline exceeded", Code.DeadlineExceeded);
+}

@@ -61,6 +61,10 @@ export function compression(options: CompressionOptions = {}): Middleware {
     const encoding = negotiate(call.headers["accept-encoding"], p.encodings);
     if (encoding !== undefined) {
       compress(res, encoding, p.thresholdBytes, p.compressible, call.outcome);
+    } else {
+      // Sent as is because the client asked for no coding we have: the answer still
+      // depends on Accept-Encoding, and a cache must know (nginx's `gzip_vary`).
+      res.appendHeader("Vary", "Accept-Encoding");
     }
     return next();
   };
