@@ -6,6 +6,7 @@ import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import { mountHealth } from "@ts-gateway/runtime/health";
 import { readFileSync } from "node:fs";
 import { type Backend, openBackend } from "./backends/backend-channels.js";
+import { unresolvedBackends } from "./backends/resolve-targets.js";
 import type { GatewayConfig } from "./config/config-schema.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { loadServices, type RoutedService } from "./load-services.js";
@@ -91,7 +92,7 @@ export async function startGateway(
   const listeners: { listener: Listener; admin: boolean }[] = config.server.listeners.map((l) => ({
     listener: createListener(
       l,
-      { request: (req, res) => request(req, res, false), upgrade },
+      { request: (req, res) => request(req, res, false), upgrade, mux: () => current.mux },
       listenerOptions,
     ),
     admin: false,
@@ -100,7 +101,11 @@ export async function startGateway(
     listeners.push({
       listener: createListener(
         config.admin.listener,
-        { request: (req, res) => request(req, res, true), upgrade: (_r, s) => s.destroy() },
+        {
+          request: (req, res) => request(req, res, true),
+          upgrade: (_r, s) => s.destroy(),
+          mux: () => current.adminMux ?? current.mux,
+        },
         listenerOptions,
       ),
       admin: true,
@@ -136,6 +141,11 @@ export async function startGateway(
         log(
           "listeners, admin listener, workers, metrics, accessLog or tracing changed: restart to apply those; reloading the rest",
         );
+      }
+      // A new backend whose name does not resolve would answer every call with 503: keep the old.
+      const unresolved = await unresolvedBackends(next.config, loadedConfig.config);
+      if (unresolved.length > 0) {
+        throw new Error(`${unresolved.join("\n")}\nkeeping the running config`);
       }
       const old = current;
       current = await build(next);
@@ -222,6 +232,9 @@ async function buildGeneration(
         "GET",
         observability.metrics.path,
         observability.metrics.handler,
+        {
+          operational: true,
+        },
       );
     }
     const docs = config.docs;

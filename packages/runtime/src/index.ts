@@ -11,6 +11,7 @@ export type { RouteBodies, RouteSpec, ServiceRoutes } from "./core/route-spec.js
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
 export { attachWebSocket } from "./http/attach-websocket.js";
+export { observer } from "./http/pipeline.js";
 export type {
   CallOutcome,
   GatewayCall,

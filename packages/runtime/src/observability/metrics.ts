@@ -4,7 +4,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { readiness } from "../balancer/balancer.js";
 import { backendName } from "../balancer/balancer.js";
 import { Code, codeToString } from "../core/rpc-error.js";
-import type { CallOutcome, GatewayCall, Middleware, RouteInfo } from "../http/pipeline.js";
+import {
+  type CallOutcome,
+  type GatewayCall,
+  type Middleware,
+  observer,
+  type RouteInfo,
+} from "../http/pipeline.js";
 
 /** Options of {@link gatewayMetrics}. */
 export interface GatewayMetricsOptions {
@@ -146,7 +152,7 @@ export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetr
     return labels;
   };
 
-  const middleware: Middleware = async (call, next) => {
+  const middleware: Middleware = observer(async (call, next) => {
     const labels = routeLabelsOf(call);
     const streaming = call.route !== undefined && call.route.methodKind !== "unary";
     const streamLabels = streaming
@@ -177,7 +183,7 @@ export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetr
         streamMessages.inc({ ...streamLabels, direction: "sent" }, outcome.messagesOut);
       }
     }
-  };
+  });
 
   const handler = (_req: IncomingMessage, res: ServerResponse): void => {
     registry.metrics().then(
