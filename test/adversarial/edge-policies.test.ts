@@ -20,10 +20,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { parseHttp, rawConnect } from "../support/raw-socket.js";
+import { eventually, freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   load,
   makeWorkdir,
   repoRoot,
@@ -33,7 +33,7 @@ import {
   stopAll,
 } from "../gateway/support/processes.js";
 import type { GatewayConfig } from "../../packages/gateway/src/config/config-schema.js";
-import { edgePolicies } from "../../packages/gateway/src/pipeline/edge-policies.js";
+import { edgePolicies } from "../../packages/gateway/src/policies/edge-policies.js";
 import { startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 import { http } from "../policy/policy-support.js";
 
@@ -110,15 +110,6 @@ async function pipelined(
   };
   await Promise.all(Array.from({ length: connections }, worker));
   return statuses;
-}
-
-/** Polls `check` until it returns true (bounded). */
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("edge policies of ts-gateway serve under attack (child process)", () => {
@@ -239,7 +230,7 @@ services:
     const token = await sign({});
     let last = await create(token);
     // The next fetch happens once the cooldown is over.
-    await until(
+    await eventually(
       async () => {
         last = await create(token);
         return jwksFetches > before;
@@ -254,7 +245,7 @@ services:
   test("8: once the JWKS answers, tokens verify again (after the cooldown)", async () => {
     jwksMode = "ok";
     const token = await sign({});
-    await until(async () => (await create(token)).status === 200, cooldownMs * 4, "a 200");
+    await eventually(async () => (await create(token)).status === 200, cooldownMs * 4, "a 200");
   });
 
   test("11: a token without exp is refused (requireExp, default on)", async () => {
@@ -358,7 +349,7 @@ services:
     work.write("edge.yaml", readFileSync(unresolved, "utf8"));
     const logged = gateway.output().length;
     gateway.process.kill("SIGHUP");
-    await until(
+    await eventually(
       async () =>
         /config not reloaded[\s\S]*nonexistent\.invalid does not resolve/.test(
           gateway.output().slice(logged),

@@ -15,7 +15,7 @@ import {
   CappedRateLimiterMemory,
   defaultMaxBytes,
   KeyZone,
-} from "../../packages/runtime/src/policy/capped-memory-limiter.js";
+} from "../../packages/runtime/src/rate-limit/capped-memory-limiter.js";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 import { http } from "./policy-support.js";
 

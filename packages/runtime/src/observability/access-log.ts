@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Code, codeToString } from "../core/rpc-error.js";
-import { type CallOutcome, type GatewayCall, type Middleware, observer } from "../http/pipeline.js";
+import {
+  type CallOutcome,
+  type GatewayCall,
+  type Middleware,
+  observer,
+} from "../pipeline/pipeline.js";
 
 /** Log levels the access log writes at. */
 export type AccessLogLevel = "debug" | "info" | "warn" | "error";
