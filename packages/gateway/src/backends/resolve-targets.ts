@@ -6,18 +6,21 @@ import type { GatewayConfig } from "../config/config-schema.js";
 export const resolveTimeoutMs = 5000;
 
 /**
- * The host names a backend target asks DNS for: `host` of `dns:///host:port`
- * (or `dns://server/host:port`) and of each `host:port` of a list or a bare
- * target; none for IP addresses and for `etcd:`, `unix:`, `ipv4:`, `ipv6:` and
- * other schemes, which resolve otherwise.
+ * The host names a backend target asks the system's resolver for: `host` of
+ * `dns:///host:port` and of each `host:port` of a list or a bare target;
+ * none for IP addresses, for `dns://server/host:port` (asked of that server,
+ * which this process's resolver may not know), and for `etcd:`, `unix:`,
+ * `ipv4:`, `ipv6:` and other schemes, which resolve otherwise.
  */
 export function targetHosts(target: string | readonly string[]): string[] {
   const hosts: string[] = [];
   for (const t of typeof target === "string" ? [target] : target) {
     let hostPort = t;
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(t)?.[1]?.toLowerCase();
-    if (scheme === "dns") hostPort = t.replace(/^dns:(\/\/[^/]*\/)?/i, "");
-    else if (scheme !== undefined && !/^[^:]+:\d+$/.test(t)) continue;
+    if (scheme === "dns") {
+      if (/^dns:\/\/[^/]/i.test(t)) continue;
+      hostPort = t.replace(/^dns:(\/\/\/)?/i, "");
+    } else if (scheme !== undefined && !/^[^:]+:\d+$/.test(t)) continue;
     const host = hostPort.startsWith("[")
       ? hostPort.slice(1, hostPort.indexOf("]"))
       : hostPort.replace(/:\d*$/, "");
