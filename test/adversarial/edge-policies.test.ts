@@ -19,8 +19,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
-import { parseHttp, rawConnect } from "../support/raw-socket.js";
-import { eventually, freePort } from "../support/wait.js";
+import type { GatewayConfig } from "../../packages/gateway/src/config/config-schema.js";
+import { edgePolicies } from "../../packages/gateway/src/policies/edge-policies.js";
 import {
   buildDescriptorSet,
   type Child,
@@ -32,10 +32,10 @@ import {
   startPlainBackend,
   stopAll,
 } from "../gateway/support/processes.js";
-import type { GatewayConfig } from "../../packages/gateway/src/config/config-schema.js";
-import { edgePolicies } from "../../packages/gateway/src/policies/edge-policies.js";
 import { startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 import { http } from "../policy/policy-support.js";
+import { parseHttp, rawConnect } from "../support/raw-socket.js";
+import { eventually, freePort } from "../support/wait.js";
 
 after(stopAll);
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
@@ -17,7 +18,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort, sleep } from "../support/wait.js";
 
 after(stopAll);
 

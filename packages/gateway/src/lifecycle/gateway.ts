@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
+import { unresolvedBackends } from "../backends/resolve-targets.js";
 import type { GatewayConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { createObservability, type Observability } from "../observability/observability.js";
-import type { RouteRow } from "../services/route-rows.js";
 import { createListener, type Listener } from "../server/listener.js";
+import type { RouteRow } from "../services/route-rows.js";
 import { defaultDrainDelayMs, defaultGracePeriodMs, type Log } from "../shared/defaults.js";
-import { unresolvedBackends } from "../backends/resolve-targets.js";
 import { buildGeneration } from "./generation.js";
 
 /** A running gateway process (one worker, or the only process). */
