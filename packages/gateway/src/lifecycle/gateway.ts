@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { drainDefaults } from "@ts-gateway/runtime";
 import { unresolvedBackends } from "../backends/resolve-targets.js";
+import { restartOnlyChanges } from "../config/config-notes.js";
 import type { GatewayConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { createObservability, type Observability } from "../observability/observability.js";
@@ -95,17 +96,6 @@ export async function startGateway(
   }
 
   let stopping: Promise<void> | undefined;
-  const staticPart = (c: GatewayConfig) =>
-    JSON.stringify([
-      c.server.listeners,
-      c.admin?.listener,
-      c.workers,
-      // Built once per process, so that counters survive reloads.
-      c.metrics,
-      c.accessLog,
-      c.tracing,
-    ]);
-
   return {
     addresses,
     get routes() {
@@ -115,15 +105,15 @@ export async function startGateway(
       return draining;
     },
     async reload(next) {
-      if (staticPart(next.config) !== staticPart(loadedConfig.config)) {
-        log(
-          "listeners, admin listener, workers, metrics, accessLog or tracing changed: restart to apply those; reloading the rest",
-        );
-      }
       // A new backend whose name does not resolve would answer every call with 503: keep the old.
       const unresolved = await unresolvedBackends(next.config, loadedConfig.config);
       if (unresolved.length > 0) {
         throw new Error(`${unresolved.join("\n")}\nkeeping the running config`);
+      }
+      // Against the config the process started with: what a restart would apply.
+      const changed = restartOnlyChanges(loaded.config, next.config);
+      if (changed.length > 0) {
+        log(`${changed.join(", ")} changed: restart to apply; reloading the rest`);
       }
       const old = current;
       current = await build(next);
