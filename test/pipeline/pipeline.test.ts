@@ -12,6 +12,7 @@ import {
   type GatewayCall,
   type Middleware,
   Mux,
+  observer,
   RpcError,
 } from "@ts-gateway/runtime";
 import { WebSocket } from "ws";
@@ -409,6 +410,28 @@ for (const mode of modes) {
 describe("pipeline semantics", () => {
   let g: PipelineGateway | undefined;
   after(() => g?.close());
+
+  test("an observer added after a policy still runs first and sees its refusal (issue 21, item 7)", async () => {
+    const order: string[] = [];
+    const outcomes: CallOutcome[] = [];
+    g = await startPipelineGateway("local", [
+      (_call, _next) => {
+        order.push("policy");
+        throw new RpcError("no token", Code.Unauthenticated);
+      },
+      observer(async (_call, next) => {
+        order.push("observer");
+        outcomes.push(await next());
+      }),
+    ]);
+    const answer = await http(`${g.url}/v1/echo/x`);
+    assert.equal(answer.status, 401);
+    while (outcomes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, ["observer", "policy"]);
+    assert.equal(outcomes[0]?.httpStatus, 401);
+    await g.close();
+    g = undefined;
+  });
 
   test("a middleware answers a request itself (a CORS preflight on a known path)", async () => {
     const outcomes: CallOutcome[] = [];

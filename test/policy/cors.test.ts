@@ -160,3 +160,29 @@ describe("OPTIONS and HEAD without any middleware", () => {
     }
   });
 });
+
+describe("origins * with credentials (issue 21, item 9)", () => {
+  const rows = [
+    { name: "mux-wide", options: { origins: "*" as const, credentials: true } },
+    {
+      name: "by a route rule",
+      options: {
+        origins: "*" as const,
+        routes: [{ match: { selector: "errors.v1.*" }, options: { credentials: true } }],
+      },
+    },
+    {
+      name: "by a route rule over listed origins",
+      options: {
+        origins: ["https://app.example"],
+        credentials: true,
+        routes: [{ match: { selector: "*" }, options: { origins: "*" as const } }],
+      },
+    },
+  ];
+  for (const row of rows) {
+    test(`${row.name}: refused when the policy is built`, () => {
+      assert.throws(() => cors(row.options), /origins "\*" with credentials/);
+    });
+  }
+});

@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { type ExampleProcess, startExample } from "../support/example-process.js";
+import { parseHttp, rawConnect } from "../support/raw-socket.js";
+import { eventually } from "../support/wait.js";
 import { http } from "./policy-support.js";
 
 const issuer = "https://issuer.test";
@@ -93,10 +95,40 @@ describe("the example with GATEWAY_AUTH_* and GATEWAY_RATE_LIMIT set (child proc
   });
 
   test("the gateway's own routes need no token and are not counted: probes keep working", async () => {
-    for (let i = 0; i < 5; i++) {
-      const health = await http(`${example.url}/healthz`);
-      assert.equal(health.status, 200, health.body);
-      assert.equal(health.headers.ratelimit, undefined);
+    // By default (issue 21, item 4): the example names no route rule for them.
+    for (const path of ["/healthz", "/readyz", "/livez", "/metrics", "/docs", "/openapi.json"]) {
+      for (let i = 0; i < 5; i++) {
+        const a = await http(`${example.url}${path}`);
+        assert.equal(a.status, 200, `${path}: ${a.body.slice(0, 200)}`);
+        assert.equal(a.headers.ratelimit, undefined, path);
+      }
+    }
+  });
+
+  test("refusals (401, 429) and Node's parser refusals (400, 431) reach /metrics and the access log", async () => {
+    for (const request of [
+      "GET /v1/shelves HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+      `GET /v1/shelves HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`,
+    ]) {
+      const conn = await rawConnect(example.port);
+      conn.socket.write(request);
+      assert.ok(await conn.closed(10_000));
+      assert.ok([400, 431].includes(parseHttp(conn.received())?.status ?? 0));
+    }
+    const metrics = (await http(`${example.url}/metrics`)).body;
+    for (const status of ["401", "429", "400", "431"]) {
+      assert.match(
+        metrics,
+        new RegExp(`grpc_gateway_requests_total\\{[^}]*http_status="${status}"`),
+        `${status} counted`,
+      );
+    }
+    for (const status of [401, 429, 400, 431]) {
+      await eventually(
+        () => example.output().includes(`"status":${status},`),
+        10_000,
+        `${status} logged`,
+      );
     }
   });
 

@@ -155,6 +155,29 @@ describe("metadataFromHeaders", () => {
       want: { "x-forwarded-for": ["::1"], "x-forwarded-host": ["public.example.com"] },
     },
     {
+      name: "Grpc-Metadata- cannot set what the gateway owns: authorization, x-forwarded-*",
+      headers: {
+        authorization: "Bearer valid",
+        "grpc-metadata-authorization": "Bearer forged",
+        "grpc-metadata-x-forwarded-for": "6.6.6.6",
+        "grpc-metadata-x-forwarded-host": "evil.example",
+        "grpc-metadata-tenant": "acme",
+        host: "h",
+      },
+      peer: "10.0.0.1",
+      want: {
+        authorization: ["Bearer valid"],
+        tenant: ["acme"],
+        "x-forwarded-for": ["10.0.0.1"],
+        "x-forwarded-host": ["h"],
+      },
+    },
+    {
+      name: "Grpc-Metadata-Authorization alone does not become authorization",
+      headers: { "grpc-metadata-authorization": "Bearer forged" },
+      want: {},
+    },
+    {
       name: "without peerAddress, forwarding headers are left to the caller",
       headers: { host: "h", "x-forwarded-for": "1.2.3.4", "x-forwarded-host": "f" },
       matcher: (name) => name,

@@ -6,16 +6,11 @@
 //     GATEWAY_AUTH_ISSUER, GATEWAY_AUTH_AUDIENCE, GATEWAY_AUTH_ALGORITHMS (default RS256,ES256)
 //   GATEWAY_RATE_LIMIT=100/60        (100 calls per 60 s per client address)
 //     GATEWAY_REDIS_URL=redis://127.0.0.1:6379  (share the limit between gateway nodes)
-// Auth and rate limits apply to the API's routes only: the gateway's own
-// (/healthz, /readyz, /livez, /metrics, /docs) stay open to probes and browsers.
+// Auth and rate limits leave the gateway's operational routes (/healthz,
+// /readyz, /livez, /metrics, /docs, /openapi.json) alone by default, so
+// probes, scrapes and browsers need no token and spend no budget.
 import type { Middleware } from "@ts-gateway/runtime";
 import { compression, cors, deprecation } from "@ts-gateway/runtime/policy";
-
-/** Route rules keeping a policy to the library.v1 routes (hand-written routes have no service). */
-const apiRoutesOnly = [
-  { match: { selector: "library.v1.*" }, options: {} },
-  { match: { selector: "*" }, options: false as const },
-];
 
 export async function edgePolicies(env: NodeJS.ProcessEnv): Promise<Middleware[]> {
   const origins = env.GATEWAY_CORS_ORIGINS;
@@ -32,7 +27,6 @@ export async function edgePolicies(env: NodeJS.ProcessEnv): Promise<Middleware[]
         algorithms: (env.GATEWAY_AUTH_ALGORITHMS ?? "RS256,ES256").split(","),
         ...(env.GATEWAY_AUTH_ISSUER === undefined ? {} : { issuer: env.GATEWAY_AUTH_ISSUER }),
         ...(env.GATEWAY_AUTH_AUDIENCE === undefined ? {} : { audience: env.GATEWAY_AUTH_AUDIENCE }),
-        routes: apiRoutesOnly,
       }),
     );
   }
@@ -56,7 +50,6 @@ export async function edgePolicies(env: NodeJS.ProcessEnv): Promise<Middleware[]
         durationSec: seconds ?? 60,
         key: env.GATEWAY_AUTH_JWKS_URL === undefined ? "ip" : "subject",
         ...(store === undefined ? {} : { store }),
-        routes: apiRoutesOnly,
       }),
     );
   }

@@ -35,10 +35,11 @@ const client = LibraryServiceClient.fromChannel(channel);
 // Streaming routes are WebSocket endpoints too; requests breaking the proto's buf.validate rules
 // get a 400 before the backend is called.
 const mux = new Mux({ webSocket: true, validate: true });
+// /metrics, JSON access logs on stdout (pino, async), OpenTelemetry spans. Observers run
+// before every policy whatever the order of `use`, so they see refused calls (401, 429) too.
+const observability = observe(mux, [channel]);
 // CORS, compression, deprecation headers; auth and rate limits by environment (see edge.ts).
 for (const middleware of await edgePolicies(process.env)) mux.use(middleware);
-// /metrics, JSON access logs on stdout (pino, async), OpenTelemetry spans.
-const observability = observe(mux, [channel]);
 const gateway = createGatewayApp(client, {
   mux,
   health: { channel, isDraining: () => shutdown.draining },

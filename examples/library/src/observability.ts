@@ -16,8 +16,10 @@ export interface Observability {
 }
 
 /**
- * Installs tracing, metrics and access logs on `mux` (first, so that they see
- * every call, refused ones too) and serves the metrics at `GET /metrics`.
+ * Installs tracing, metrics and access logs on `mux` (observers: they run
+ * before every policy, whatever the order of `use`, and see every call,
+ * refused ones and requests Node's parser refuses too) and serves the metrics
+ * at `GET /metrics`.
  * Log lines go to `destination` (a file descriptor or path; default stdout),
  * written off the request path by pino's async destination.
  */
@@ -30,12 +32,12 @@ export function observe(
   const logger = pino({}, stream);
   mux.use(tracing({ skip: (call) => call.path === "/metrics" }));
   mountMetrics(mux, { backends });
-  // Probes and scrapes (routes of no service: /healthz, /readyz, /livez, /metrics) stay out of the log.
+  // Probes and scrapes (operational routes: /healthz, /readyz, /livez, /metrics, /docs) stay out of the log.
   mux.use(
     accessLog({
       logger,
       level: (outcome, call) =>
-        call.route?.service === "" ? false : outcome.httpStatus >= 500 ? "error" : "info",
+        call.route?.operational === true ? false : outcome.httpStatus >= 500 ? "error" : "info",
     }),
   );
   return {

@@ -109,6 +109,7 @@ export type {
   ValidationOptions,
   ValidationRouteOptions,
 } from "./validation/message-validator.js";
+export { observer } from "./pipeline/pipeline.js";
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
 export type { MinDataRate } from "./wire/data-rate.js";
 export type { ErrorHandler } from "./wire/response-writer.js";

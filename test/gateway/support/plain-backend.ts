@@ -37,6 +37,17 @@ server.addService(loaded.gateway.v1.InventoryService.service, {
   ) {
     calls++;
     const answer = () => {
+      // `metadata:<key>`: the values of that request metadata key, as JSON, in `name`.
+      if (call.request.id.startsWith("metadata:")) {
+        const values = call.metadata.get(call.request.id.slice("metadata:".length));
+        done(null, {
+          id: call.request.id,
+          name: JSON.stringify(values.map(String)),
+          served_by: name,
+          quantity: "0",
+        });
+        return;
+      }
       if (call.request.id === "missing") {
         done({ code: grpc.status.NOT_FOUND, details: `no item ${call.request.id}` });
         return;

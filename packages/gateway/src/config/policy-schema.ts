@@ -77,6 +77,8 @@ export const authSection = z
     issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).exactOptional(),
     audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).exactOptional(),
     clockToleranceSec: z.number().int().min(0).exactOptional(),
+    /** Refuse tokens without `exp` (401). Default true. */
+    requireExp: z.boolean().exactOptional(),
     maxTokenLength: positiveInt.exactOptional(),
     jwksFetch: z
       .strictObject({
@@ -158,6 +160,10 @@ export const rateLimitSection = z.strictObject({
   ...rateLimitPolicy.shape,
   /** Proxies (addresses, CIDR ranges) whose `X-Forwarded-For` is believed for the `ip` key. */
   trustedProxies: z.array(z.string().min(1)).exactOptional(),
+  /** Client states kept in this process's memory at most (all limits together). Default 100000. */
+  maxKeys: positiveInt.exactOptional(),
+  /** Bytes those states take at most (nginx's `limit_req_zone … size`). Default 33554432 (32 MiB). */
+  maxBytes: z.number().int().min(65_536).exactOptional(),
   /** Share the budget between gateway nodes through Redis. Default: each process counts alone. */
   redis: z
     .strictObject({
@@ -182,13 +188,35 @@ const corsRoute = z.strictObject({
   maxAgeSec: z.number().int().min(0).exactOptional(),
 });
 
-export const corsSection = z.strictObject({
-  enabled: z.boolean().exactOptional(),
-  ...corsRoute.shape,
-  origins: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]),
-  /** Per-route CORS (a preflight follows the route its requested method reaches); `options: false` turns it off. */
-  routes: routeRules(corsRoute),
-});
+export const corsSection = z
+  .strictObject({
+    enabled: z.boolean().exactOptional(),
+    ...corsRoute.shape,
+    origins: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]),
+    /** Per-route CORS (a preflight follows the route its requested method reaches); `options: false` turns it off. */
+    routes: routeRules(corsRoute),
+  })
+  .superRefine((s, ctx) => {
+    // Any origin with credentials would let every site act with the user's cookies (ASP.NET refuses it too).
+    const refuse = (origins: unknown, credentials: unknown, path: (string | number)[]) => {
+      if (origins === "*" && credentials === true) {
+        ctx.addIssue({ code: "custom", message: anyOriginWithCredentials, path });
+      }
+    };
+    refuse(s.origins, s.credentials, []);
+    s.routes?.forEach((r, i) => {
+      if (r.options === false) return;
+      refuse(r.options.origins ?? s.origins, r.options.credentials ?? s.credentials, [
+        "routes",
+        i,
+        "options",
+      ]);
+    });
+  });
+
+/** Why `origins: "*"` with `credentials: true` is refused. */
+export const anyOriginWithCredentials =
+  'origins "*" with credentials: true would let any site call the API with the user\'s credentials; list the origins instead';
 
 const compressionRoute = z.strictObject({
   /** Preference order; default zstd (where Node has it), br, gzip. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { drainDefaults } from "@ts-gateway/runtime";
+import { unresolvedBackends } from "../backends/resolve-targets.js";
 import { restartOnlyChanges } from "../config/config-notes.js";
 import type { GatewayConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
@@ -72,7 +73,7 @@ export async function startGateway(
   const listeners: { listener: Listener; admin: boolean }[] = config.server.listeners.map((l) => ({
     listener: createListener(
       l,
-      { request: (req, res) => request(req, res, false), upgrade },
+      { request: (req, res) => request(req, res, false), upgrade, mux: () => current.mux },
       listenerOptions,
     ),
     admin: false,
@@ -81,7 +82,11 @@ export async function startGateway(
     listeners.push({
       listener: createListener(
         config.admin.listener,
-        { request: (req, res) => request(req, res, true), upgrade: (_r, s) => s.destroy() },
+        {
+          request: (req, res) => request(req, res, true),
+          upgrade: (_r, s) => s.destroy(),
+          mux: () => current.adminMux ?? current.mux,
+        },
         listenerOptions,
       ),
       admin: true,
@@ -102,6 +107,11 @@ export async function startGateway(
       return draining;
     },
     async reload(next) {
+      // A new backend whose name does not resolve would answer every call with 503: keep the old.
+      const unresolved = await unresolvedBackends(next.config, loadedConfig.config);
+      if (unresolved.length > 0) {
+        throw new Error(`${unresolved.join("\n")}\nkeeping the running config`);
+      }
       // Against the config the process started with: what a restart would apply.
       const changed = restartOnlyChanges(loaded.config, next.config);
       if (changed.length > 0) {

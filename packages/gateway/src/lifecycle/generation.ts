@@ -77,6 +77,7 @@ export async function buildGeneration(
         "GET",
         observability.metrics.path,
         observability.metrics.handler,
+        { operational: true },
       );
     }
     const docs = config.docs;

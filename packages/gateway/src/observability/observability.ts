@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Channel } from "@grpc/grpc-js";
-import type { Middleware } from "@ts-gateway/runtime";
+import { type Middleware, observer } from "@ts-gateway/runtime";
 import type { GatewayConfig } from "../config/config-schema.js";
 
 /**
@@ -52,10 +52,13 @@ export async function createObservability(
       registers: [registry],
     });
     const labels = { worker: workerId };
-    middlewares.push(gateway.middleware, (_call, next) => {
-      perWorker.inc(labels);
-      return next();
-    });
+    middlewares.push(
+      gateway.middleware,
+      observer((_call, next) => {
+        perWorker.inc(labels);
+        return next();
+      }),
+    );
     let handler: Handler = gateway.handler;
     if (cluster.isWorker) {
       const { workerMetricsHandler } = await import("../cluster/cluster-metrics.js");

@@ -91,6 +91,7 @@ export async function edgePolicies(
           "issuer",
           "audience",
           "clockToleranceSec",
+          "requireExp",
           "maxTokenLength",
           "jwksFetch",
           "cache",
@@ -137,10 +138,20 @@ export async function edgePolicies(
       rateLimit({
         points: limit.points,
         durationSec: limit.durationSec,
-        ...pick(limit, ["name", "burst", "key", "trustedProxies", "webSocketMessages"]),
+        ...pick(limit, [
+          "name",
+          "burst",
+          "key",
+          "trustedProxies",
+          "webSocketMessages",
+          "maxKeys",
+          "maxBytes",
+        ]),
         ...(store === undefined ? {} : { store }),
         ...(limit.routes === undefined ? {} : { routes: limit.routes.map(rule) }),
-        log: (message) => log(`rate limit: ${message}`),
+        // The runtime's messages name the rate limit already.
+        log: (message, error) =>
+          log(error === undefined ? message : `${message}: ${errorMessage(error)}`),
       }),
     );
   }
@@ -170,6 +181,10 @@ export async function edgePolicies(
 }
 
 type DeprecationSection = NonNullable<GatewayConfig["deprecation"]>;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 function deprecationPolicy(
   c: Pick<DeprecationSection, "deprecated" | "since" | "sunset" | "link">,

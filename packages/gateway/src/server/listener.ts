@@ -12,6 +12,7 @@ import {
   drainDefaults,
   gatewayServer,
   type MinDataRate,
+  type Mux,
 } from "@ts-gateway/runtime";
 import { readPem } from "../backends/pem.js";
 import type { ListenerConfig } from "../config/config-schema.js";
@@ -20,6 +21,8 @@ import type { ListenerConfig } from "../config/config-schema.js";
 export interface ListenerHandlers {
   request(req: http.IncomingMessage, res: http.ServerResponse): void;
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The mux now serving: its error format and observers take the requests Node's parser refuses. */
+  mux(): Mux;
 }
 
 /** One listening socket of the gateway, whatever its protocol. */
@@ -85,6 +88,7 @@ export function createListener(
     // The runtime's bounds and its google.rpc.Status answers to Node's parser
     // and timeout errors (400, 408, 413, 431) and to a stalled body (408).
     gatewayServer(server, {
+      mux: handlers.mux,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       headersTimeoutMs:
         options.headersTimeoutMs ?? Math.min(60_000, options.keepAliveTimeoutMs + 1000),

@@ -76,8 +76,12 @@ export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLi
 
 /** Options of {@link gatewayServer}. */
 export interface GatewayServerOptions extends ServerLimits {
-  /** The mux whose error format (its registry) the server's own errors use. */
-  mux?: Mux;
+  /**
+   * The mux whose error format (its registry) the server's own errors use, and
+   * whose observers (metrics, access log) count them; a function for a mux
+   * that is replaced over time (a reloaded config).
+   */
+  mux?: Mux | (() => Mux);
 }
 
 /**
@@ -89,7 +93,9 @@ export interface GatewayServerOptions extends ServerLimits {
  */
 export function gatewayServer<S extends Server>(server: S, options: GatewayServerOptions = {}): S {
   const limits = resolveServerLimits(options);
-  const muxOptions = options.mux?.options ?? resolveMuxOptions();
+  const muxOf =
+    typeof options.mux === "function" ? options.mux : () => options.mux as Mux | undefined;
+  const muxOptions = muxOf()?.options ?? resolveMuxOptions();
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
@@ -102,7 +108,7 @@ export function gatewayServer<S extends Server>(server: S, options: GatewayServe
   );
   server.on("connection", (socket: Duplex) => guardSocket(socket));
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
-    answerClientError(error, socket, muxOptions),
+    answerClientError(error, socket, muxOf()?.options ?? muxOptions, muxOf()),
   );
   const registry = muxOptions.errors.registry;
   if (limits.bodyIdleTimeoutMs > 0) {
@@ -145,6 +151,7 @@ function answerClientError(
   error: NodeJS.ErrnoException,
   socket: Duplex,
   options: ResolvedMuxOptions,
+  mux: Mux | undefined,
 ): void {
   const response = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
   if (error.code === "ECONNRESET" || !socket.writable || response?.headersSent === true) {
@@ -164,7 +171,10 @@ function answerClientError(
       : status === 431
         ? "request headers too large"
         : `malformed HTTP request (${error.code ?? "parse error"})`;
-  rejectUpgrade(socket, new HttpStatusError(message, code, status), options.errors.registry);
+  const refusal = new HttpStatusError(message, code, status);
+  // Through the mux: its metrics and access log count the refusal too.
+  if (mux !== undefined) mux.refuseClientError(socket, refusal);
+  else rejectUpgrade(socket, refusal, options.errors.registry);
 }
 
 /**

@@ -4,7 +4,6 @@ type CryptoKey = webcrypto.CryptoKey;
 
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
   errors,
   type JSONWebKeySet,
   type JWTPayload,
@@ -21,6 +20,7 @@ import {
   unauthenticated,
 } from "../policy/authenticate.js";
 import type { RouteRule } from "../policy/route-policy.js";
+import { KeySetUnavailable, RemoteKeySet } from "./remote-key-set.js";
 import { type TokenCacheOptions, VerifiedTokenCache } from "./verified-token-cache.js";
 
 /** Maps a verified token's claims to one metadata value (undefined: not set). */
@@ -28,7 +28,12 @@ export type ClaimMapper = (claims: JWTPayload) => string | undefined;
 
 /** Options of {@link jwtAuth}. Exactly one key source: `jwksUrl`, `jwks` or `key`. */
 export interface JwtAuthOptions extends AuthRouteOptions {
-  /** A JWKS endpoint: keys are cached, refetched for an unknown `kid` (at most once per cooldown), with a timeout. */
+  /**
+   * A JWKS endpoint: keys are cached, refetched for an unknown `kid` or once
+   * `cacheMaxAgeMs` passed, at most once per cooldown whether the last fetch
+   * worked or not, with a timeout. While no key set could be fetched (or an
+   * unknown `kid` meets a failed fetch) every token is a 503.
+   */
   jwksUrl?: string | URL;
   /** Static keys as a JWK Set. */
   jwks?: JSONWebKeySet;
@@ -42,6 +47,12 @@ export interface JwtAuthOptions extends AuthRouteOptions {
   audience?: string | readonly string[];
   /** Leeway for `exp` and `nbf`, in seconds. Default 5. */
   clockToleranceSec?: number;
+  /**
+   * Refuse tokens without an `exp` claim (401 `missing "exp" claim`): a token
+   * that never expires cannot be contained once leaked. Default true (as
+   * Envoy's `jwt_authn` and ASP.NET's `RequireExpirationTime`).
+   */
+  requireExp?: boolean;
   /** Longest token accepted, in characters; longer is a 401 before any parsing. Default 8192. */
   maxTokenLength?: number;
   /** JWKS fetching: request timeout (default 5000 ms), cooldown between refetches (30000 ms), cache age (600000 ms). */
@@ -106,11 +117,14 @@ export function jwtAuth(options: JwtAuthOptions): Middleware {
   const verifyOptions = {
     algorithms,
     clockTolerance: clockToleranceSec,
+    ...(options.requireExp === false ? {} : { requiredClaims: ["exp"] }),
     ...(options.issuer === undefined ? {} : { issuer: toArray(options.issuer) }),
     ...(options.audience === undefined ? {} : { audience: toArray(options.audience) }),
   };
   return authenticate({
     metadataKeys: Object.keys(claims),
+    // With the default token reader, a call that passes unauthenticated forwards no Authorization.
+    ...(options.token === undefined ? { credentialKeys: ["authorization"] } : {}),
     challenge,
     ...(options.optional === undefined ? {} : { optional: options.optional }),
     ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
@@ -150,11 +164,11 @@ function keySource(options: JwtAuthOptions): JWTVerifyGetKey | KeyObject | Crypt
   if (sources.length !== 1) throw new Error("jwtAuth: give exactly one of jwksUrl, jwks, key");
   if (options.jwksUrl !== undefined) {
     const fetch = options.jwksFetch ?? {};
-    return createRemoteJWKSet(new URL(options.jwksUrl), {
-      timeoutDuration: fetch.timeoutMs ?? 5000,
-      cooldownDuration: fetch.cooldownMs ?? 30_000,
-      cacheMaxAge: fetch.cacheMaxAgeMs ?? 600_000,
-    });
+    return new RemoteKeySet(new URL(options.jwksUrl), {
+      timeoutMs: fetch.timeoutMs ?? 5000,
+      cooldownMs: fetch.cooldownMs ?? 30_000,
+      cacheMaxAgeMs: fetch.cacheMaxAgeMs ?? 600_000,
+    }).getKey;
   }
   if (options.jwks !== undefined) return createLocalJWKSet(options.jwks);
   return options.key as KeyObject | CryptoKey | Uint8Array;
@@ -170,8 +184,12 @@ export function bearerToken(call: GatewayCall): string | undefined {
 
 /** A jose failure as the answer: the key set unreachable is the gateway's problem (503), the rest the token's (401). */
 function verifyError(err: unknown, invalid: (description: string) => RpcError): RpcError {
+  if (err instanceof KeySetUnavailable) {
+    return new RpcError("the token's key set is unavailable", Code.Unavailable, { cause: err });
+  }
   if (err instanceof errors.JWTExpired) return invalid("token expired");
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === "missing") return invalid(`missing "${err.claim}" claim`);
     return invalid(err.claim === "nbf" ? "token not yet valid" : `bad "${err.claim}" claim`);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return invalid("bad signature");

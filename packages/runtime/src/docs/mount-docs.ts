@@ -52,18 +52,30 @@ export function mountDocs(mux: Mux, options: MountDocsOptions): Mux {
   const spec = asset(JSON.stringify(document), "application/json");
 
   for (const method of ["GET", "HEAD"]) {
-    mux.handlePath(method, specPath, (req, res) => send(req, res, spec, PAGE_CACHE));
-    mux.handlePath(method, path, (req, res) => {
-      res.setHeader("Content-Security-Policy", PAGE_CSP);
-      send(req, res, page, PAGE_CACHE);
-    });
-    mux.handlePath(method, `${path}/{file}`, (req, res, params) => {
-      const file = assets.get(params.file ?? "");
-      if (file === undefined) {
-        throw new RpcError(`no docs file ${JSON.stringify(params.file)}`, Code.NotFound);
-      }
-      send(req, res, file, ASSET_CACHE);
-    });
+    // Operational routes: access policies (auth, rate limits) leave them alone unless a rule names them.
+    const operational = { operational: true };
+    mux.handlePath(method, specPath, (req, res) => send(req, res, spec, PAGE_CACHE), operational);
+    mux.handlePath(
+      method,
+      path,
+      (req, res) => {
+        res.setHeader("Content-Security-Policy", PAGE_CSP);
+        send(req, res, page, PAGE_CACHE);
+      },
+      operational,
+    );
+    mux.handlePath(
+      method,
+      `${path}/{file}`,
+      (req, res, params) => {
+        const file = assets.get(params.file ?? "");
+        if (file === undefined) {
+          throw new RpcError(`no docs file ${JSON.stringify(params.file)}`, Code.NotFound);
+        }
+        send(req, res, file, ASSET_CACHE);
+      },
+      operational,
+    );
   }
   return mux;
 }

@@ -99,6 +99,16 @@ const neverForwarded = new Set([
 ]);
 
 /**
+ * Metadata keys the gateway and its policies own: `authorization` comes from
+ * the `Authorization` header only (the auth policy checks that one),
+ * `x-forwarded-*` from the gateway itself. A `Grpc-Metadata-` header naming
+ * one is dropped, as Envoy strips the internal headers a client sends: it
+ * would otherwise reach the backend unchecked, or give `authorization` a
+ * second value, which HTTP/2 refuses (a 500 any client could cause).
+ */
+const gatewayOwnedKeys = new Set(["authorization", "x-forwarded-for", "x-forwarded-host"]);
+
+/**
  * Metadata keys that must not be sent: grpc-js/HTTP/2 set them or reject them
  * (Node's http2 throws on connection-specific headers), or they would change
  * how the call is made. The reserved list follows grpc-go's `isReservedHeader`,
@@ -155,7 +165,9 @@ export interface MetadataFromHeadersOptions {
  * `Host`, and any header named in `Connection`) and `grpc-timeout` are
  * skipped; the matcher picks the metadata key; keys with characters gRPC does
  * not allow (`[0-9a-z_.-]`) and reserved keys (`content-type`, `user-agent`,
- * and every `grpc-` key: `grpc-status`, `grpc-previous-rpc-attempts`, …) are dropped.
+ * and every `grpc-` key: `grpc-status`, `grpc-previous-rpc-attempts`, …) are dropped,
+ * and so is a `Grpc-Metadata-` header naming a key the gateway owns
+ * (`authorization`, `x-forwarded-for`, `x-forwarded-host`).
  *
  * Values: a key ending in `-bin` takes comma-separated standard base64
  * (padded or not), decoded to a `Buffer`; invalid base64 is an error result
@@ -191,7 +203,7 @@ export function metadataFromHeaders(
       continue;
     }
     const key = matched.toLowerCase();
-    if (!isForwardableKey(key)) {
+    if (!isForwardableKey(key) || (gatewayOwnedKeys.has(key) && name.startsWith(incomingPrefix))) {
       continue;
     }
     const error = addValues(metadata, key, value, name);

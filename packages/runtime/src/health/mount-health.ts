@@ -60,7 +60,7 @@ export function mountHealth(mux: Mux, options: MountHealthOptions = {}): Mux {
     const template = path ?? fallback;
     if (template === false) return;
     for (const method of ["GET", "HEAD"])
-      mux.handlePath(method, template, (req, res) => handler(req, res));
+      mux.handlePath(method, template, (req, res) => handler(req, res), { operational: true });
   };
   if (channel !== undefined) {
     mount(

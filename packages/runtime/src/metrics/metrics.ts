@@ -3,7 +3,13 @@ import type { Channel } from "@grpc/grpc-js";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { backendName, readiness } from "../balancer/balancer.js";
 import { Code, codeToString } from "../core/rpc-error.js";
-import type { CallOutcome, GatewayCall, Middleware, RouteInfo } from "../pipeline/pipeline.js";
+import {
+  type CallOutcome,
+  type GatewayCall,
+  type Middleware,
+  observer,
+  type RouteInfo,
+} from "../pipeline/pipeline.js";
 
 /** Options of {@link gatewayMetrics}. */
 export interface GatewayMetricsOptions {
@@ -145,7 +151,7 @@ export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetr
     return labels;
   };
 
-  const middleware: Middleware = async (call, next) => {
+  const middleware: Middleware = observer(async (call, next) => {
     const labels = routeLabelsOf(call);
     const streaming = call.route !== undefined && call.route.methodKind !== "unary";
     const streamLabels = streaming
@@ -176,7 +182,7 @@ export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetr
         streamMessages.inc({ ...streamLabels, direction: "sent" }, outcome.messagesOut);
       }
     }
-  };
+  });
 
   const handler = (_req: IncomingMessage, res: ServerResponse): void => {
     registry.metrics().then(

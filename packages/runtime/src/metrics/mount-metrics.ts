@@ -16,6 +16,6 @@ export function mountMetrics(mux: Mux, options: MountMetricsOptions = {}): Gatew
   const metrics = gatewayMetrics(options);
   mux.use(metrics.middleware);
   const path = options.path ?? "/metrics";
-  if (path !== false) mux.handlePath("GET", path, metrics.handler);
+  if (path !== false) mux.handlePath("GET", path, metrics.handler, { operational: true });
   return metrics;
 }

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
@@ -194,8 +195,18 @@ export class Mux {
     return this;
   }
 
-  /** Adds a hand-written route with an HttpRule path template, e.g. `mux.handlePath("GET", "/healthz", fn)`. */
-  handlePath(method: string, template: string, handler: PathHandler): this {
+  /**
+   * Adds a hand-written route with an HttpRule path template, e.g.
+   * `mux.handlePath("GET", "/healthz", fn, { operational: true })`. An
+   * `operational` route (health, metrics, docs) is left alone by access
+   * policies (auth, rate limits) unless a rule names its template.
+   */
+  handlePath(
+    method: string,
+    template: string,
+    handler: PathHandler,
+    route: { operational?: boolean } = {},
+  ): this {
     const pattern = compilePathTemplate(template);
     const options = this.options;
     const httpMethod = method.toUpperCase();
@@ -215,6 +226,7 @@ export class Mux {
       rpc: "",
       methodKind: "unary",
       method: undefined,
+      ...(route.operational === true ? { operational: true } : {}),
     };
     this.#table.add(
       httpMethod,
@@ -233,8 +245,51 @@ export class Mux {
    * were added; see {@link Middleware}.
    */
   use(middleware: Middleware): this {
+    if (middleware.phase === "observe") {
+      // Observers go before every policy, in their own `use` order.
+      const firstPolicy = this.#middlewares.findIndex((m) => m.phase !== "observe");
+      if (firstPolicy !== -1) {
+        this.#middlewares.splice(firstPolicy, 0, middleware);
+        return this;
+      }
+    }
     this.#middlewares.push(middleware);
     return this;
+  }
+
+  /**
+   * Shows a request Node's HTTP parser refused (a 400, 408, 413 or 431 from
+   * the server's `'clientError'`, before any route was looked up) to the
+   * `observe`-phase middlewares, then answers it on `socket` with `error`.
+   * `gatewayServer` calls it for the mux it is given.
+   * @internal
+   */
+  refuseClientError(socket: Duplex, error: RpcError): void {
+    const registry = this.options.errors.registry;
+    const observers = this.#middlewares.filter((m) => m.phase === "observe");
+    if (observers.length === 0) {
+      rejectUpgrade(socket, error, registry);
+      return;
+    }
+    const req = new IncomingMessage(socket as Socket);
+    req.method = "";
+    const call = new PipelineCall({
+      route: undefined,
+      unmatched: "bad-request",
+      transport: "unary",
+      path: "",
+      req,
+      res: undefined,
+      socket,
+      metadata: new Metadata(),
+      metadataError: undefined,
+    });
+    runPipeline(
+      observers,
+      call,
+      (c) => rejectUpgrade(socket, error, registry, c),
+      (c, e) => rejectUpgrade(socket, e, registry, c),
+    );
   }
 
   /**

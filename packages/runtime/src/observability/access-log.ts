@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Code, codeToString } from "../core/rpc-error.js";
-import type { CallOutcome, GatewayCall, Middleware } from "../pipeline/pipeline.js";
+import {
+  type CallOutcome,
+  type GatewayCall,
+  type Middleware,
+  observer,
+} from "../pipeline/pipeline.js";
 
 /** Log levels the access log writes at. */
 export type AccessLogLevel = "debug" | "info" | "warn" | "error";
@@ -66,7 +71,7 @@ export function accessLog(options: AccessLogOptions): Middleware {
   ]);
   const logged = (options.headers ?? []).map((h) => h.toLowerCase());
   const fields = options.fields;
-  return async (call, next) => {
+  return observer(async (call, next) => {
     let requestId: string | undefined;
     if (idHeader !== undefined) {
       const sent = call.headers[idHeader];
@@ -104,7 +109,7 @@ export function accessLog(options: AccessLogOptions): Middleware {
       line.err = { message: error.rawMessage, cause: causeOf(error.cause) };
     }
     logger[level](line, `${call.httpMethod} ${route?.template ?? call.path} ${outcome.httpStatus}`);
-  };
+  });
 }
 
 function defaultLevel(outcome: CallOutcome): AccessLogLevel {

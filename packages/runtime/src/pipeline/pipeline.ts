@@ -28,10 +28,21 @@ export interface RouteInfo {
   readonly methodKind: DescMethod["methodKind"];
   /** The method's descriptor (its options: `deprecated`, …); undefined for a `handlePath` route. */
   readonly method: DescMethod | undefined;
+  /**
+   * An operational endpoint of the gateway itself (health, metrics, API docs:
+   * `handlePath(…, { operational: true })`), not of the API: access policies
+   * (auth, rate limits) leave it alone unless one of their rules names its
+   * template.
+   */
+  readonly operational?: boolean;
 }
 
-/** Why a request matched no route. */
-export type Unmatched = "not-found" | "method-not-allowed" | "bad-path";
+/**
+ * Why a request matched no route; `bad-request` is a request Node's HTTP
+ * parser refused before any route was looked up (a malformed request, headers
+ * too large), seen only by `observe`-phase middlewares.
+ */
+export type Unmatched = "not-found" | "method-not-allowed" | "bad-path" | "bad-request";
 
 /** The client end of a request. */
 export interface Peer {
@@ -135,12 +146,31 @@ export type MessageCheck = () => void | Promise<void>;
  * rejects), throw an `RpcError` to refuse the call (answered in the mux's
  * error format, with the headers set so far), or answer through `call.res`
  * yourself and return without calling `next()`.
+ *
+ * A middleware whose `phase` is `"observe"` (metrics, access logs, tracing:
+ * see {@link observer}) runs before every other one whatever the order of
+ * `use`, so that it sees the calls policies refuse; it also sees the
+ * requests Node's parser refuses (`unmatched: "bad-request"`), and must not
+ * refuse calls itself.
  */
-export type Middleware = (
-  call: GatewayCall,
-  next: () => Promise<CallOutcome>,
+export interface Middleware {
   // biome-ignore lint/suspicious/noConfusingVoidType: a middleware returns nothing, or a promise
-) => void | Promise<unknown>;
+  (call: GatewayCall, next: () => Promise<CallOutcome>): void | Promise<unknown>;
+  /** `"observe"`: runs first, whatever the `use` order (see {@link observer}). Default: in `use` order. */
+  readonly phase?: "observe";
+}
+
+/**
+ * Marks a middleware as an observer (metrics, logs, traces): the mux runs it
+ * before every policy, whatever the order of `use`, so refusals (401, 429,
+ * 503) and Node's own parser refusals (400, 431) reach it.
+ */
+export function observer(
+  // biome-ignore lint/suspicious/noConfusingVoidType: what a Middleware returns
+  middleware: (call: GatewayCall, next: () => Promise<CallOutcome>) => void | Promise<unknown>,
+): Middleware {
+  return Object.assign(middleware, { phase: "observe" as const });
+}
 
 /**
  * The mutable record behind a {@link GatewayCall}; the handlers update its

@@ -38,6 +38,13 @@ export interface AuthenticateOptions extends AuthRouteOptions {
    * cannot send them, even as `Grpc-Metadata-*`), then set from the identity.
    */
   metadataKeys: readonly string[];
+  /**
+   * The metadata keys that carry the credentials (`authorization` for a
+   * bearer token): removed from a call that passes without an identity (an
+   * optional route), so that nothing the authenticator did not accept reaches
+   * the backend. Default none.
+   */
+  credentialKeys?: readonly string[];
   /** `WWW-Authenticate` of a 401 for a call without credentials. Default `Bearer`. */
   challenge?: string;
   /** Per-route options, by selector; `options: false` turns authentication off there. */
@@ -54,11 +61,13 @@ export interface AuthenticateOptions extends AuthRouteOptions {
  */
 export function authenticate(options: AuthenticateOptions): Middleware {
   const keys = options.metadataKeys.map((k) => k.toLowerCase());
+  const credentialKeys = (options.credentialKeys ?? []).map((k) => k.toLowerCase());
   const challenge = options.challenge ?? "Bearer";
   const policy = routePolicy<AuthRouteOptions, Required<AuthRouteOptions>>(
     { optional: options.optional ?? false, scopes: options.scopes ?? [] },
     options.routes,
     (o) => ({ optional: o.optional ?? false, scopes: o.scopes ?? [] }),
+    true,
   );
   return async (call, next) => {
     for (const key of keys) call.metadata.remove(key);
@@ -71,7 +80,10 @@ export function authenticate(options: AuthenticateOptions): Middleware {
       throw refusal(call, RpcError.from(err, Code.Unauthenticated));
     }
     if (identity === undefined) {
-      if (route.optional) return next();
+      if (route.optional) {
+        for (const key of credentialKeys) call.metadata.remove(key);
+        return next();
+      }
       throw refusal(call, unauthenticated("credentials are missing", challenge));
     }
     for (const [key, value] of Object.entries(identity.metadata)) {

@@ -24,7 +24,12 @@ export interface CorsOptions extends CorsPolicy {
 /** What a route's CORS allows: per-route rules override these fields. */
 export interface CorsPolicy {
   origins: CorsOrigins;
-  /** Send `Access-Control-Allow-Credentials: true` (cookies, HTTP auth). The origin is then echoed, never `*`. */
+  /**
+   * Send `Access-Control-Allow-Credentials: true` (cookies, HTTP auth). The
+   * origin is then echoed, never `*`; with `origins: "*"` it is refused (an
+   * error at construction, as ASP.NET refuses `AllowAnyOrigin` with
+   * `AllowCredentials`): any site could act with the user's credentials.
+   */
   credentials?: boolean;
   /**
    * Response headers a page may read, beyond the CORS-safelisted ones; a name
@@ -65,6 +70,14 @@ interface ResolvedCors {
   readonly allowedHeaders: string | undefined;
 }
 
+function refuseAnyOriginWithCredentials(policy: CorsPolicy, where: string): void {
+  if (policy.origins === "*" && policy.credentials === true) {
+    throw new Error(
+      `${where}: origins "*" with credentials: true would let any site call with the user's credentials; list the origins instead`,
+    );
+  }
+}
+
 function resolveCors(policy: CorsPolicy): ResolvedCors {
   const credentials = policy.credentials ?? false;
   const exposed = policy.exposedHeaders ?? defaultExposed;
@@ -92,6 +105,11 @@ function resolveCors(policy: CorsPolicy): ResolvedCors {
  * `Access-Control-Allow-Origin` and the exposed headers, errors included.
  */
 export function cors(options: CorsOptions): Middleware {
+  refuseAnyOriginWithCredentials(options, "cors");
+  options.routes?.forEach((r, i) => {
+    if (r.options !== false)
+      refuseAnyOriginWithCredentials({ ...options, ...r.options }, `cors routes[${i}]`);
+  });
   const policy = routePolicy<CorsPolicy, ResolvedCors>(options, options.routes, resolveCors);
 
   return (call, next) => {

@@ -12,7 +12,13 @@ import {
   QuotaFailureSchema,
   RetryInfoSchema,
 } from "../proto/google/rpc/error_details_pb.js";
-import { CappedRateLimiterMemory, defaultMaxKeys } from "./capped-memory-limiter.js";
+import {
+  boundedKey,
+  CappedRateLimiterMemory,
+  defaultMaxBytes,
+  defaultMaxKeys,
+  KeyZone,
+} from "./capped-memory-limiter.js";
 import { clientAddress, trustedProxies } from "./client-address.js";
 
 /**
@@ -86,12 +92,20 @@ export interface RateLimitOptions extends RateLimitPolicy {
   /** Where store failures and recoveries are reported. Default `console.warn`. */
   log?: (message: string, error?: unknown) => void;
   /**
-   * The keys each in-memory limiter holds at most (distinct clients within
-   * one window); past it the key whose window started first is forgotten
-   * (its count starts over). Bounds memory under a flood of distinct keys
-   * (about 450 bytes a key). Default 100 000.
+   * The client states this policy keeps in this process's memory at most,
+   * all its limits together (distinct keys within a window; with Redis, what
+   * its in-memory fallback keeps); past it the state whose window started
+   * first is forgotten (its count starts over). Default 100 000.
    */
   maxKeys?: number;
+  /**
+   * The bytes those states take at most, like the size of nginx's
+   * `limit_req_zone`: a state costs about 600 bytes, keys longer than 64
+   * characters being counted under their SHA-256, so a flood of distinct
+   * (even 8 KB) keys costs at most this much per process. Default 32 MiB
+   * (about 50 000 states); at least 65 536.
+   */
+  maxBytes?: number;
 }
 
 interface Limiter {
@@ -115,16 +129,21 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const trusted = trustedProxies(options.trustedProxies);
   const log = options.log ?? ((m: string, e?: unknown) => console.warn(m, e ?? ""));
   const store = options.store === undefined ? undefined : storeState(options.store, log);
-  const maxKeys = options.maxKeys ?? defaultMaxKeys;
+  const zone = new KeyZone(options.maxKeys ?? defaultMaxKeys, options.maxBytes ?? defaultMaxBytes);
   const made = new WeakMap<object, Limiter>();
-  const policy = routePolicy<RateLimitPolicy, Limiter>(options, options.routes, (o) => {
-    let limiter = made.get(o);
-    if (limiter === undefined) {
-      limiter = createLimiter(o, store, maxKeys);
-      made.set(o, limiter);
-    }
-    return limiter;
-  });
+  const policy = routePolicy<RateLimitPolicy, Limiter>(
+    options,
+    options.routes,
+    (o) => {
+      let limiter = made.get(o);
+      if (limiter === undefined) {
+        limiter = createLimiter(o, store, zone);
+        made.set(o, limiter);
+      }
+      return limiter;
+    },
+    true,
+  );
   /** Numbers the WebSockets counted per connection. */
   let sockets = 0;
   return async (call, next) => {
@@ -179,14 +198,14 @@ async function countMessage(
 function createLimiter(
   policy: RateLimitPolicy,
   store: ReturnType<typeof storeState> | undefined,
-  maxKeys: number,
+  zone: KeyZone,
 ): Limiter {
   const name = policy.name ?? "default";
   if (!(policy.points > 0 && policy.durationSec > 0)) {
     throw new Error(`rateLimit ${name}: points and durationSec must be positive`);
   }
   const memory = (points: number, duration: number, keyPrefix: string) =>
-    new CappedRateLimiterMemory({ points, duration, keyPrefix }, maxKeys);
+    new CappedRateLimiterMemory({ points, duration, keyPrefix }, zone);
   const make = (points: number, duration: number, prefix: string) => {
     const keyPrefix = `ts-gateway:rl:${name}:${prefix}`;
     if (store === undefined) return memory(points, duration, keyPrefix);
@@ -225,7 +244,7 @@ function createLimiter(
             limiter: createLimiter(
               { name: `${name}:ws`, ...ws },
               perConnection ? undefined : store,
-              maxKeys,
+              zone,
             ),
             perConnection,
           },
@@ -275,13 +294,16 @@ function keyOf(
   call: GatewayCall,
   trusted: ReturnType<typeof trustedProxies>,
 ): string {
-  if (typeof key === "function") return key(call) ?? `ip:${clientAddress(call, trusted)}`;
+  // Bounded in length: a key a client chooses (a header) must not cost its bytes in the store.
+  if (typeof key === "function") {
+    return boundedKey(key(call) ?? `ip:${clientAddress(call, trusted)}`);
+  }
   if (key === "subject") {
     const sub = call.metadata.get("x-jwt-sub")[0];
-    if (typeof sub === "string") return `sub:${sub}`;
+    if (typeof sub === "string") return boundedKey(`sub:${sub}`);
   } else if (typeof key === "object") {
     const value = call.headers[key.header.toLowerCase()];
-    if (typeof value === "string") return `h:${value}`;
+    if (typeof value === "string") return boundedKey(`h:${value}`);
   }
   return `ip:${clientAddress(call, trusted)}`;
 }

@@ -15,7 +15,12 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { codeToString } from "../core/rpc-error.js";
-import type { CallOutcome, GatewayCall, Middleware } from "../pipeline/pipeline.js";
+import {
+  type CallOutcome,
+  type GatewayCall,
+  type Middleware,
+  observer,
+} from "../pipeline/pipeline.js";
 
 /** Options of {@link tracing}. */
 export interface TracingOptions {
@@ -72,7 +77,7 @@ const knownMethods = new Set([
 export function tracing(options: TracingOptions = {}): Middleware {
   const tracer = options.tracer ?? trace.getTracer(tracerName);
   const skip = options.skip;
-  return (call, next) => {
+  return observer((call, next) => {
     if (skip?.(call)) return next();
     const parent = propagation.extract(ROOT_CONTEXT, call.headers, headerGetter);
     // The attributes a sampler may look at go in at the start; the rest only
@@ -95,7 +100,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
     const active = trace.setSpan(parent, span);
     inject(call, active);
     return context.with(active, next).then((outcome) => endSpan(span, call, outcome));
-  };
+  });
 }
 
 /** Replaces the client's trace headers in the backend metadata with the gateway span's context. */
