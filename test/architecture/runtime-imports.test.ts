@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { assertLoaded, modulesLoadedBy, packagesAmong } from "../support/loaded-modules.js";
 
-const optional = ["ws", "cockatiel", "etcd3", "express", "prom-client", "@opentelemetry/api"];
+const optional = [
+  "ws",
+  "cockatiel",
+  "etcd3",
+  "express",
+  "prom-client",
+  "@opentelemetry/api",
+  "@connectrpc/connect",
+  "@connectrpc/connect-node",
+];
 
 /** Imports the root entry, makes a Mux with `options` and serves one request through it. */
 const muxScript = (options: string) => `
@@ -26,6 +35,11 @@ server.closeAllConnections();
 const cases: Array<{ name: string; options: string; loads: string[] }> = [
   { name: "a Mux without webSocket", options: "{}", loads: [] },
   { name: "a Mux with webSocket: true", options: "{ webSocket: true }", loads: ["ws"] },
+  {
+    name: "a Mux with protocols: rest, connect",
+    options: '{ protocols: ["rest", "connect"] }',
+    loads: ["@connectrpc/connect", "@connectrpc/connect-node"],
+  },
 ];
 
 for (const { name, options, loads } of cases) {

@@ -158,7 +158,15 @@ function exposeOnWrite(
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     const names = [...exact];
     const lower = new Set(exact.map((h) => h.toLowerCase()));
-    for (const name of this.getHeaderNames()) {
+    // Headers set before, and those handed to writeHead itself (connect-es passes them there).
+    const given = args.find((a) => typeof a === "object" && a !== null && !Array.isArray(a));
+    const all = new Set([
+      ...this.getHeaderNames(),
+      ...Object.keys((given as Record<string, unknown> | undefined) ?? {}).map((h) =>
+        h.toLowerCase(),
+      ),
+    ]);
+    for (const name of all) {
       if (!lower.has(name) && prefixes.some((p) => name.startsWith(p))) names.push(name);
     }
     if (names.length > 0) this.setHeader("Access-Control-Expose-Headers", names.join(", "));
