@@ -123,8 +123,9 @@ function methodImpl(
     case "unary":
       return async (request: unknown, ctx: HandlerContext) => {
         const state = ctx.values.get(stateKey);
+        let context: ReturnType<typeof startCall> | undefined;
         try {
-          const context = startCall(state, ctx, options, 0);
+          context = startCall(state, ctx, options, 0);
           if (state?.pipeline !== undefined) state.pipeline.outcome.messagesIn = 1;
           // The decoded request message, before the backend call.
           const response = await context.race(call(request, context));
@@ -133,14 +134,17 @@ function methodImpl(
           return toMessage(method.output, response);
         } catch (err) {
           throw failed(err, state);
+        } finally {
+          context?.finish();
         }
       };
     case "client_streaming":
       return async (requests: AsyncIterable<unknown>, ctx: HandlerContext) => {
         const state = ctx.values.get(stateKey);
         let stream: CountedRequests | undefined;
+        let context: ReturnType<typeof startCall> | undefined;
         try {
-          const context = startCall(state, ctx, options, options.maxStreamDurationMs);
+          context = startCall(state, ctx, options, options.maxStreamDurationMs);
           stream = countedRequests(requests, context, state?.pipeline);
           const response = await context.race(call(stream.messages, context));
           sendMetadata(context, ctx);
@@ -148,6 +152,8 @@ function methodImpl(
           return toMessage(method.output, response);
         } catch (err) {
           throw failed(stream?.error ?? err, state);
+        } finally {
+          context?.finish();
         }
       };
     case "server_streaming":
@@ -188,7 +194,7 @@ function startCall(
   ctx: HandlerContext,
   options: RpcOptions,
   maxStreamDurationMs: number,
-): GatewayCallContext {
+): GatewayCallContext & { finish(): void } {
   if (state === undefined) throw new RpcError("RPC call without its state", Code.Internal);
   if (state.metadataError !== undefined) throw state.metadataError;
   const ms = rpcTimeout(ctx.timeoutMs(), options.timeouts);
@@ -228,10 +234,15 @@ function startCall(
     if (reason.code === Code.DeadlineExceeded) context.expire(reason);
     else context.cancel(new RpcError("the client cancelled the call", Code.Cancelled));
   };
-  // connect-es aborts the signal when the client goes away, at its deadline, and once the call is over.
+  // connect-es aborts the signal when the client goes away, at its deadline, and once the call is
+  // over: `finish` stops listening once the backend call is done (no errors made for nothing).
   if (ctx.signal.aborted) ended();
   else ctx.signal.addEventListener("abort", ended, { once: true });
-  return context;
+  const finish = () => {
+    ctx.signal.removeEventListener("abort", ended);
+    for (const timer of timers) clearTimeout(timer);
+  };
+  return Object.assign(context, { finish });
 }
 
 /** The timeout of a call whose client asked for `requested` ms (undefined: none), within the mux's policy. */
