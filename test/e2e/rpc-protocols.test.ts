@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { createServer as createH2Server, type Http2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import type { CallContext } from "@ts-gateway/runtime";
 import {
   Code as ConnectCode,
   ConnectError,
@@ -22,6 +21,7 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { credentials } from "@grpc/grpc-js";
+import type { CallContext } from "@ts-gateway/runtime";
 import { Mux } from "@ts-gateway/runtime";
 import { ResourceInfoSchema } from "@ts-gateway/runtime/error-details";
 import { startBackend } from "../../examples/library/src/backend.js";

@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fromBinary } from "@bufbuild/protobuf";
-import { createFileRegistry } from "@bufbuild/protobuf";
+import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import {
@@ -17,10 +16,10 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
+import { freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   runGateway,
   startGateway,

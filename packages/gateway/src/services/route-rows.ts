@@ -1,0 +1,61 @@
+import type { GatewayService } from "./gateway-service.js";
+
+/** One row of the route table `ts-gateway check` prints. */
+export interface RouteRow {
+  readonly httpMethod: string;
+  readonly template: string;
+  readonly service: string;
+  readonly rpc: string;
+  readonly backend: string;
+}
+
+/**
+ * The routes of the given services, in registration order; with RPC
+ * protocols on (`mux.protocols`: connect, grpc-web, grpc), each service's
+ * methods follow as `POST /<package>.<Service>/<Method>` rows.
+ */
+export function routeRows(
+  entries: readonly { service: GatewayService; backend: string }[],
+  rpcProtocols: readonly string[] = [],
+): RouteRow[] {
+  const rows: RouteRow[] = [];
+  for (const { service, backend } of entries) {
+    const desc = service.routes.service;
+    for (const route of service.routes.routes) {
+      const method = desc.method[route.rpc];
+      rows.push({
+        httpMethod: route.method,
+        template: route.path,
+        service: desc.typeName,
+        rpc: method?.name ?? route.rpc,
+        backend,
+      });
+    }
+  }
+  if (rpcProtocols.length === 0) return rows;
+  for (const { service, backend } of entries) {
+    const desc = service.routes.service;
+    for (const method of desc.methods) {
+      rows.push({
+        httpMethod: "POST",
+        template: `/${desc.typeName}/${method.name}`,
+        service: desc.typeName,
+        rpc: method.name,
+        backend,
+      });
+    }
+  }
+  return rows;
+}
+
+/** The rows as an aligned text table with a header line. */
+export function formatRouteTable(rows: readonly RouteRow[]): string {
+  const header = ["METHOD", "TEMPLATE", "SERVICE", "RPC", "BACKEND"];
+  const cells = rows.map((r) => [r.httpMethod, r.template, r.service, r.rpc, r.backend]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  return [header, ...cells]
+    .map((line) =>
+      line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "),
+    )
+    .join("\n");
+}
