@@ -61,14 +61,24 @@ async function main(): Promise<void> {
     started.push(server);
     servers.push(server);
   }
-  const url = (s: ServerProcess) => `http://127.0.0.1:${s.port}${scenario?.path}`;
-  const spec = (s: ServerProcess, secs: number) => ({
-    url: url(s),
-    method: scenario?.method ?? "GET",
-    ...(scenario?.body === undefined ? {} : { body: scenario.body }),
-    connections: 32,
-    seconds: secs,
-  });
+  // A Connect row (see fixtures.connectRows) gets the scenario's call over Connect.
+  const requestOf = (s: ServerProcess) => {
+    const row = s.name.split("@")[0] ?? "";
+    const connect = fixtures.connectRows.includes(row)
+      ? fixtures.connectRequests[scenarioName ?? ""]
+      : undefined;
+    return connect === undefined ? scenario : { ...connect, method: "POST" as const };
+  };
+  const spec = (s: ServerProcess, secs: number) => {
+    const r = requestOf(s);
+    return {
+      url: `http://127.0.0.1:${s.port}${r?.path}`,
+      method: r?.method ?? "GET",
+      ...(r?.body === undefined ? {} : { body: r.body }),
+      connections: 32,
+      seconds: secs,
+    };
+  };
   for (const s of servers) await runLoad(generator, spec(s, 2), outDir); // warm up
   const cpu: number[][] = servers.map(() => []);
   const rps: number[][] = servers.map(() => []);

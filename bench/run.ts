@@ -87,6 +87,7 @@ const allRows = [
   GO,
   "floor-grpc",
   "gateway-node",
+  "gateway-node-connect",
   "gateway-node-grpcjs",
   "gateway-node-middleware",
   "gateway-node-metrics",
@@ -137,6 +138,13 @@ const allScenarios: Scenario[] = [
     check: (j) => j.items?.length === fixtures.listSize,
   },
 ];
+/** The request `row` gets for `scenario`: the scenario's, or the same call over Connect. */
+function requestOf(row: string, scenario: Scenario): Scenario {
+  const connect = fixtures.connectRows.includes(row)
+    ? fixtures.connectRequests[scenario.name]
+    : undefined;
+  return connect === undefined ? scenario : { ...scenario, method: "POST", ...connect };
+}
 const scenarios = allScenarios.filter((s) => list(env.BENCH_SCENARIOS)?.includes(s.name) ?? true);
 /** The route-table scaling rows: gateway-inprocess holding 10 and 1,000 routes, small GET. */
 const scalingRows = config.scaling ? ["routes-10", "routes-1000"] : [];
@@ -241,7 +249,7 @@ async function check(row: string, scenario: Scenario): Promise<void> {
   const server = servers.get(row) as ServerProcess;
   const times = (standaloneWorkers(row) ?? 0) + 1;
   for (let i = 0; i < times; i++) {
-    const { status, text } = await freshRequest(server.port, scenario);
+    const { status, text } = await freshRequest(server.port, requestOf(row, scenario));
     let ok = status === 200;
     try {
       ok &&= scenario.check(JSON.parse(text));
@@ -289,6 +297,7 @@ function load(
   rate?: number,
 ): Promise<LoadResult> {
   const server = servers.get(row) as ServerProcess;
+  scenario = requestOf(row, scenario);
   return runLoad(
     generator,
     {
@@ -395,6 +404,7 @@ function ratio(
 function report(peakRss: Map<string, number>, matching: Record<string, number> | undefined): void {
   const referenceOf: Record<string, string> = {
     "gateway-node": "floor-grpc",
+    "gateway-node-connect": "gateway-node",
     "gateway-node-grpcjs": "gateway-node",
     "gateway-node-middleware": "gateway-node",
     "gateway-node-metrics": "gateway-node",

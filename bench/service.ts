@@ -56,6 +56,16 @@ export const listPath = "/v1/items?pageSize=56";
 /** The path of the POST. */
 export const postPath = "/v1/items";
 
+/** The rows measured with each scenario's call over Connect (JSON, unary) instead of REST. */
+export const connectRows: readonly string[] = ["gateway-node-connect"];
+
+/** Each scenario's call over Connect: the same request message as the REST call's, as JSON. */
+export const connectRequests: Record<string, { path: string; body: string }> = {
+  get: { path: "/bench.v1.BenchService/GetItem", body: JSON.stringify({ id: "42" }) },
+  post: { path: "/bench.v1.BenchService/CreateItem", body: createBody },
+  list: { path: "/bench.v1.BenchService/ListItems", body: JSON.stringify({ pageSize: listSize }) },
+};
+
 /**
  * The service every gRPC backend and the in-process gateway serve: answers are
  * built like a real service would (a fresh small message per GET, the request

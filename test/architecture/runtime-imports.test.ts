@@ -15,6 +15,8 @@ const optional = [
   "prom-client",
   "@opentelemetry/api",
   "@bufbuild/protovalidate",
+  "@connectrpc/connect",
+  "@connectrpc/connect-node",
 ];
 
 /** Imports the root entry, makes a Mux with `options` and serves one request through it. */
@@ -38,6 +40,11 @@ const cases: Array<{ name: string; options: string; loads: string[] }> = [
     name: "a Mux with validate: true",
     options: "{ validate: true }",
     loads: ["@bufbuild/protovalidate"],
+  },
+  {
+    name: "a Mux with protocols: rest, connect",
+    options: '{ protocols: ["rest", "connect"] }',
+    loads: ["@connectrpc/connect", "@connectrpc/connect-node"],
   },
 ];
 

@@ -123,7 +123,7 @@ const cases: Array<{ name: string; code: string; error?: RegExp }> = [
 
 for (const c of cases) {
   test(`type test: ${c.name}`, () => {
-    const { snippet } = check(prelude + `async function body() {${c.code}\n}\nvoid body;\n`);
+    const { snippet } = check(`${prelude}async function body() {${c.code}\n}\nvoid body;\n`);
     if (c.error === undefined) {
       assert.deepEqual(snippet, []);
     } else {

@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT shut down gracefully: /readyz turns 503, in-flight requests
 // finish, the channel closes, then the backend goes NOT_SERVING and stops.
 import { createServer } from "node:http";
+import { createServer as createH2cServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { attachWebSocket, gatewayServer, gracefulShutdown, Mux } from "@ts-gateway/runtime";
 import { createChannel, idempotentMethods } from "@ts-gateway/runtime/balancer";
@@ -15,6 +16,8 @@ import { observe } from "./observability.js";
 
 const grpcPort = Number(process.env.GRPC_PORT ?? 50051);
 const httpPort = Number(process.env.PORT ?? 8080);
+// Native gRPC needs HTTP/2: the same mux on a cleartext HTTP/2 (h2c) port beside the HTTP/1.1 one.
+const h2cPort = Number(process.env.H2C_PORT ?? (httpPort === 0 ? 0 : httpPort + 1));
 const host = process.env.HOST ?? "127.0.0.1";
 
 const backend = await startBackend(new InMemoryLibrary(), `${host}:${grpcPort}`).catch(
@@ -32,9 +35,14 @@ const channel = createChannel([`${host}:${backend.port}`], {
   retry: { methods: idempotentMethods(libraryServiceRoutes) },
 });
 const client = LibraryServiceClient.fromChannel(channel);
-// Streaming routes are WebSocket endpoints too; requests breaking the proto's buf.validate rules
-// get a 400 before the backend is called.
-const mux = new Mux({ webSocket: true, validate: true });
+// Streaming routes are WebSocket endpoints too; every method is also served over Connect,
+// gRPC-Web and gRPC at /library.v1.LibraryService/<Method>, through the same middlewares;
+// requests breaking the proto's buf.validate rules get a 400 before the backend is called.
+const mux = new Mux({
+  webSocket: true,
+  validate: true,
+  protocols: ["rest", "connect", "grpc-web", "grpc"],
+});
 // /metrics, JSON access logs on stdout (pino, async), OpenTelemetry spans. Observers run
 // before every policy whatever the order of `use`, so they see refused calls (401, 429) too.
 const observability = observe(mux, [channel]);
@@ -54,6 +62,8 @@ const server = gatewayServer(createServer(gateway), {
   maxConnections: envNumber("MAX_CONNECTIONS"),
 });
 attachWebSocket(server, mux);
+const h2c = createH2cServer(mux.handler as never);
+h2c.on("sessionError", () => {});
 // Backend last: the gateway drains against a live backend first.
 const backendShutdown = gracefulShutdown({
   grpcServers: [backend.server],
@@ -70,6 +80,7 @@ const shutdown = gracefulShutdown({
   drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 0),
   gracePeriodMs: envNumber("GRACE_PERIOD_MS") ?? 10_000,
   onShutdown: async (reason) => {
+    h2c.close();
     await backendShutdown.shutdown(reason);
     observability.logger.info({ reason }, "stopped");
     observability.flush();
@@ -81,13 +92,23 @@ server.on("error", (err) => {
   console.error(`cannot start the gateway on ${host}:${httpPort}: ${err.message} (set PORT)`);
   process.exit(1);
 });
+h2c.on("error", (err) => {
+  console.error(
+    `cannot start the gateway's h2c port on ${host}:${h2cPort}: ${err.message} (set H2C_PORT)`,
+  );
+  process.exit(1);
+});
+await new Promise<void>((resolve) => h2c.listen(h2cPort, host, resolve));
 server.listen(httpPort, host);
 server.on("listening", () => {
   const { port } = server.address() as AddressInfo;
+  const grpcGatewayPort = (h2c.address() as AddressInfo).port;
   const url = `http://${host}:${port}`;
   console.log(`gRPC backend  ${host}:${backend.port}  (library.v1.LibraryService)`);
   console.log(`REST gateway  ${url}  (health: /healthz /readyz /livez, metrics: /metrics)`);
   console.log(`API docs      ${url}/docs  (OpenAPI 3.1: ${url}/openapi.json)`);
+  console.log(`RPC           ${url}/library.v1.LibraryService/<Method>  (Connect, gRPC-Web)`);
+  console.log(`gRPC (h2c)    ${host}:${grpcGatewayPort}  (gRPC, and everything above over HTTP/2)`);
   console.log("Access log    one JSON line per request on stdout (pino)");
   console.log(`
 Try:
@@ -102,6 +123,8 @@ Try:
   curl -N ${url}/v1/shelves/1:watch                                   # server streaming, NDJSON
   curl -N -H 'Accept: text/event-stream' ${url}/v1/shelves/1:watch    # the same as SSE
   WebSocket: ws://${host}:${port}/v1/shelves/1:discuss                  # bidi, one JSON message per frame
+  curl -s ${url}/library.v1.LibraryService/ListShelves --json '{}'     # Connect unary, JSON
+  npx buf curl --schema examples/library/proto --protocol grpc --http2-prior-knowledge http://${host}:${grpcGatewayPort}/library.v1.LibraryService/ListShelves
 `);
 });
 

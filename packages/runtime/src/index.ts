@@ -104,12 +104,12 @@ export type {
   Transport,
   Unmatched,
 } from "./pipeline/pipeline.js";
+export { observer } from "./pipeline/pipeline.js";
 export type { RequestInterceptor } from "./pipeline/request-checks.js";
 export type {
   ValidationOptions,
   ValidationRouteOptions,
 } from "./validation/message-validator.js";
-export { observer } from "./pipeline/pipeline.js";
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
 export type { MinDataRate } from "./wire/data-rate.js";
 export type { ErrorHandler } from "./wire/response-writer.js";

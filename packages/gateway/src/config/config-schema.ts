@@ -124,6 +124,13 @@ const mux = z.strictObject({
   acceptedContentTypes: z.array(z.string().min(1)).min(1).exactOptional(),
   /** Browser origins allowed to open a WebSocket. Default: only the request's own host. */
   allowedOrigins: z.array(z.string().min(1)).exactOptional(),
+  /** Protocols served: `rest`, and Connect, gRPC-Web and gRPC at `/<package>.<Service>/<Method>`. Default `[rest]`. */
+  protocols: z
+    .array(z.enum(["rest", "connect", "grpc-web", "grpc"]))
+    .min(1)
+    .exactOptional(),
+  /** Longest URL of a Connect GET; longer is `resource_exhausted`. Default 8192. */
+  maxConnectGetUrlBytes: z.number().int().min(1).exactOptional(),
 });
 
 const limits = z.strictObject({

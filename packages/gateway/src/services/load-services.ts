@@ -53,5 +53,6 @@ export async function loadServices(
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { services, rows: routeRows(services) };
+  const rpcProtocols = (loaded.config.mux?.protocols ?? []).filter((p) => p !== "rest");
+  return { services, rows: routeRows(services, rpcProtocols) };
 }

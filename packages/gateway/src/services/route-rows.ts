@@ -9,9 +9,14 @@ export interface RouteRow {
   readonly backend: string;
 }
 
-/** The routes of the given services, in registration order. */
+/**
+ * The routes of the given services, in registration order; with RPC
+ * protocols on (`mux.protocols`: connect, grpc-web, grpc), each service's
+ * methods follow as `POST /<package>.<Service>/<Method>` rows.
+ */
 export function routeRows(
   entries: readonly { service: GatewayService; backend: string }[],
+  rpcProtocols: readonly string[] = [],
 ): RouteRow[] {
   const rows: RouteRow[] = [];
   for (const { service, backend } of entries) {
@@ -23,6 +28,19 @@ export function routeRows(
         template: route.path,
         service: desc.typeName,
         rpc: method?.name ?? route.rpc,
+        backend,
+      });
+    }
+  }
+  if (rpcProtocols.length === 0) return rows;
+  for (const { service, backend } of entries) {
+    const desc = service.routes.service;
+    for (const method of desc.methods) {
+      rows.push({
+        httpMethod: "POST",
+        template: `/${desc.typeName}/${method.name}`,
+        service: desc.typeName,
+        rpc: method.name,
         backend,
       });
     }

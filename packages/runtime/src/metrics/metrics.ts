@@ -3,6 +3,7 @@ import type { Channel } from "@grpc/grpc-js";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { backendName, readiness } from "../balancer/balancer.js";
 import { Code, codeToString } from "../core/rpc-error.js";
+import type { Protocol } from "../core/rpc-protocols.js";
 import {
   type CallOutcome,
   type GatewayCall,
@@ -50,13 +51,13 @@ export interface GatewayMetrics {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-type RouteLabels = "service" | "method" | "route" | "http_method";
+type RouteLabels = "service" | "method" | "route" | "http_method" | "protocol";
 
 /**
  * Creates the gateway's metrics, with the names grpc-gateway cluster guides use:
  *
- * - `grpc_gateway_requests_total{service,method,route,http_method,http_status,grpc_code}`
- * - `grpc_gateway_request_duration_seconds{service,method,route,http_method}`
+ * - `grpc_gateway_requests_total{service,method,route,http_method,protocol,http_status,grpc_code}`
+ * - `grpc_gateway_request_duration_seconds{service,method,route,http_method,protocol}`
  * - `grpc_gateway_request_size_bytes`, `grpc_gateway_response_size_bytes` (same labels)
  * - `grpc_gateway_in_flight_requests`, `grpc_gateway_active_streams{service,method,transport}`
  * - `grpc_gateway_stream_messages_total{service,method,transport,direction}`
@@ -71,7 +72,7 @@ type RouteLabels = "service" | "method" | "route" | "http_method";
 export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetrics {
   const registry = options.registry ?? new Registry();
   if (options.collectDefaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  const routeLabels: RouteLabels[] = ["service", "method", "route", "http_method"];
+  const routeLabels: RouteLabels[] = ["service", "method", "route", "http_method", "protocol"];
   const requests = new Counter({
     name: "grpc_gateway_requests_total",
     help: "HTTP requests served by the gateway, by route and outcome.",
@@ -106,7 +107,7 @@ export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetr
   });
   const activeStreams = new Gauge({
     name: "grpc_gateway_active_streams",
-    help: "Open streams, by transport (ndjson, sse, http-body, http-bidi, websocket).",
+    help: "Open streams, by transport (ndjson, sse, http-body, http-bidi, websocket, rpc-stream).",
     labelNames: ["service", "method", "transport"],
     registers: [registry],
   });
@@ -120,33 +121,41 @@ export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetr
     backendMetrics(registry, options.backends);
   }
 
-  /** prom-client hashes label objects on every call: keep one label object per route. */
-  const labelsOf = new WeakMap<RouteInfo, Record<RouteLabels, string>>();
+  /** prom-client hashes label objects on every call: keep one label object per route and protocol. */
+  const labelsOf = new WeakMap<RouteInfo, Partial<Record<Protocol, Record<RouteLabels, string>>>>();
   const unmatchedLabels = new Map<string, Record<RouteLabels, string>>();
   const routeLabelsOf = (call: GatewayCall): Record<RouteLabels, string> => {
     const route = call.route;
     if (route === undefined) {
-      let labels = unmatchedLabels.get(call.httpMethod);
+      const key = `${call.protocol} ${call.httpMethod}`;
+      let labels = unmatchedLabels.get(key);
       if (labels === undefined) {
         labels = {
           service: "",
           method: "",
           route: unmatchedRouteLabel,
           http_method: boundedMethod(call.httpMethod),
+          protocol: call.protocol,
         };
-        if (unmatchedLabels.size < 64) unmatchedLabels.set(call.httpMethod, labels);
+        if (unmatchedLabels.size < 64) unmatchedLabels.set(key, labels);
       }
       return labels;
     }
-    let labels = labelsOf.get(route);
+    let byProtocol = labelsOf.get(route);
+    if (byProtocol === undefined) {
+      byProtocol = {};
+      labelsOf.set(route, byProtocol);
+    }
+    let labels = byProtocol[call.protocol];
     if (labels === undefined) {
       labels = {
         service: route.service,
         method: route.rpc,
         route: route.template,
         http_method: route.httpMethod,
+        protocol: call.protocol,
       };
-      labelsOf.set(route, labels);
+      byProtocol[call.protocol] = labels;
     }
     return labels;
   };

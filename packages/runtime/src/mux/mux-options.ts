@@ -6,6 +6,7 @@ import { createErrorDetailsRegistry } from "../core/error-body.js";
 import type { UnescapeMode } from "../core/path-unescape.js";
 import type { RequestDecodeOptions } from "../core/request-message.js";
 import type { ResponseEncodeOptions } from "../core/response-message.js";
+import { type Protocol, resolveProtocols } from "../core/rpc-protocols.js";
 import type { HeaderMatcher } from "../headers/header-matcher.js";
 import type { OutgoingHeaderMatcher } from "../headers/outgoing-headers.js";
 import type { OutgoingHeaderRules } from "../headers/response-metadata.js";
@@ -130,6 +131,23 @@ export interface MuxOptions extends JsonOptions {
    * (after validation), in order; see {@link RequestInterceptor}.
    */
   requestInterceptors?: readonly RequestInterceptor[];
+  /**
+   * The protocols served. `rest` is the HttpRule routes (JSON); `connect`,
+   * `grpc-web` and `grpc` serve every registered service's methods at
+   * `POST /<package>.<Service>/<Method>` through connect-es's handlers
+   * (optional peers `@connectrpc/connect` and `@connectrpc/connect-node`),
+   * forwarding to the same backend, through the same middlewares. Native
+   * gRPC needs an HTTP/2 server (`node:http2`, the gateway's `h2c`/`h2`
+   * listeners). Default `["rest"]`.
+   */
+  protocols?: readonly Protocol[];
+  /**
+   * Longest URL of a Connect GET request (its message travels in the query);
+   * longer answers `resource_exhausted`. Default 8192 (nginx's
+   * `large_client_header_buffers`); Node's own header limit (16 KiB by
+   * default) answers 431 for longer request heads before the mux sees them.
+   */
+  maxConnectGetUrlBytes?: number;
 }
 
 /**
@@ -163,6 +181,10 @@ export interface ResolvedMuxOptions {
   readonly streamIdleTimeoutMs: number;
   /** A stream ends after this long whatever happens; 0 = off. */
   readonly maxStreamDurationMs: number;
+  /** The protocols served (see {@link MuxOptions.protocols}). */
+  readonly protocols: ReadonlySet<Protocol>;
+  /** Longest URL of a Connect GET. */
+  readonly maxConnectGetUrlBytes: number;
   /** Lower-cased origins, a predicate, or undefined for "same host only". */
   readonly allowedOrigins: readonly string[] | ((origin: string) => boolean) | undefined;
   /** Request (and response) validation; undefined when off. */
@@ -219,6 +241,8 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 300_000,
     maxStreamDurationMs: options.maxStreamDurationMs ?? 0,
+    protocols: resolveProtocols(options.protocols),
+    maxConnectGetUrlBytes: options.maxConnectGetUrlBytes ?? 8192,
     allowedOrigins:
       options.allowedOrigins === undefined || typeof options.allowedOrigins === "function"
         ? options.allowedOrigins

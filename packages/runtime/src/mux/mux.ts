@@ -10,6 +10,7 @@ import type { SelectedRoute } from "../core/route-selector.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import { rpcProtocolOf } from "../core/rpc-protocols.js";
 import { metadataFromHeaders } from "../headers/header-matcher.js";
 import { duplicateHost } from "../headers/host-header.js";
 import {
@@ -21,6 +22,8 @@ import {
   runPipeline,
 } from "../pipeline/pipeline.js";
 import { type MessageChecks, messageChecks } from "../pipeline/request-checks.js";
+import { RpcRouter } from "../rpc/rpc-router.js";
+import type { RpcCallState, RpcMethodHandler, RpcOptions } from "../rpc/rpc-service.js";
 import { streamingHandler } from "../stream/streaming-handler.js";
 import { type RouteHandler, unaryHandler } from "../unary/unary-handler.js";
 import { MessageValidator } from "../validation/message-validator.js";
@@ -68,10 +71,18 @@ export class Mux {
   readonly #validator: MessageValidator | undefined;
   /** {@link Mux.checkRequest}'s checks, per method. */
   readonly #methodChecks = new Map<DescMethod, MessageChecks>();
+  /** The methods served over Connect, gRPC-Web and gRPC, when `protocols` name one. */
+  readonly #rpc: RpcRouter | undefined;
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
     this.#table = new RouteTable({ unescape: this.options.unescape });
+    if (this.options.protocols.size > (this.options.protocols.has("rest") ? 1 : 0)) {
+      this.#rpc = new RpcRouter({
+        ...rpcOptions(this.options),
+        checkRequest: (method, message) => this.checkRequest(method, message),
+      });
+    }
     if (this.options.webSocket) {
       this.#upgradeTable = new RouteTable({ unescape: this.options.unescape });
       this.#webSocketServer = createWebSocketServer(
@@ -133,6 +144,8 @@ export class Mux {
       options === undefined
         ? this.options
         : resolveMuxOptions({ ...this.options.input, ...options });
+    this.#rpc?.add(routes.service, backend, rpcOptions(resolved));
+    if (!this.options.protocols.has("rest")) return this;
     for (const route of routes.routes) {
       const method = routes.service.method[route.rpc] as DescMethod | undefined;
       if (method === undefined) {
@@ -310,6 +323,11 @@ export class Mux {
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q + 1);
     const method = req.method ?? "GET";
+    const rpc = this.#rpc?.method(path);
+    if (rpc !== undefined) {
+      this.#handleRpc(req, res, path, rpc);
+      return;
+    }
     let m = this.#table.match(method, path);
     if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(path, m);
     if (m.kind === "not-found" && next !== undefined && this.options.notFound === "next") {
@@ -461,6 +479,110 @@ export class Mux {
   }
 
   /**
+   * Serves a call to `/<package>.<Service>/<Method>` over Connect, gRPC-Web
+   * or gRPC, through the middlewares like a REST call; a preflight (`OPTIONS`)
+   * is answered like one to a REST path, with the methods the endpoint takes.
+   */
+  #handleRpc(req: IncomingMessage, res: ServerResponse, path: string, rpc: RpcMethodHandler): void {
+    const router = this.#rpc as RpcRouter;
+    const options = this.options;
+    const httpMethod = req.method ?? "GET";
+    const protocol = rpcProtocolOf(req.headers["content-type"]);
+    if (httpMethod === "OPTIONS") {
+      const allow = rpc.handler.allowedMethods;
+      const m = { kind: "method-not-allowed", allow } as const;
+      if (this.#middlewares.length === 0) {
+        this.#unmatched(req, res, path, m, undefined);
+        return;
+      }
+      const call = new PipelineCall({
+        route: undefined,
+        unmatched: m.kind,
+        allow,
+        routeFor: (method) =>
+          method === "POST" ? rpc.info : method === "GET" ? rpc.getInfo : undefined,
+        transport: "unary",
+        protocol,
+        path,
+        req,
+        res,
+        metadata: new Metadata(),
+        metadataError: undefined,
+      });
+      runPipeline(
+        this.#middlewares,
+        call,
+        (c) => this.#unmatched(req, res, path, m, c),
+        (c, error) => router.refuse(req, res, protocol, error, c),
+      );
+      return;
+    }
+    const md = metadataFromHeaders(req.headers, {
+      headerMatcher: options.setup.headerMatcher,
+      peerAddress: req.socket.remoteAddress,
+    });
+    const metadata = md.ok ? md.metadata : new Metadata();
+    const metadataError = md.ok ? undefined : new RpcError(md.message, Code.InvalidArgument);
+    const tooLong =
+      httpMethod === "GET" && (req.url?.length ?? 0) > options.maxConnectGetUrlBytes
+        ? new RpcError(
+            `the URL of a Connect GET is longer than ${options.maxConnectGetUrlBytes} bytes: send the call as a POST`,
+            Code.ResourceExhausted,
+          )
+        : undefined;
+    if (this.#middlewares.length === 0) {
+      if (tooLong !== undefined) router.refuse(req, res, protocol, tooLong, undefined);
+      else router.serve(req, res, rpc, { pipeline: undefined, metadata, metadataError });
+      return;
+    }
+    const call = new PipelineCall({
+      route: httpMethod === "GET" && rpc.getInfo !== undefined ? rpc.getInfo : rpc.info,
+      transport: rpc.info.methodKind === "unary" ? "unary" : "rpc-stream",
+      protocol,
+      path,
+      req,
+      res,
+      metadata,
+      metadataError,
+    });
+    runPipeline(
+      this.#middlewares,
+      call,
+      (c) => {
+        const state: RpcCallState = { pipeline: c, metadata: c.metadata, metadataError };
+        if (tooLong !== undefined) router.refuse(req, res, protocol, tooLong, c);
+        else router.serve(req, res, rpc, state);
+      },
+      (c, error) => router.refuse(req, res, protocol, error, c),
+    );
+  }
+
+  /**
+   * The RPC endpoints this mux serves (Connect, gRPC-Web, gRPC), for listings
+   * such as `ts-gateway check`: path, method kind, and the HTTP methods taken.
+   * Empty when `protocols` name none.
+   */
+  rpcEndpoints(): Array<{
+    path: string;
+    service: string;
+    rpc: string;
+    methodKind: string;
+    httpMethods: readonly string[];
+  }> {
+    const out = [];
+    for (const m of this.#rpc?.methods() ?? []) {
+      out.push({
+        path: m.info.template,
+        service: m.info.service,
+        rpc: m.info.rpc,
+        methodKind: m.info.methodKind,
+        httpMethods: m.handler.allowedMethods,
+      });
+    }
+    return out;
+  }
+
+  /**
    * Serves an HTTP upgrade request (an http.Server's `'upgrade'` event) on the
    * route of a streaming method, whatever the route's HTTP method, as a
    * WebSocket (see the `webSocket` option). Returns false, leaving the socket
@@ -555,6 +677,19 @@ export class Mux {
 }
 
 function ignoreError(): void {}
+
+/** The option values of the RPC protocols' handlers. */
+function rpcOptions(options: ResolvedMuxOptions): RpcOptions {
+  return {
+    protocols: options.protocols,
+    maxRequestBytes: options.limits.maxRequestBytes,
+    timeouts: options.setup.timeouts,
+    maxStreamDurationMs: options.maxStreamDurationMs,
+    redactInternalErrors: options.errors.redactInternalErrors,
+    registry: options.errors.registry,
+    ignoreUnknownFields: options.decode.readJson.ignoreUnknownFields,
+  };
+}
 
 /** A route's handler and what the pipeline tells middlewares about it. */
 interface MuxRoute<H> {

@@ -92,6 +92,7 @@ export function accessLog(options: AccessLogOptions): Middleware {
       service: route?.service || undefined,
       rpc: route?.rpc || undefined,
       transport: call.transport,
+      protocol: call.protocol,
       status: outcome.httpStatus,
       grpc_code: codeName(outcome.code),
       duration_ms: Math.round(outcome.durationMs * 1000) / 1000,

@@ -5,14 +5,24 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import type { CallContext } from "../core/call-context.js";
 import { codeFromHttpStatus } from "../core/http-status.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { Protocol } from "../core/rpc-protocols.js";
 
 /**
  * How a call travels over HTTP: `unary` (one request, one response; also
  * requests no route matches), `ndjson` and `sse` (a server stream's framing),
  * `http-body` (a server stream of raw `google.api.HttpBody` bytes),
- * `http-bidi` (a client or bidi stream in the request body) or `websocket`.
+ * `http-bidi` (a client or bidi stream in the request body), `websocket`,
+ * or `rpc-stream` (a streaming call over Connect, gRPC-Web or gRPC: see
+ * {@link GatewayCall.protocol}; their unary calls are `unary`).
  */
-export type Transport = "unary" | "ndjson" | "sse" | "http-body" | "http-bidi" | "websocket";
+export type Transport =
+  | "unary"
+  | "ndjson"
+  | "sse"
+  | "http-body"
+  | "http-bidi"
+  | "websocket"
+  | "rpc-stream";
 
 /** The route a request matched: what metrics and logs label it with (never the raw path). */
 export interface RouteInfo {
@@ -101,6 +111,12 @@ export interface GatewayCall {
    */
   routeFor(httpMethod: string): RouteInfo | undefined;
   readonly transport: Transport;
+  /**
+   * The protocol of the call: `rest` (a route of the route table, or a
+   * request no route matched), or `connect`, `grpc-web` or `grpc` (a call to
+   * `/<package>.<Service>/<Method>`, when the mux's `protocols` turn them on).
+   */
+  readonly protocol: Protocol;
   /** The request's HTTP method (`GET` for a WebSocket upgrade). */
   readonly httpMethod: string;
   /** The request path, without the query. */
@@ -183,6 +199,7 @@ export class PipelineCall implements GatewayCall {
   readonly allow: readonly string[] | undefined;
   readonly #routeFor: ((httpMethod: string) => RouteInfo | undefined) | undefined;
   transport: Transport;
+  readonly protocol: Protocol;
   readonly httpMethod: string;
   readonly path: string;
   readonly req: IncomingMessage;
@@ -220,6 +237,8 @@ export class PipelineCall implements GatewayCall {
     /** For `method-not-allowed`: the path's route for another method. */
     routeFor?: (httpMethod: string) => RouteInfo | undefined;
     transport: Transport;
+    /** Default `rest`. */
+    protocol?: Protocol;
     path: string;
     req: IncomingMessage;
     res: ServerResponse | undefined;
@@ -233,6 +252,7 @@ export class PipelineCall implements GatewayCall {
     this.allow = init.allow;
     this.#routeFor = init.routeFor;
     this.transport = init.transport;
+    this.protocol = init.protocol ?? "rest";
     this.httpMethod = init.req.method ?? "GET";
     this.path = init.path;
     this.req = init.req;

@@ -58,6 +58,13 @@ const defaultExposed = [
   "Link",
 ];
 
+/**
+ * What Connect and gRPC-Web responses expose besides the policy's headers:
+ * their status headers (connect-es's `cors.exposedHeaders`), and every header
+ * the response has (the backend's metadata has no fixed names).
+ */
+const rpcExposed = ["Grpc-Status", "Grpc-Message", "Grpc-Status-Details-Bin"];
+
 /** A {@link CorsPolicy} made ready for requests, once per route. */
 interface ResolvedCors {
   readonly allowed: (origin: string, call: GatewayCall) => boolean;
@@ -102,7 +109,9 @@ function resolveCors(policy: CorsPolicy): ResolvedCors {
  * the path's methods whose routes admit the origin; a preflight from an
  * origin that policy refuses is a 403, and one for a route whose CORS is off
  * gets no CORS headers. Other requests from an allowed origin get
- * `Access-Control-Allow-Origin` and the exposed headers, errors included.
+ * `Access-Control-Allow-Origin` and the exposed headers, errors included
+ * (Connect and gRPC-Web calls: the status headers and every header of the
+ * response besides).
  */
 export function cors(options: CorsOptions): Middleware {
   refuseAnyOriginWithCredentials(options, "cors");
@@ -145,7 +154,10 @@ export function cors(options: CorsOptions): Middleware {
       res.setHeader("Access-Control-Max-Age", p.maxAge);
       return next(); // the mux answers OPTIONS on a known path with 204 and Allow
     }
-    if (p.prefixes.length === 0) {
+    if (call.protocol !== "rest") {
+      // A Connect or gRPC-Web client reads its status headers and any metadata the backend sent.
+      exposeOnWrite(res, [...rpcExposed, ...p.exact], [""]);
+    } else if (p.prefixes.length === 0) {
       if (p.exact.length > 0) res.setHeader("Access-Control-Expose-Headers", p.exact.join(", "));
     } else {
       exposeOnWrite(res, p.exact, p.prefixes);
@@ -163,8 +175,17 @@ function exposeOnWrite(
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     const names = [...exact];
-    for (const name of this.getHeaderNames()) {
-      if (prefixes.some((p) => name.startsWith(p))) names.push(name);
+    const lower = new Set(exact.map((h) => h.toLowerCase()));
+    // Headers set before, and those handed to writeHead itself (connect-es passes them there).
+    const given = args.find((a) => typeof a === "object" && a !== null && !Array.isArray(a));
+    const all = new Set([
+      ...this.getHeaderNames(),
+      ...Object.keys((given as Record<string, unknown> | undefined) ?? {}).map((h) =>
+        h.toLowerCase(),
+      ),
+    ]);
+    for (const name of all) {
+      if (!lower.has(name) && prefixes.some((p) => name.startsWith(p))) names.push(name);
     }
     if (names.length > 0) this.setHeader("Access-Control-Expose-Headers", names.join(", "));
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);

@@ -145,6 +145,7 @@ function requestAttributes(call: GatewayCall): Attributes {
       attributes["rpc.method"] = route.rpc;
     }
     if (call.transport !== "unary") attributes["gateway.transport"] = call.transport;
+    if (call.protocol !== "rest") attributes["gateway.protocol"] = call.protocol;
   }
   return attributes;
 }
