@@ -8,11 +8,13 @@ import { ConfigError, type LoadedConfig, loadConfig } from "./config/load-config
 import { type RunningGateway, startGateway } from "./gateway.js";
 import { loadServices } from "./load-services.js";
 import { formatRouteTable } from "./route-table.js";
+import { documentTitle, openApiFromServices } from "./services/openapi-document.js";
 import { runPrimary, type WorkerMessage, workerCount } from "./workers.js";
 
 const usage = `Usage:
   ts-gateway serve <config.yaml> [--print-routes] [--workers <n|auto>]
   ts-gateway check <config.yaml>        validate the config and print the route table
+  ts-gateway openapi <config.yaml>      print the OpenAPI 3.1 document of the descriptor sets' routes
   ts-gateway schema                     print the config's JSON Schema (for editors and CI)
   ts-gateway --version
 
@@ -50,12 +52,17 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return;
   }
-  if ((command !== "serve" && command !== "check") || file === undefined || rest.length > 0) {
+  if (
+    !(command === "serve" || command === "check" || command === "openapi") ||
+    file === undefined ||
+    rest.length > 0
+  ) {
     process.stderr.write(`${usage}\n`);
     process.exit(2);
   }
   try {
     if (command === "check") await check(file);
+    else if (command === "openapi") await openapi(file);
     else await serve(file, values["print-routes"] === true, values.workers);
   } catch (err) {
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
@@ -83,6 +90,20 @@ async function check(file: string): Promise<void> {
   process.stdout.write(
     `${file}: ok, ${rows.length} routes, backends ${Object.keys(loaded.config.backends).join(", ")}\n`,
   );
+}
+
+/** The document `docs: true` serves: `docs.title`, the mux's JSON options. */
+async function openapi(file: string): Promise<void> {
+  const loaded = loadConfig(file);
+  const services = (await loadServices(loaded)).services.map((s) => s.service);
+  const docs = loaded.config.docs;
+  const title = typeof docs === "object" ? docs.title : undefined;
+  const document = openApiFromServices(
+    services,
+    documentTitle(services, title),
+    loaded.config.mux ?? {},
+  );
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 }
 
 async function serve(file: string, printRoutes: boolean, workersFlag?: string): Promise<void> {

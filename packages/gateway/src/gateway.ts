@@ -7,12 +7,14 @@ import { mountHealth } from "@ts-gateway/runtime/health";
 import { readFileSync } from "node:fs";
 import { type Backend, openBackend } from "./backends/backend-channels.js";
 import type { GatewayConfig } from "./config/config-schema.js";
+import type { DocsConfig } from "./config/policy-schema.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { loadServices, type RoutedService } from "./load-services.js";
 import { createObservability, type Observability } from "./observability/observability.js";
 import { type EdgePolicies, edgePolicies } from "./pipeline/edge-policies.js";
 import type { RouteRow } from "./route-table.js";
 import { createListener, type Listener } from "./server/listener.js";
+import { documentTitle, openApiFromServices } from "./services/openapi-document.js";
 
 /** Where the gateway reports what it does (one line each). */
 export type Log = (message: string) => void;
@@ -224,15 +226,14 @@ async function buildGeneration(
         observability.metrics.handler,
       );
     }
-    const docs = config.docs;
-    if (docs !== undefined && docs.enabled !== false) {
+    const docs = docsOptions(config);
+    if (docs !== undefined) {
       // The page tries calls on the API: it is served there, not on the admin port.
       const { mountDocs } = await import("@ts-gateway/runtime/docs");
       mountDocs(mux, {
-        spec: readFileSync(loaded.path(docs.spec), "utf8"),
+        spec: openApiSpec(loaded, services, docs),
         ...(docs.path === undefined ? {} : { path: docs.path }),
         ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
-        ...(docs.title === undefined ? {} : { title: docs.title }),
       });
     }
     return { mux, adminMux, rows, channels, close };
@@ -240,6 +241,44 @@ async function buildGeneration(
     close();
     throw err;
   }
+}
+
+/** The `docs` section as an object (`true` is `{}`), or undefined when off. */
+function docsOptions(config: GatewayConfig): DocsConfig | undefined {
+  const docs = config.docs;
+  if (docs === undefined || docs === false) return undefined;
+  if (docs === true) return {};
+  return docs.enabled === false ? undefined : docs;
+}
+
+/**
+ * The document the docs page shows: `docs.spec`, or the one generated from the
+ * descriptor sets. `docs.title` replaces its `info.title`, which Swagger UI
+ * shows as the page's heading, so the heading and the tab say the same.
+ */
+function openApiSpec(
+  loaded: LoadedConfig,
+  services: readonly RoutedService[],
+  docs: DocsConfig,
+): object | string {
+  const config = loaded.config;
+  const named = (document: object): object => {
+    if (docs.title === undefined) return document;
+    const info = (document as { info?: object }).info;
+    return { ...document, info: { ...info, title: docs.title } };
+  };
+  if (docs.spec !== undefined) {
+    // mountDocs parses the text and names what is wrong with it.
+    const text = readFileSync(loaded.path(docs.spec), "utf8");
+    if (docs.title === undefined) return text;
+    try {
+      return named(JSON.parse(text) as object);
+    } catch {
+      return text;
+    }
+  }
+  const routed = services.map((s) => s.service);
+  return named(openApiFromServices(routed, documentTitle(routed, docs.title), config.mux ?? {}));
 }
 
 function muxOptions(config: GatewayConfig): MuxOptions {

@@ -258,7 +258,8 @@ export const gatewayConfigSchema = z.strictObject({
   cors: corsSection.exactOptional(),
   compression: compressionSection.exactOptional(),
   deprecation: deprecationSection.exactOptional(),
-  docs: docsSection.exactOptional(),
+  /** `true`: the docs page of the document generated from the descriptor sets. */
+  docs: z.union([z.boolean(), docsSection]).exactOptional(),
   backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), backend),
   services: z.array(service).min(1),
 });

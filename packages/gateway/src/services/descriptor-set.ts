@@ -6,7 +6,7 @@ import {
   type DescService,
   fromBinary,
 } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { type FileDescriptorSet, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import type { CallContext, RouteSpec, ServiceRoutes } from "@ts-gateway/runtime";
 import { GrpcClient } from "@ts-gateway/runtime";
 import {
@@ -37,9 +37,15 @@ export interface DescriptorSetSource {
  * (`file.proto:line:col: pkg.Service.Method: …`) for a bad rule.
  */
 export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayService[] {
-  const registry = createFileRegistry(
-    fromBinary(FileDescriptorSetSchema, readFileSync(source.file)),
-  );
+  let set: FileDescriptorSet;
+  try {
+    set = fromBinary(FileDescriptorSetSchema, readFileSync(source.file));
+  } catch (err) {
+    throw new Error(
+      `${basename(source.file)} is not a descriptor set (${(err as Error).message}): build it with \`buf build -o\` or \`protoc --include_imports --descriptor_set_out\``,
+    );
+  }
+  const registry = createFileRegistry(set);
   const rules = readApiConfiguration(source.apiConfiguration);
   const options = {
     generateUnboundMethods: source.generateUnboundMethods ?? false,
@@ -69,6 +75,7 @@ export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayS
     const routes: ServiceRoutes = { service, routes: infos.map(routeSpec) };
     services.push({
       routes,
+      routeInfos: infos,
       source: source.file,
       register(mux, channel, registerOptions) {
         mux.register(
