@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { Mux, type MuxOptions } from "@ts-gateway/runtime";
-import { mountHealth } from "@ts-gateway/runtime/health";
 import { readFileSync } from "node:fs";
 import { type Backend, openBackend } from "./backends/backend-channels.js";
 import type { GatewayConfig } from "./config/config-schema.js";
@@ -13,6 +12,7 @@ import { loadServices, type RoutedService } from "./load-services.js";
 import { createObservability, type Observability } from "./observability/observability.js";
 import { type EdgePolicies, edgePolicies } from "./pipeline/edge-policies.js";
 import type { RouteRow } from "./route-table.js";
+import { mountGatewayHealth } from "./server/backend-healthz.js";
 import { createListener, type Listener } from "./server/listener.js";
 import { documentTitle, openApiFromServices } from "./services/openapi-document.js";
 
@@ -114,6 +114,8 @@ export async function startGateway(
   }
 
   let stopping: Promise<void> | undefined;
+  /** Muxes of generations a reload replaced, whose streams may still be open. */
+  const retired = new Set<Mux>();
   const staticPart = (c: GatewayConfig) =>
     JSON.stringify([
       c.server.listeners,
@@ -145,7 +147,11 @@ export async function startGateway(
       for (const { listener } of listeners) listener.reloadCertificates();
       // Calls in flight on the old backends finish there; close them once they had time to.
       const grace = next.config.shutdown?.gracePeriodMs ?? defaultGracePeriodMs;
-      setTimeout(() => old.close(), grace).unref();
+      retired.add(old.mux);
+      setTimeout(() => {
+        retired.delete(old.mux);
+        old.close();
+      }, grace).unref();
       log(
         `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
       );
@@ -157,6 +163,14 @@ export async function startGateway(
         log(`${reason}: draining (readyz 503)`);
         await sleep(shutdown.drainDelayMs ?? defaultDrainDelayMs);
         const deadline = Date.now() + (shutdown.gracePeriodMs ?? defaultGracePeriodMs);
+        // Streams have no end to wait for: each gets its last frame now (an
+        // UNAVAILABLE "server shutting down" line or event, a WebSocket close
+        // 1001), so a client can tell the shutdown from the stream's end and
+        // reconnect; unary calls in flight get the grace period.
+        let ended = 0;
+        for (const mux of [current.mux, ...retired])
+          ended += mux.endStreams("server shutting down");
+        if (ended > 0) log(`${reason}: ended ${ended} open streams`);
         // API listeners first; the admin listener keeps answering probes (503) until they are done.
         await Promise.all(listeners.filter((l) => !l.admin).map((l) => l.listener.close(deadline)));
         await Promise.all(
@@ -207,15 +221,21 @@ async function buildGeneration(
       mux.use(middleware);
     }
     for (const { service, backend } of services) {
-      service.register(mux, channels.get(backend)!);
+      const { deadlineMs, streamDeadlineMs } = config.backends[backend]!;
+      service.register(mux, channels.get(backend)!, undefined, {
+        unaryMs: deadlineMs,
+        streamMs: streamDeadlineMs,
+      });
     }
     const adminMux =
       config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });
-    const backends = Object.fromEntries(channels);
-    const only = channels.size === 1 ? [...channels.values()][0] : undefined;
-    mountHealth(adminMux ?? mux, {
-      ...(only === undefined ? {} : { channel: only }),
-      backends,
+    mountGatewayHealth(adminMux ?? mux, {
+      backends: new Map(
+        [...channels].map(([name, channel]) => [
+          name,
+          { channel, health: config.backends[name]?.health ?? "grpc" },
+        ]),
+      ),
       isDraining,
       ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
     });

@@ -153,10 +153,22 @@ const backend = z.strictObject({
     ])
     .exactOptional(),
   outlierDetection: z.literal(false).exactOptional(),
+  /**
+   * What `/healthz` checks: `grpc` (default) its `grpc.health.v1.Health/Check`,
+   * `connectivity` a connected endpoint (backends without the health service),
+   * `none` nothing.
+   */
+  health: z.enum(["grpc", "connectivity", "none"]).exactOptional(),
   /** DNS re-resolution interval; default 30000. */
   reresolveIntervalMs: ms.exactOptional(),
-  /** Default deadline of every call to this backend. */
+  /** Deadline of every unary (and client-streaming) call to this backend; a shorter client deadline wins. */
   deadlineMs: positiveMs.exactOptional(),
+  /**
+   * Deadline of every server or bidirectional stream to this backend, as a
+   * whole. Default: none (streams end by `limits.streamIdleTimeoutMs` and
+   * `limits.maxStreamDurationMs`, or a client's `Grpc-Timeout`).
+   */
+  streamDeadlineMs: positiveMs.exactOptional(),
   /**
    * Retries on UNAVAILABLE for idempotent methods: those the routes mark so
    * (GET/PUT/DELETE bindings, idempotency_level), or the `methods` listed.

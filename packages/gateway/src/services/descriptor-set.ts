@@ -15,6 +15,7 @@ import {
   readApiConfiguration,
   type RouteInfo,
 } from "protoc-gen-ts-gateway/http-rules";
+import { withDeadlines } from "./call-deadlines.js";
 import type { GatewayService } from "./gateway-service.js";
 
 /** What {@link servicesFromDescriptorSet} reads. */
@@ -77,12 +78,9 @@ export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayS
       routes,
       routeInfos: infos,
       source: source.file,
-      register(mux, channel, registerOptions) {
-        mux.register(
-          routes,
-          dynamicClient(service, GrpcClient.fromChannel(channel)),
-          registerOptions,
-        );
+      register(mux, channel, registerOptions, deadlines = {}) {
+        const backend = dynamicClient(service, GrpcClient.fromChannel(channel));
+        mux.register(routes, withDeadlines(backend, service, deadlines), registerOptions);
       },
     });
   }

@@ -14,6 +14,7 @@ import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { type RouteHandler, unaryHandler } from "./unary-handler.js";
+import { OpenStreams } from "./open-streams.js";
 import { streamingHandler } from "./streaming-handler.js";
 import { metadataFromHeaders } from "./header-matcher.js";
 import {
@@ -63,6 +64,8 @@ export class Mux {
   readonly #webSocketServer: WebSocketServer | undefined;
   /** The request pipeline, in registration order; empty costs nothing per request. */
   readonly #middlewares: Middleware[] = [];
+  /** Streaming calls open over plain HTTP, for {@link Mux.endStreams}. */
+  readonly #openStreams = new OpenStreams();
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
@@ -102,7 +105,7 @@ export class Mux {
       const serve =
         method.methodKind === "unary"
           ? unaryHandler(method, route, call, resolved)
-          : streamingHandler(method, route, call, resolved);
+          : streamingHandler(method, route, call, resolved, this.#openStreams);
       const info: RouteInfo = {
         template: route.path,
         httpMethod: route.method,
@@ -398,6 +401,19 @@ export class Mux {
    */
   closeWebSockets(code = 1001, reason = "server shutting down"): void {
     for (const ws of this.#webSocketServer?.clients ?? []) ws.close(code, reason);
+  }
+
+  /**
+   * Ends every open stream of this mux, e.g. when the server shuts down: an
+   * NDJSON or SSE stream gets a last error frame (UNAVAILABLE, `reason`) and
+   * ends; a WebSocket is closed with 1001 and `reason`. Their backend calls
+   * are cancelled. Returns how many HTTP streams were ended.
+   */
+  endStreams(reason = "server shutting down"): number {
+    const open = this.#openStreams.size;
+    this.#openStreams.endAll(new RpcError(reason, Code.Unavailable));
+    this.closeWebSockets(1001, reason);
+    return open;
   }
 
   /**

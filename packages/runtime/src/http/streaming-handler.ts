@@ -14,6 +14,7 @@ import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { selectStreamFormat } from "./stream-format.js";
 import type { RouteHandler, UnaryOptions } from "./unary-handler.js";
+import type { OpenStreams } from "./open-streams.js";
 import type { PipelineCall } from "./pipeline.js";
 
 type StreamCall = (request: unknown, context: unknown) => unknown;
@@ -51,6 +52,7 @@ export function streamingHandler(
   route: RouteSpec,
   call: StreamCall,
   options: StreamingOptions,
+  openStreams?: OpenStreams,
 ): RouteHandler {
   const { limits, setup, outgoing, errors } = options;
   const kind = method.methodKind;
@@ -90,6 +92,7 @@ export function streamingHandler(
     const context = gatewayContext(req, res, setup, pipeline);
     if (context instanceof RpcError) throw context;
     limitStreamDuration(context, res, options.maxStreamDurationMs);
+    openStreams?.track(context, res);
     const format = () => selectStreamFormat(req, method.output, route.responseBody, writer, errors);
     if (!clientStreams) {
       const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
