@@ -10,7 +10,7 @@ type FileKind = "file" | "descriptorSet" | "pem";
 /**
  * Checks what the config names outside itself, on the raw (not yet validated)
  * values, so these problems come in the same round as the schema's: every
- * service's backend exists, and every file it names (descriptor sets, modules,
+ * service's backend exists, and (with `files`) every file it names (descriptor sets, modules,
  * API configurations, certificates, the docs spec, a JWKS file) can be read;
  * a descriptor set must decode as a `FileDescriptorSet`. Each problem is
  * `where(key): message`.
@@ -19,6 +19,7 @@ export function referenceProblems(
   raw: unknown,
   path: (p: string) => string,
   where: (key: Key) => string,
+  files = true,
 ): string[] {
   const problems: string[] = [];
   const config = asRecord(raw);
@@ -33,6 +34,7 @@ export function referenceProblems(
       );
     }
   }
+  if (!files) return problems;
   for (const [key, value, kind] of fileKeys(config)) {
     if (typeof value !== "string" || value === "") continue;
     if (kind === "pem" && value.startsWith("-----BEGIN")) continue;

@@ -48,14 +48,19 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new ConfigError([`${file}: cannot read: ${(err as Error).message}`]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, { files: true });
 }
 
-/** {@link loadConfig} on text already read; `file` names it in errors and anchors relative paths. */
+/**
+ * {@link loadConfig} on text already read; `file` names it in errors and
+ * anchors relative paths. With `files`, the files the config names are
+ * checked too (loadConfig does).
+ */
 export function parseConfig(
   text: string,
   file: string,
   env: NodeJS.ProcessEnv = process.env,
+  check: { files?: boolean } = {},
 ): LoadedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -88,7 +93,7 @@ export function parseConfig(
       problems.push(`${where(at)}: ${issueMessage(issue)}`);
     }
   }
-  problems.push(...referenceProblems(raw, path, where));
+  problems.push(...referenceProblems(raw, path, where, check.files === true));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config = result.data;
   return {
