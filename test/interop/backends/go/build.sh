@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 proto=$(cd "$here/../../../proto" && pwd)
 gocode=/usr/share/gocode
 googleapis=$gocode/src/github.com/grpc-ecosystem/grpc-gateway/third_party/googleapis
-install="apt-get install golang-go protobuf-compiler golang-goprotobuf-dev golang-google-grpc-dev golang-google-genproto-dev golang-github-grpc-ecosystem-grpc-gateway-dev"
+install="apt-get install golang-go protobuf-compiler libprotobuf-dev protoc-gen-go-1-3 golang-github-golang-protobuf-1-3-dev golang-google-grpc-dev golang-google-genproto-dev golang-github-grpc-ecosystem-grpc-gateway-dev"
 
 for tool in go protoc protoc-gen-go; do
   command -v "$tool" >/dev/null 2>&1 || { echo "interop go: $tool not found ($install)"; exit 2; }
