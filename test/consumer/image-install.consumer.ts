@@ -17,12 +17,12 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import {
   buildDescriptorSet,
-  freePort,
   repoRoot,
   startChild,
   startPlainBackend,
   stopAll,
 } from "../gateway/support/processes.js";
+import { freePort } from "../support/wait.js";
 
 const execFileAsync = promisify(execFile);
 

@@ -14,12 +14,13 @@ import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
 import {
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   startGateway,
   stopAll,
 } from "../gateway/support/processes.js";
+import { skippedTools } from "../support/tools.js";
+import { eventually, freePort, sleep } from "../support/wait.js";
 import { type Backend, startBackend, stopBackends } from "./support/backends.js";
 
 after(async () => {
@@ -35,7 +36,7 @@ execFileSync(
   { cwd: repoRoot, stdio: "pipe" },
 );
 
-const skip = (process.env.TS_GATEWAY_SKIP ?? "").split(",");
+const skip = skippedTools();
 
 /** A gateway config for one backend; `extra` is appended to the backend's section. */
 function config(name: string, port: number, backendPort: number, extra = ""): string {
@@ -130,17 +131,8 @@ function webSocket(
   });
 }
 
-/** Waits until `check` holds, at most `ms`. */
-async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 for (const kind of ["python", "go"] as const) {
-  describe(`${kind} backend behind ts-gateway serve`, { skip: skip.includes(kind) }, () => {
+  describe(`${kind} backend behind ts-gateway serve`, { skip: skip.has(kind) }, () => {
     let backend: Backend;
     let gateway: Child;
     let base: string;
@@ -202,10 +194,14 @@ for (const kind of ["python", "go"] as const) {
       const before = (await json(`${base}/v1/stats`)).body.cancelled ?? 0;
       const controller = new AbortController();
       const call = fetch(`${base}/v1/sleep/1400`, { signal: controller.signal }).catch(() => {});
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       controller.abort();
       await call;
-      await until(async () => ((await json(`${base}/v1/stats`)).body.cancelled ?? 0) > before);
+      await eventually(
+        async () => ((await json(`${base}/v1/stats`)).body.cancelled ?? 0) > before,
+        15_000,
+        "the backend to see the cancellation",
+      );
     });
 
     it("server streams run past deadlineMs; streamDeadlineMs ends them with 'deadline exceeded' on every transport", async () => {
@@ -260,7 +256,7 @@ for (const kind of ["python", "go"] as const) {
   });
 }
 
-describe("a backend without grpc.health.v1 (Python)", { skip: skip.includes("python") }, () => {
+describe("a backend without grpc.health.v1 (Python)", { skip: skip.has("python") }, () => {
   it("/healthz says what is missing; health: connectivity answers from the connection", async () => {
     const backend = await startBackend("python", false);
     const port = await freePort();
@@ -283,7 +279,11 @@ describe("a backend without grpc.health.v1 (Python)", { skip: skip.includes("pyt
     );
     gateway.process.kill("SIGHUP");
     await gateway.waitFor(/reloaded/, 30_000).catch(() => {});
-    await until(async () => (await json(`${base}/healthz`)).status === 200);
+    await eventually(
+      async () => (await json(`${base}/healthz`)).status === 200,
+      15_000,
+      "/healthz 200 after the reload",
+    );
     assert.deepEqual((await json(`${base}/healthz`)).body, {
       status: "SERVING",
       check: "connectivity",

@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   startGateway,
   stopAll,
 } from "../gateway/support/processes.js";
+import { skippedTools } from "../support/tools.js";
+import { freePort } from "../support/wait.js";
 import { startBackend, stopBackends } from "./support/backends.js";
 
 after(async () => {
@@ -44,7 +45,7 @@ async function lines(url: string, onFirst?: () => void): Promise<Record<string, 
 }
 
 describe("the README's sample config, streaming from a Python backend", {
-  skip: (process.env.TS_GATEWAY_SKIP ?? "").split(",").includes("python"),
+  skip: skippedTools().has("python"),
 }, () => {
   let gateway: Child;
   let base = "";
