@@ -117,6 +117,15 @@ services:
   });
 });
 
+describe("ts-gateway --version", () => {
+  it("prints the package's version (dist/cli/ reads ../../package.json)", () => {
+    const { status, stdout } = runGateway(["--version"]);
+    assert.equal(status, 0);
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "packages/gateway/package.json"), "utf8"));
+    assert.equal(stdout.trim(), pkg.version);
+  });
+});
+
 describe("ts-gateway schema", () => {
   it("prints the config's JSON Schema, strict like the validation", () => {
     const { status, stdout } = runGateway(["schema"]);

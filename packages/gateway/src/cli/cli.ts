@@ -39,7 +39,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parsed;
   if (values.version === true) {
     const require = createRequire(import.meta.url);
-    process.stdout.write(`${(require("../package.json") as { version: string }).version}\n`);
+    process.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);
     return;
   }
   const [command, file, ...rest] = positionals;
