@@ -10,12 +10,12 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type HaBackend, startHaBackend } from "../support/ha-backend.js";
 import { readyPort } from "../support/ha-gateway.js";
-import { eventually, freePort } from "../support/wait.js";
 import { tool } from "../support/tools.js";
+import { eventually, freePort } from "../support/wait.js";
 
 const nginxTool = tool("nginx");
 const gatewayEntry = fileURLToPath(new URL("../support/ha-gateway-process.ts", import.meta.url));

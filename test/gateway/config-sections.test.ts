@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { RedisServer, redis } from "../policy/redis-server.js";
+import { freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
@@ -24,7 +25,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { tool } from "../support/tools.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   freshRequest,
@@ -17,8 +19,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort, sleep } from "../support/wait.js";
-import { tool } from "../support/tools.js";
 
 after(stopAll);
 

@@ -12,6 +12,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { tool } from "../support/tools.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
@@ -22,8 +24,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort, sleep } from "../support/wait.js";
-import { tool } from "../support/tools.js";
 
 after(stopAll);
 

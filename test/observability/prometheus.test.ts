@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { defaultDurationBuckets, mountMetrics } from "@ts-gateway/runtime/metrics";
 import { type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
-import { eventually, freePort, sleep } from "../support/wait.js";
 import { tool } from "../support/tools.js";
+import { eventually, freePort, sleep } from "../support/wait.js";
 
 const { bin: prometheusBin, skip } = tool("prometheus");
 

@@ -10,9 +10,9 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { rateLimit } from "@ts-gateway/runtime/rate-limit";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
+import { eventually, freePort } from "../support/wait.js";
 import { detailTypes, http, ws } from "./policy-support.js";
 import { RedisServer, redis } from "./redis-server.js";
-import { eventually, freePort } from "../support/wait.js";
 
 for (const mode of modes) {
   describe(`rateLimit in memory (${mode})`, () => {

@@ -3,8 +3,8 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./wait.js";
 import { tool } from "./tools.js";
+import { freePort } from "./wait.js";
 
 /** A throwaway etcd server on loopback. */
 export interface EtcdServer {

@@ -3,14 +3,14 @@ import type * as grpc from "@grpc/grpc-js";
 import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import { type Backend, openBackend } from "../backends/backend-channels.js";
 import type { GatewayConfig } from "../config/config-schema.js";
-import type { DocsConfig } from "../config/policy-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
+import type { DocsConfig } from "../config/policy-schema.js";
 import type { Observability } from "../observability/observability.js";
 import { type EdgePolicies, edgePolicies } from "../policies/edge-policies.js";
+import { mountGatewayHealth } from "../server/backend-healthz.js";
 import { loadServices, type RoutedService } from "../services/load-services.js";
 import { documentTitle, openApiFromServices } from "../services/openapi-document.js";
 import type { RouteRow } from "../services/route-rows.js";
-import { mountGatewayHealth } from "../server/backend-healthz.js";
 import type { Log } from "../shared/defaults.js";
 
 /** Routes, backends and muxes built from one config; replaced as a whole on reload. */
