@@ -79,7 +79,7 @@ test("ts-gateway --version, check and serve from the global prefix", async () =>
   assert.equal(version, pkg.version);
 
   // The README's sample config, plus the sections whose libraries are optional peers of the runtime.
-  const readme = await readFile(join(repoRoot, "README.md"), "utf8");
+  const readme = await readFile(join(repoRoot, "docs/standalone.md"), "utf8");
   const section = readme.slice(readme.indexOf("<!-- section:run-gateway -->"));
   const sample = /```yaml\n([\s\S]*?)```/.exec(section)?.[1]?.replace(/^ {3}/gm, "");
   assert.ok(sample, "the README's sample config");

@@ -1,4 +1,4 @@
-// The README's sample gateway.yaml, as written (deadlineMs: 10000), in front of
+// The sample gateway.yaml of docs/standalone.md (the README links it), as written (deadlineMs: 10000), in front of
 // the Python grpcio backend: a 30 s server stream ends normally (deadlineMs
 // bounds unary calls only), and a SIGTERM during a stream ends it with a last
 // error line, UNAVAILABLE "server shutting down", after the drain delay.
@@ -23,7 +23,7 @@ after(async () => {
   await stopBackends();
 });
 
-const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+const readme = readFileSync(join(repoRoot, "docs/standalone.md"), "utf8");
 const section = readme.slice(readme.indexOf("<!-- section:run-gateway -->"));
 const sample = /```yaml\n([\s\S]*?)```/.exec(section)?.[1]?.replace(/^ {3}/gm, "") ?? "";
 
