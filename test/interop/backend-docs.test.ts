@@ -45,7 +45,7 @@ for (const page of pages) {
                 ? join(repoRoot, "test/proto/interop/v1/interop.proto")
                 : a.replace("=api.binpb", `=${join(work.dir, "api.binpb")}`),
         );
-      const [command, ...rest] = args[0] === "python" ? [python, ...args.slice(1)] : args;
+      const [command, ...rest] = args[0] === "python3" ? [python, ...args.slice(1)] : args;
       execFileSync(command!, rest, { cwd: repoRoot, stdio: "pipe" });
       const config = blocks(readFileSync(join(repoRoot, pages[0]!), "utf8"), "yaml").find((b) =>
         b.startsWith("server:"),
