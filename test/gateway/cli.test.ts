@@ -117,6 +117,15 @@ services:
   });
 });
 
+describe("ts-gateway --version", () => {
+  it("prints the package's version (dist/cli/ reads ../../package.json)", () => {
+    const { status, stdout } = runGateway(["--version"]);
+    assert.equal(status, 0);
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "packages/gateway/package.json"), "utf8"));
+    assert.equal(stdout.trim(), pkg.version);
+  });
+});
+
 describe("ts-gateway schema", () => {
   it("prints the config's JSON Schema, strict like the validation", () => {
     const { status, stdout } = runGateway(["schema"]);
@@ -160,6 +169,7 @@ server:
     - host: 127.0.0.1
       port: \${PORT}
 shutdown: { drainDelayMs: 0, gracePeriodMs: 2000 }
+docs: { title: Inventory API }
 backends:
   inventory:
     target: ["127.0.0.1:${backend.port}"]
@@ -186,6 +196,56 @@ services:
     ]);
   });
 
+  it("ts-gateway openapi prints the document docs serves, from the descriptor set's routes", async () => {
+    const { status, stdout, stderr } = runGateway(["openapi", config], { PORT: "1" });
+    assert.equal(status, 0, stderr);
+    const printed = JSON.parse(stdout) as {
+      openapi: string;
+      info: { title: string };
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    assert.equal(printed.openapi, "3.1.0");
+    assert.equal(printed.info.title, "Inventory API");
+    // The API configuration's rule is there, as the route table has it.
+    assert.equal(
+      printed.paths["/v1/items/{id}"]?.delete?.operationId,
+      "InventoryService_DeleteItem",
+    );
+    // docs (no spec): the same document, and the page titled by docs.title.
+    const served = await fetch(`${url}/openapi.json`);
+    assert.deepEqual(await served.json(), printed);
+    const page = await (await fetch(`${url}/docs`)).text();
+    assert.match(page, /<title>Inventory API<\/title>/);
+  });
+
+  it("check reports every problem in one round: schema, references and files", () => {
+    work.write("junk.binpb", "not a descriptor set");
+    const bad = work.write(
+      "one-round.yaml",
+      `server:
+  listeners: [{ port: eighty }]
+backends:
+  inventory: { target: "127.0.0.1:1", tls: { ca: ca.pem } }
+services:
+  - descriptorSet: junk.binpb
+    backend: inventroy
+  - descriptorSet: none.binpb
+    backend: inventory
+`,
+    );
+    const { status, stderr } = runGateway(["check", bad]);
+    assert.equal(status, 1);
+    for (const line of [
+      /one-round\.yaml:2:\d+: server\.listeners\[0\]\.port: Invalid input/,
+      /one-round\.yaml:7:5: services\[0\]\.backend: no backend "inventroy"/,
+      /one-round\.yaml:6:5: services\[0\]\.descriptorSet: junk\.binpb is not a descriptor set \(.*\): build it with `buf build -o junk\.binpb`/,
+      /one-round\.yaml:8:5: services\[1\]\.descriptorSet: none\.binpb: no such file/,
+      /one-round\.yaml:4:\d+: backends\.inventory\.tls\.ca: ca\.pem: no such file/,
+    ]) {
+      assert.match(stderr, line);
+    }
+  });
+
   it("serve --print-routes prints the same table before listening", () => {
     assert.match(
       gateway.output(),
@@ -207,7 +267,10 @@ services:
     );
     const { status, stderr } = runGateway(["check", bad]);
     assert.equal(status, 1);
-    assert.match(stderr, /bad\.yaml:6:5: services\[0\]\.descriptorSet: ENOENT/);
+    assert.match(
+      stderr,
+      /bad\.yaml:6:5: services\[0\]\.descriptorSet: missing\.binpb: no such file/,
+    );
   });
 
   it("transcodes unary calls, errors, 64-bit integers and the API configuration's rules", async () => {
@@ -255,9 +318,12 @@ services:
     assert.equal(ready.status, 200);
     assert.equal(((await ready.json()) as { status: string }).status, "ready");
     assert.equal((await fetch(`${url}/livez`)).status, 200);
-    // The plain backend has no grpc.health.v1 service.
+    // The plain backend has no grpc.health.v1 service: the answer says so.
     const healthz = await fetch(`${url}/healthz`);
-    assert.equal(healthz.status, 501);
+    assert.equal(healthz.status, 503);
+    const body = (await healthz.json()) as { code: number; message: string };
+    assert.equal(body.code, 12);
+    assert.match(body.message, /does not serve grpc\.health\.v1\.Health/);
   });
 
   it("logs the backend's endpoint state changes", async () => {

@@ -175,10 +175,14 @@ describe("deploy/kubernetes", () => {
 
 describe("deploy/Dockerfile", () => {
   const dockerfile = readFileSync(join(repoRoot, "deploy/Dockerfile"), "utf8");
-  it("is multi-stage, runs as a non-root user, has a HEALTHCHECK on the admin /livez", () => {
+  it("is multi-stage, runs as a non-root user, has a HEALTHCHECK on the sample config's /livez", () => {
     assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2);
     assert.match(dockerfile, /^USER node$/m);
-    assert.match(dockerfile, /^HEALTHCHECK [\s\S]*8081\) \+ '\/livez'/m);
+    // The README's sample config has no admin listener: /livez is on the API port.
+    assert.match(dockerfile, /^HEALTHCHECK [\s\S]*'http:\/\/127\.0\.0\.1:8080\/livez'/m);
+    // The install steps are the scripts the image-install consumer test runs.
+    assert.match(dockerfile, /^RUN sh deploy\/pack\.sh \/out$/m);
+    assert.match(dockerfile, /^RUN sh \/tmp\/install\.sh \/usr\/local /m);
     const deployment = one<DeploymentDoc>("Deployment");
     const cmd = dockerfile.match(/^CMD (\[.*\])$/m)?.[1];
     assert.deepEqual(JSON.parse(cmd ?? "[]"), deployment.spec.template.spec.containers[0]!.args);

@@ -27,7 +27,7 @@ export async function balancerOptions(
   // createChannel also lowers grpc-js's DNS minimum interval to match.
   if (config.reresolveIntervalMs !== undefined)
     options.reresolveIntervalMs = config.reresolveIntervalMs;
-  if (config.deadlineMs !== undefined) options.deadlineMs = config.deadlineMs;
+  // deadlineMs and streamDeadlineMs are set per call (services/call-deadlines.ts), not here.
   if (config.keepalive !== undefined) options.keepalive = config.keepalive;
   if (config.circuitBreaker !== undefined) options.circuitBreaker = config.circuitBreaker;
   if (config.retry !== false) {

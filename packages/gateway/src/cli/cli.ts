@@ -9,11 +9,13 @@ import { gatewayConfigSchema } from "../config/config-schema.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load-config.js";
 import { type RunningGateway, startGateway } from "../lifecycle/gateway.js";
 import { loadServices } from "../services/load-services.js";
+import { documentTitle, openApiFromServices } from "../services/openapi-document.js";
 import { formatRouteTable } from "../services/route-rows.js";
 
 const usage = `Usage:
   ts-gateway serve <config.yaml> [--print-routes] [--workers <n|auto>]
   ts-gateway check <config.yaml>        validate the config and print the route table
+  ts-gateway openapi <config.yaml>      print the OpenAPI 3.1 document of the descriptor sets' routes
   ts-gateway schema                     print the config's JSON Schema (for editors and CI)
   ts-gateway --version
 
@@ -38,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parsed;
   if (values.version === true) {
     const require = createRequire(import.meta.url);
-    process.stdout.write(`${(require("../package.json") as { version: string }).version}\n`);
+    process.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);
     return;
   }
   const [command, file, ...rest] = positionals;
@@ -51,12 +53,17 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return;
   }
-  if ((command !== "serve" && command !== "check") || file === undefined || rest.length > 0) {
+  if (
+    !(command === "serve" || command === "check" || command === "openapi") ||
+    file === undefined ||
+    rest.length > 0
+  ) {
     process.stderr.write(`${usage}\n`);
     process.exit(2);
   }
   try {
     if (command === "check") await check(file);
+    else if (command === "openapi") await openapi(file);
     else await serve(file, values["print-routes"] === true, values.workers);
   } catch (err) {
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
@@ -85,6 +92,20 @@ async function check(file: string): Promise<void> {
   process.stdout.write(
     `${file}: ok, ${rows.length} routes, backends ${Object.keys(loaded.config.backends).join(", ")}\n`,
   );
+}
+
+/** The document `docs: true` serves: `docs.title`, the mux's JSON options. */
+async function openapi(file: string): Promise<void> {
+  const loaded = loadConfig(file);
+  const services = (await loadServices(loaded)).services.map((s) => s.service);
+  const docs = loaded.config.docs;
+  const title = typeof docs === "object" ? docs.title : undefined;
+  const document = openApiFromServices(
+    services,
+    documentTitle(services, title),
+    loaded.config.mux ?? {},
+  );
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 }
 
 /** Writes a warning line (stderr) for each option that does nothing in this config. */

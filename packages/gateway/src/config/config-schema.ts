@@ -189,10 +189,22 @@ const backend = z.strictObject({
     ])
     .exactOptional(),
   outlierDetection: z.literal(false).exactOptional(),
+  /**
+   * What `/healthz` checks: `grpc` (default) its `grpc.health.v1.Health/Check`,
+   * `connectivity` a connected endpoint (backends without the health service),
+   * `none` nothing.
+   */
+  health: z.enum(["grpc", "connectivity", "none"]).exactOptional(),
   /** DNS re-resolution interval; default 30000. */
   reresolveIntervalMs: ms.exactOptional(),
-  /** Default deadline of every call to this backend. */
+  /** Deadline of every unary (and client-streaming) call to this backend; a shorter client deadline wins. */
   deadlineMs: positiveMs.exactOptional(),
+  /**
+   * Deadline of every server or bidirectional stream to this backend, as a
+   * whole. Default: none (streams end by `limits.streamIdleTimeoutMs` and
+   * `limits.maxStreamDurationMs`, or a client's `Grpc-Timeout`).
+   */
+  streamDeadlineMs: positiveMs.exactOptional(),
   /**
    * Retries on UNAVAILABLE for idempotent methods: those the routes mark so
    * (GET/PUT/DELETE bindings, idempotency_level), or the `methods` listed.
@@ -294,7 +306,8 @@ export const gatewayConfigSchema = z.strictObject({
   cors: corsSection.exactOptional(),
   compression: compressionSection.exactOptional(),
   deprecation: deprecationSection.exactOptional(),
-  docs: docsSection.exactOptional(),
+  /** `true`: the docs page of the document generated from the descriptor sets. */
+  docs: z.union([z.boolean(), docsSection]).exactOptional(),
   backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), backend),
   services: z.array(service).min(1),
 });

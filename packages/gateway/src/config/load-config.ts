@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { type Document, isScalar, LineCounter, parseDocument, visit } from "yaml";
+import { referenceProblems } from "./config-files.js";
 import { type GatewayConfig, gatewayConfigSchema } from "./config-schema.js";
 
 /** A configuration problem: `file:line:col: key: message`, one per line. */
@@ -47,14 +48,19 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new ConfigError([`${file}: cannot read: ${(err as Error).message}`]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, { files: true });
 }
 
-/** {@link loadConfig} on text already read; `file` names it in errors and anchors relative paths. */
+/**
+ * {@link loadConfig} on text already read; `file` names it in errors and
+ * anchors relative paths. With `files`, the files the config names are
+ * checked too (loadConfig does).
+ */
 export function parseConfig(
   text: string,
   file: string,
   env: NodeJS.ProcessEnv = process.env,
+  check: { files?: boolean } = {},
 ): LoadedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -71,35 +77,29 @@ export function parseConfig(
   const where = (key: Key): string => `${at(offsetOf(doc, key))}: ${formatKey(key)}`;
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const result = gatewayConfigSchema.safeParse(doc.toJS() ?? {});
+  // One round: the schema's problems, the references and the files together.
+  const raw: unknown = doc.toJS() ?? {};
+  const base = dirname(resolve(file));
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const result = gatewayConfigSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        const path = issue.path as (string | number)[];
-        // An unknown key is reported where it is written, not on its parent.
-        const key =
-          issue.code === "unrecognized_keys" && issue.keys.length === 1
-            ? [...path, issue.keys[0]!]
-            : path;
-        return `${where(key)}: ${issueMessage(issue)}`;
-      }),
-    );
-  }
-  const config = result.data;
-  for (const [i, s] of config.services.entries()) {
-    if (!Object.hasOwn(config.backends, s.backend)) {
-      const known = Object.keys(config.backends).join(", ");
-      problems.push(
-        `${where(["services", i, "backend"])}: no backend "${s.backend}" (backends: ${known})`,
-      );
+    for (const issue of result.error.issues) {
+      const key = issue.path as (string | number)[];
+      // An unknown key is reported where it is written, not on its parent.
+      const at =
+        issue.code === "unrecognized_keys" && issue.keys.length === 1
+          ? [...key, issue.keys[0]!]
+          : key;
+      problems.push(`${where(at)}: ${issueMessage(issue)}`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  const base = dirname(resolve(file));
+  problems.push(...referenceProblems(raw, path, where, check.files === true));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const config = result.data;
   return {
     config,
     file,
-    path: (p) => (isAbsolute(p) ? p : resolve(base, p)),
+    path,
     where,
   };
 }

@@ -255,12 +255,17 @@ export const deprecationSection = z.strictObject({
 
 export const docsSection = z.strictObject({
   enabled: z.boolean().exactOptional(),
-  /** The OpenAPI document (JSON), e.g. protoc-gen-openapiv2's output; relative to the config file. */
-  spec: z.string().min(1),
+  /**
+   * The OpenAPI document (JSON), e.g. protoc-gen-openapiv2's output; relative to
+   * the config file. Default: generated from the descriptor sets by the
+   * plugin's generator (what `ts-gateway openapi` prints).
+   */
+  spec: z.string().min(1).exactOptional(),
   /** Default `/docs`. */
   path: z.string().startsWith("/").exactOptional(),
   /** Default `/openapi.json`. */
   specPath: z.string().startsWith("/").exactOptional(),
+  /** The page's title and heading (the document's `info.title`). */
   title: z.string().min(1).exactOptional(),
 });
 

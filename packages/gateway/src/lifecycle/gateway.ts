@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
-import { drainDefaults } from "@ts-gateway/runtime";
+import { drainDefaults, type Mux } from "@ts-gateway/runtime";
 import { unresolvedBackends } from "../backends/resolve-targets.js";
 import { restartOnlyChanges } from "../config/config-notes.js";
 import type { GatewayConfig } from "../config/config-schema.js";
@@ -98,6 +98,8 @@ export async function startGateway(
   }
 
   let stopping: Promise<void> | undefined;
+  /** Muxes of generations a reload replaced, whose streams may still be open. */
+  const retired = new Set<Mux>();
   return {
     addresses,
     get routes() {
@@ -123,7 +125,11 @@ export async function startGateway(
       for (const { listener } of listeners) listener.reloadCertificates();
       // Calls in flight on the old backends finish there; close them once they had time to.
       const grace = next.config.shutdown?.gracePeriodMs ?? drainDefaults.gracePeriodMs;
-      setTimeout(() => old.close(), grace).unref();
+      retired.add(old.mux);
+      setTimeout(() => {
+        retired.delete(old.mux);
+        old.close();
+      }, grace).unref();
       log(
         `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
       );
@@ -138,8 +144,23 @@ export async function startGateway(
         log(`${reason}: draining (readyz 503)`);
         await sleep(shutdown.drainDelayMs ?? drainDefaults.drainDelayMs);
         const deadline = Date.now() + (shutdown.gracePeriodMs ?? drainDefaults.gracePeriodMs);
+        // Streams have no end to wait for: once the listeners stop accepting,
+        // each gets its last frame (an UNAVAILABLE "server shutting down" line
+        // or event, a WebSocket close 1001), so a client can tell the shutdown
+        // from the stream's end and reconnect; unary calls get the grace period.
+        const endStreams = (): void => {
+          let ended = 0;
+          for (const mux of [current.mux, ...retired]) {
+            ended += mux.endStreams("server shutting down");
+          }
+          if (ended > 0) log(`${reason}: ended ${ended} open streams`);
+        };
         // API listeners first; the admin listener keeps answering probes (503) until they are done.
-        await Promise.all(listeners.filter((l) => !l.admin).map((l) => l.listener.close(deadline)));
+        await Promise.all(
+          listeners
+            .filter((l) => !l.admin)
+            .map((l, i) => l.listener.close(deadline, i === 0 ? { onClosing: endStreams } : {})),
+        );
         await Promise.all(
           listeners.filter((l) => l.admin).map((l) => l.listener.close(Date.now())),
         );

@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
 import type * as grpc from "@grpc/grpc-js";
 import { Mux, type MuxOptions } from "@ts-gateway/runtime";
-import { mountHealth } from "@ts-gateway/runtime/health";
 import { type Backend, openBackend } from "../backends/backend-channels.js";
 import type { GatewayConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
+import type { DocsConfig } from "../config/policy-schema.js";
 import type { Observability } from "../observability/observability.js";
 import { type EdgePolicies, edgePolicies } from "../policies/edge-policies.js";
+import { mountGatewayHealth } from "../server/backend-healthz.js";
 import { loadServices, type RoutedService } from "../services/load-services.js";
+import { documentTitle, openApiFromServices } from "../services/openapi-document.js";
 import type { RouteRow } from "../services/route-rows.js";
 import type { Log } from "../shared/defaults.js";
 
@@ -60,15 +62,21 @@ export async function buildGeneration(
       mux.use(middleware);
     }
     for (const { service, backend } of services) {
-      service.register(mux, channels.get(backend)!);
+      const { deadlineMs, streamDeadlineMs } = config.backends[backend]!;
+      service.register(mux, channels.get(backend)!, undefined, {
+        unaryMs: deadlineMs,
+        streamMs: streamDeadlineMs,
+      });
     }
     const adminMux =
       config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });
-    const backends = Object.fromEntries(channels);
-    const only = channels.size === 1 ? [...channels.values()][0] : undefined;
-    mountHealth(adminMux ?? mux, {
-      ...(only === undefined ? {} : { channel: only }),
-      backends,
+    mountGatewayHealth(adminMux ?? mux, {
+      backends: new Map(
+        [...channels].map(([name, channel]) => [
+          name,
+          { channel, health: config.backends[name]?.health ?? "grpc" },
+        ]),
+      ),
       isDraining,
       ...(config.admin?.paths === undefined ? {} : { paths: config.admin.paths }),
     });
@@ -80,15 +88,14 @@ export async function buildGeneration(
         { operational: true },
       );
     }
-    const docs = config.docs;
-    if (docs !== undefined && docs.enabled !== false) {
+    const docs = docsOptions(config);
+    if (docs !== undefined) {
       // The page tries calls on the API: it is served there, not on the admin port.
       const { mountDocs } = await import("@ts-gateway/runtime/docs");
       mountDocs(mux, {
-        spec: readFileSync(loaded.path(docs.spec), "utf8"),
+        spec: openApiSpec(loaded, services, docs),
         ...(docs.path === undefined ? {} : { path: docs.path }),
         ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
-        ...(docs.title === undefined ? {} : { title: docs.title }),
       });
     }
     return { mux, adminMux, rows, channels, close };
@@ -96,6 +103,44 @@ export async function buildGeneration(
     close();
     throw err;
   }
+}
+
+/** The `docs` section as an object (`true` is `{}`), or undefined when off. */
+function docsOptions(config: GatewayConfig): DocsConfig | undefined {
+  const docs = config.docs;
+  if (docs === undefined || docs === false) return undefined;
+  if (docs === true) return {};
+  return docs.enabled === false ? undefined : docs;
+}
+
+/**
+ * The document the docs page shows: `docs.spec`, or the one generated from the
+ * descriptor sets. `docs.title` replaces its `info.title`, which Swagger UI
+ * shows as the page's heading, so the heading and the tab say the same.
+ */
+function openApiSpec(
+  loaded: LoadedConfig,
+  services: readonly RoutedService[],
+  docs: DocsConfig,
+): object | string {
+  const config = loaded.config;
+  const named = (document: object): object => {
+    if (docs.title === undefined) return document;
+    const info = (document as { info?: object }).info;
+    return { ...document, info: { ...info, title: docs.title } };
+  };
+  if (docs.spec !== undefined) {
+    // mountDocs parses the text and names what is wrong with it.
+    const text = readFileSync(loaded.path(docs.spec), "utf8");
+    if (docs.title === undefined) return text;
+    try {
+      return named(JSON.parse(text) as object);
+    } catch {
+      return text;
+    }
+  }
+  const routed = services.map((s) => s.service);
+  return named(openApiFromServices(routed, documentTitle(routed, docs.title), config.mux ?? {}));
 }
 
 function muxOptions(config: GatewayConfig): MuxOptions {

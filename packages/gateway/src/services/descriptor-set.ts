@@ -6,7 +6,7 @@ import {
   type DescService,
   fromBinary,
 } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { type FileDescriptorSet, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import type { CallContext, RouteSpec, ServiceRoutes } from "@ts-gateway/runtime";
 import { GrpcClient } from "@ts-gateway/runtime";
 import {
@@ -15,6 +15,7 @@ import {
   type RouteInfo,
   readApiConfiguration,
 } from "protoc-gen-ts-gateway/http-rules";
+import { withDeadlines } from "./call-deadlines.js";
 import type { GatewayService } from "./gateway-service.js";
 
 /** What {@link servicesFromDescriptorSet} reads. */
@@ -37,9 +38,15 @@ export interface DescriptorSetSource {
  * (`file.proto:line:col: pkg.Service.Method: …`) for a bad rule.
  */
 export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayService[] {
-  const registry = createFileRegistry(
-    fromBinary(FileDescriptorSetSchema, readFileSync(source.file)),
-  );
+  let set: FileDescriptorSet;
+  try {
+    set = fromBinary(FileDescriptorSetSchema, readFileSync(source.file));
+  } catch (err) {
+    throw new Error(
+      `${basename(source.file)} is not a descriptor set (${(err as Error).message}): build it with \`buf build -o\` or \`protoc --include_imports --descriptor_set_out\``,
+    );
+  }
+  const registry = createFileRegistry(set);
   const rules = readApiConfiguration(source.apiConfiguration);
   const options = {
     generateUnboundMethods: source.generateUnboundMethods ?? false,
@@ -69,13 +76,11 @@ export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayS
     const routes: ServiceRoutes = { service, routes: infos.map(routeSpec) };
     services.push({
       routes,
+      routeInfos: infos,
       source: source.file,
-      register(mux, channel, registerOptions) {
-        mux.register(
-          routes,
-          dynamicClient(service, GrpcClient.fromChannel(channel)),
-          registerOptions,
-        );
+      register(mux, channel, registerOptions, deadlines = {}) {
+        const backend = dynamicClient(service, GrpcClient.fromChannel(channel));
+        mux.register(routes, withDeadlines(backend, service, deadlines), registerOptions);
       },
     });
   }

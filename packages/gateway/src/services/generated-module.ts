@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import type { Channel } from "@grpc/grpc-js";
 import type { Mux, RegisterOptions, ServiceRoutes } from "@ts-gateway/runtime";
+import { withDeadlines } from "./call-deadlines.js";
 import type { GatewayService } from "./gateway-service.js";
 
 type RegisterFn = (mux: Mux, backend: object, options?: RegisterOptions) => void;
@@ -34,8 +35,9 @@ export async function servicesFromModule(
     services.push({
       routes: value,
       source: file,
-      register(mux, channel, options) {
-        (register as RegisterFn)(mux, client.fromChannel(channel), options);
+      register(mux, channel, options, deadlines = {}) {
+        const backend = withDeadlines(client.fromChannel(channel), value.service, deadlines);
+        (register as RegisterFn)(mux, backend, options);
       },
     });
   }

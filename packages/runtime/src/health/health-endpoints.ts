@@ -81,6 +81,11 @@ export function healthzHandler(channel: grpc.Channel, options: HealthzOptions = 
       { deadline: Date.now() + timeoutMs },
       (error: grpc.ServiceError | null, response?: HealthCheckResponse) => {
         if (res.writableEnded || res.destroyed) return;
+        if (error !== null && isMissingHealthService(error)) {
+          // 501 "Method not found!" would read as the gateway's own fault; say what is missing.
+          writeError(res, 503, grpc.status.UNIMPLEMENTED, missingHealthService(error));
+          return;
+        }
         if (error !== null || response === undefined) {
           const code = error?.code ?? grpc.status.UNKNOWN;
           writeError(
@@ -106,6 +111,15 @@ export function healthzHandler(channel: grpc.Channel, options: HealthzOptions = 
     );
     res.on("close", () => call.cancel());
   };
+}
+
+/** The backend answered, and has no `grpc.health.v1.Health` service. */
+function isMissingHealthService(error: grpc.ServiceError): boolean {
+  return error.code === grpc.status.UNIMPLEMENTED && error.metadata?.get("content-type").length > 0;
+}
+
+function missingHealthService(error: grpc.ServiceError): string {
+  return `the backend does not serve grpc.health.v1.Health/Check (it answered UNIMPLEMENTED: ${error.details}): add the health service (Python: grpcio-health-checking, Go: google.golang.org/grpc/health) or check only the connection (ts-gateway: health: connectivity)`;
 }
 
 /**

@@ -12,10 +12,12 @@ export interface GracefulShutdownOptions {
   /** Health service to flip to NOT_SERVING first, so balancers eject this backend. */
   health?: HealthService;
   /**
-   * Muxes whose WebSockets to close with 1001 (going away) when the servers
-   * stop accepting: anything with a `closeWebSockets()` method, like `Mux`.
+   * Muxes whose streams to end when the servers stop accepting: a `Mux`
+   * (`endStreams()`) gives its NDJSON and SSE streams a last UNAVAILABLE
+   * "server shutting down" frame and closes its WebSockets with 1001; anything
+   * with only `closeWebSockets()` has that called.
    */
-  muxes?: readonly { closeWebSockets(): void }[];
+  muxes?: readonly { closeWebSockets(): void; endStreams?(): number }[];
   /** Channels to close once in-flight work is done. */
   channels?: readonly grpc.Channel[];
   /**
@@ -84,7 +86,11 @@ export function gracefulShutdown(options: GracefulShutdownOptions = {}): Gracefu
     if (drainDelayMs > 0) await sleep(drainDelayMs);
     const deadline = Date.now() + (options.gracePeriodMs ?? drainDefaults.gracePeriodMs);
     const onClosing = (): void => {
-      for (const mux of options.muxes ?? []) mux.closeWebSockets();
+      // A Mux ends its HTTP streams with a last error and closes its WebSockets (1001).
+      for (const mux of options.muxes ?? []) {
+        if (mux.endStreams === undefined) mux.closeWebSockets();
+        else mux.endStreams();
+      }
     };
     if (servers.length === 0) onClosing();
     await Promise.all([

@@ -24,6 +24,7 @@ import {
 import { type MessageChecks, messageChecks } from "../pipeline/request-checks.js";
 import { RpcRouter } from "../rpc/rpc-router.js";
 import type { RpcCallState, RpcMethodHandler, RpcOptions } from "../rpc/rpc-service.js";
+import { OpenStreams } from "../stream/open-streams.js";
 import { streamingHandler } from "../stream/streaming-handler.js";
 import { type RouteHandler, unaryHandler } from "../unary/unary-handler.js";
 import { MessageValidator } from "../validation/message-validator.js";
@@ -73,6 +74,8 @@ export class Mux {
   readonly #methodChecks = new Map<DescMethod, MessageChecks>();
   /** The methods served over Connect, gRPC-Web and gRPC, when `protocols` name one. */
   readonly #rpc: RpcRouter | undefined;
+  /** Streaming calls open over plain HTTP, for {@link Mux.endStreams}. */
+  readonly #openStreams = new OpenStreams();
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
@@ -172,7 +175,7 @@ export class Mux {
       const serve =
         method.methodKind === "unary"
           ? unaryHandler(method, route, call, resolved, checks)
-          : streamingHandler(method, route, call, resolved, checks);
+          : streamingHandler(method, route, call, resolved, checks, this.#openStreams);
       const rawStream =
         method.output.typeName === "google.api.HttpBody" && (route.responseBody ?? "") === "";
       this.#table.add(
@@ -641,6 +644,19 @@ export class Mux {
    */
   closeWebSockets(code = 1001, reason = "server shutting down"): void {
     for (const ws of this.#webSocketServer?.clients ?? []) ws.close(code, reason);
+  }
+
+  /**
+   * Ends every open stream of this mux, e.g. when the server shuts down: an
+   * NDJSON or SSE stream gets a last error frame (UNAVAILABLE, `reason`) and
+   * ends; a WebSocket is closed with 1001 and `reason`. Their backend calls
+   * are cancelled. Returns how many HTTP streams were ended.
+   */
+  endStreams(reason = "server shutting down"): number {
+    const open = this.#openStreams.size;
+    this.#openStreams.endAll(new RpcError(reason, Code.Unavailable));
+    this.closeWebSockets(1001, reason);
+    return open;
   }
 
   /**

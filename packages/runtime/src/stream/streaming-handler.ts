@@ -14,6 +14,7 @@ import type { RouteHandler, UnaryOptions } from "../unary/unary-handler.js";
 import { readBody, unsupportedContentEncoding } from "../wire/request-body.js";
 import { writeError, writeJson } from "../wire/response-writer.js";
 import { readJsonMessages } from "./json-stream-reader.js";
+import type { OpenStreams } from "./open-streams.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
 import { selectStreamFormat } from "./stream-format.js";
 
@@ -53,6 +54,7 @@ export function streamingHandler(
   call: StreamCall,
   options: StreamingOptions,
   checks: MessageChecks,
+  openStreams?: OpenStreams,
 ): RouteHandler {
   const checkRequest = checks.request;
   const { limits, setup, outgoing, errors } = options;
@@ -93,6 +95,7 @@ export function streamingHandler(
     const context = gatewayContext(req, res, setup, pipeline);
     if (context instanceof RpcError) throw context;
     limitStreamDuration(context, res, options.maxStreamDurationMs);
+    openStreams?.track(context, res);
     const format = () => selectStreamFormat(req, method.output, route.responseBody, writer, errors);
     if (!clientStreams) {
       const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
