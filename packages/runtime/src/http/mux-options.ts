@@ -8,6 +8,7 @@ import type { RequestDecodeOptions } from "../core/request-message.js";
 import type { ResponseEncodeOptions } from "../core/response-message.js";
 import type { CallSetup } from "./gateway-context.js";
 import type { HeaderMatcher, OutgoingHeaderMatcher } from "./header-matcher.js";
+import { type MultipartOptions, multipartLimits } from "./multipart-parts.js";
 import { type BodyLimits, isJsonContentType } from "./request-body.js";
 import type { OutgoingHeaderRules } from "./response-metadata.js";
 import type { ErrorHandler, ErrorWriting } from "./response-writer.js";
@@ -40,6 +41,12 @@ export interface MuxOptions extends JsonOptions {
   registry?: Registry;
   /** Largest accepted request body in bytes; larger answers 413. Default 4 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Bounds of `multipart/form-data` bodies (parts, text parts, files, header
+   * and file sizes) and the chunk size of files streamed into client-streaming
+   * methods; see `docs/forms-and-uploads.md`.
+   */
+  multipart?: MultipartOptions;
   /**
    * Which request `Content-Type`s a JSON request body may have; others answer
    * 415. A list of media types (compared without parameters, case-insensitively;
@@ -180,6 +187,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     },
     limits: {
       maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
+      multipart: multipartLimits(options.multipart),
       acceptsContentType: contentTypePredicate(options.acceptedContentTypes),
     },
     setup: {

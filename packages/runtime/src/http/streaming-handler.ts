@@ -5,7 +5,9 @@ import { gatewayContext, type GatewayCallContext } from "./gateway-context.js";
 import { readJsonMessages } from "./json-stream-reader.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
-import { readBody, unsupportedContentEncoding } from "./request-body.js";
+import { formOf, readFormMessage, uploadMessages } from "./form-request.js";
+import type { FormKind } from "./multipart-parts.js";
+import { type BodyLimits, readBody, unsupportedContentEncoding } from "./request-body.js";
 import { acceptsTrailers, writeResponseMetadata } from "./response-metadata.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
 import { writeError, writeJson } from "./response-writer.js";
@@ -75,7 +77,8 @@ export function streamingHandler(
     query: string,
     pipeline: PipelineCall | undefined,
   ): Promise<void> => {
-    if (builder.hasBody) {
+    const form = formOf(req, builder);
+    if (builder.hasBody && form === undefined) {
       const encoding = unsupportedContentEncoding(req, true);
       if (encoding !== undefined) throw encoding;
       const contentType = req.headers["content-type"];
@@ -92,13 +95,17 @@ export function streamingHandler(
     limitStreamDuration(context, res, options.maxStreamDurationMs);
     const format = () => selectStreamFormat(req, method.output, route.responseBody, writer, errors);
     if (!clientStreams) {
-      const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
-      const request = builder.build(body, params, query);
-      if (request instanceof RpcError) throw request;
-      if (pipeline !== undefined) {
-        pipeline.outcome.bytesIn = body?.length ?? 0;
-        pipeline.outcome.messagesIn = 1;
+      let request: MessageShape<DescMessage> | RpcError;
+      if (form !== undefined) {
+        const formRequest = { kind: form, builder, params, query, pipeline };
+        request = await readFormMessage(req, formRequest, limits.maxRequestBytes, limits.multipart);
+      } else {
+        const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
+        request = builder.build(body, params, query);
+        if (pipeline !== undefined) pipeline.outcome.bytesIn = body?.length ?? 0;
       }
+      if (request instanceof RpcError) throw request;
+      if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
       await writeResponseStream(req, res, () => call(request, context), {
         output: method.output,
         format: format(),
@@ -109,14 +116,17 @@ export function streamingHandler(
       });
       return;
     }
-    const requests = requestStream(
-      readJsonMessages(req, limits.maxRequestBytes),
-      builder,
-      params,
-      query,
-      context,
-      pipeline,
-    );
+    const requests =
+      form === undefined
+        ? requestStream(
+            readJsonMessages(req, limits.maxRequestBytes),
+            builder,
+            params,
+            query,
+            context,
+            pipeline,
+          )
+        : guardedStream(formMessages(req, form, builder, params, query, limits, pipeline), context);
     if (kind === "bidi_streaming") {
       await writeResponseStream(req, res, () => call(requests.messages, requests.context), {
         output: method.output,
@@ -180,6 +190,31 @@ export function requestStream(
   context: CallContext,
   pipeline?: PipelineCall,
 ): RequestStream {
+  async function* decoded(): AsyncGenerator<MessageShape<DescMessage>> {
+    for await (const chunk of raw) {
+      const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      const message = builder.build(body, params, query);
+      if (message instanceof RpcError) throw message;
+      if (pipeline !== undefined) {
+        pipeline.outcome.bytesIn += body.length;
+        pipeline.outcome.messagesIn++;
+      }
+      yield message;
+    }
+  }
+  return guardedStream(decoded(), context);
+}
+
+/**
+ * A client stream's request messages from `source`: an error of the source
+ * (a bad message, a body over its bounds) ends the stream with that error and
+ * aborts the call (a remote call is cancelled); {@link RequestStream.errorOf}
+ * then reports it. @internal
+ */
+export function guardedStream(
+  source: AsyncIterable<MessageShape<DescMessage>>,
+  context: CallContext,
+): RequestStream {
   // Aborts with the call's own signal, or on a bad request message. (Not AbortSignal.any:
   // a listener on the source keeps this controller reachable for as long as the call.)
   const failure = new AbortController();
@@ -189,16 +224,7 @@ export function requestStream(
   let requestError: RpcError | undefined;
   async function* messages(): AsyncGenerator<MessageShape<DescMessage>> {
     try {
-      for await (const chunk of raw) {
-        const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        const message = builder.build(body, params, query);
-        if (message instanceof RpcError) throw message;
-        if (pipeline !== undefined) {
-          pipeline.outcome.bytesIn += body.length;
-          pipeline.outcome.messagesIn++;
-        }
-        yield message;
-      }
+      yield* source;
     } catch (err) {
       requestError = RpcError.from(err);
       failure.abort(requestError);
@@ -210,6 +236,23 @@ export function requestStream(
     context: { ...context, signal: failure.signal },
     errorOf: (err) => requestError ?? RpcError.from(err),
   };
+}
+
+/** A client stream's messages from a form body: a multipart upload, or one URL-encoded message. */
+function formMessages(
+  req: IncomingMessage,
+  kind: FormKind,
+  builder: RequestMessageBuilder,
+  params: ReadonlyArray<[string, string]>,
+  query: string,
+  limits: BodyLimits,
+  pipeline: PipelineCall | undefined,
+): AsyncGenerator<MessageShape<DescMessage>> {
+  const form = { kind, builder, params, query, pipeline };
+  if (kind === "multipart") return uploadMessages(req, form, limits.multipart);
+  return (async function* one() {
+    yield await readFormMessage(req, form, limits.maxRequestBytes, limits.multipart);
+  })();
 }
 
 /** JSON, or a JSON-lines type, or none. */

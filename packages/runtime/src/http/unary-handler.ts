@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { create, type DescMethod, isMessage } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  isMessage,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { HttpBodyResponse } from "../core/http-body.js";
+import { formOf, readFormMessage } from "./form-request.js";
 import { type CallSetup, gatewayContext } from "./gateway-context.js";
 import { type BodyLimits, readBody, unsupportedContentEncoding } from "./request-body.js";
 import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
@@ -63,7 +70,16 @@ export function unaryHandler(
   ): Promise<void> => {
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
-    if (builder.hasBody) {
+    const form = formOf(req, builder);
+    let request: MessageShape<DescMessage> | RpcError;
+    if (form !== undefined) {
+      request = await readFormMessage(
+        req,
+        { kind: form, builder, params, query, pipeline },
+        limits.maxRequestBytes,
+        limits.multipart,
+      );
+    } else if (builder.hasBody) {
       const encoding = unsupportedContentEncoding(req, true);
       if (encoding !== undefined) throw encoding;
       if (!builder.rawBody && !limits.acceptsContentType(contentType)) {
@@ -75,8 +91,10 @@ export function unaryHandler(
       }
       body = await readBody(req, limits.maxRequestBytes);
       if (pipeline !== undefined) pipeline.outcome.bytesIn = body.length;
+      request = builder.build(body, params, query, contentType);
+    } else {
+      request = builder.build(undefined, params, query, contentType);
     }
-    const request = builder.build(body, params, query, contentType);
     if (request instanceof RpcError) throw request;
     const context = gatewayContext(req, res, setup, pipeline);
     if (context instanceof RpcError) throw context;
