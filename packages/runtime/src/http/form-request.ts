@@ -94,7 +94,7 @@ export async function readFormMessage(
       }
       const target = fileTargetOf(builder, part.name);
       const chunks: Buffer[] = [];
-      for await (const chunk of part.stream) chunks.push(chunk as Buffer);
+      for await (const chunk of part.data) chunks.push(chunk);
       files.push({ target, data: Buffer.concat(chunks), contentType: part.contentType });
     }
     encoded = pairs.join("&");
@@ -147,7 +147,7 @@ export async function* uploadMessages(
     }
     const target: FileTarget = fileTargetOf(builder, part.name);
     if (!sentFirst) yield first();
-    for await (const chunk of chunked(part.stream, limits.chunkBytes)) {
+    for await (const chunk of chunked(part.data, limits.chunkBytes)) {
       if (pipeline !== undefined) pipeline.outcome.messagesIn++;
       yield builder.chunk(target, chunk, part.contentType);
     }

@@ -54,8 +54,12 @@ export type FormPart =
       readonly name: string;
       readonly filename: string;
       readonly contentType: string;
-      /** The file's bytes; read it before asking for the next part (that is the backpressure). */
-      readonly stream: Readable;
+      /**
+       * The file's bytes; read them before asking for the next part (that is
+       * the backpressure). A body that ends or breaks mid-file throws the
+       * part's 400 (or the bound's 413) here.
+       */
+      readonly data: AsyncIterable<Buffer>;
     };
 
 /** The request's media type, lower case, without parameters. @internal */
@@ -129,7 +133,7 @@ export function multipartParts(
     throw error;
   }
   const source: Readable = decoder === undefined ? req : req.pipe(decoder);
-  const queue: FormPart[] = [];
+  const queue: Array<{ part: FormPart; stream?: Readable }> = [];
   let failure: RpcError | undefined;
   let finished = false;
   let wake: (() => void) | undefined;
@@ -176,7 +180,7 @@ export function multipartParts(
         invalid(`form field "${clip(name)}" is a nested multipart body, which is not supported`),
       );
     } else {
-      queue.push({ kind: "field", name, value });
+      queue.push({ part: { kind: "field", name, value } });
       notify();
     }
   });
@@ -204,7 +208,19 @@ export function multipartParts(
     stream.on("end", () => {
       if (current === stream) current = undefined;
     });
-    queue.push({ kind: "file", name, filename, contentType: type, stream });
+    const data = (async function* fileData(): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of stream) yield chunk as Buffer;
+      } catch (err) {
+        throw (
+          failure ??
+          (err instanceof RpcError
+            ? err
+            : invalid(`malformed multipart/form-data body: ${(err as Error).message}`, err))
+        );
+      }
+    })();
+    queue.push({ part: { kind: "file", name, filename, contentType: type, data }, stream });
     notify();
   });
   boy.on("partsLimit", () => fail(tooLarge(`more than ${limits.maxParts} parts`)));
@@ -231,11 +247,11 @@ export function multipartParts(
     try {
       for (;;) {
         if (failure !== undefined) throw failure;
-        const part = queue.shift();
-        if (part !== undefined) {
-          yield part;
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next.part;
           // A file the reader left unread is skipped, so busboy moves on.
-          if (part.kind === "file" && !part.stream.readableEnded) part.stream.resume();
+          if (next.stream !== undefined && !next.stream.readableEnded) next.stream.resume();
           continue;
         }
         if (finished) return;
