@@ -19,7 +19,7 @@ import {
 } from "../../packages/runtime/src/grpc/grpc-server.js";
 import { LibraryService } from "../../examples/library/src/gen/library/v1/library_pb.js";
 import { startGrpcServer } from "../support/servers.js";
-import { eventually } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 test("each balanced channel owns its name and readiness, ejections included; fromChannel adds no interceptor", {
   timeout: 20_000,

@@ -23,13 +23,13 @@ import {
 } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
 import {
   type EchoBackend,
-  eventually,
   startEchoBackend,
   tally,
   WhoAmIClient,
   whoAmI,
   whoAmIDefinition,
 } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 const HealthClient = grpc.makeGenericClientConstructor(healthServiceDefinition, "Health");
 

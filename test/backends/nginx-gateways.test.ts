@@ -8,31 +8,16 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { type HaBackend, startHaBackend } from "../support/ha-backend.js";
-import { eventually, readyPort } from "../support/ha-gateway.js";
+import { readyPort } from "../support/ha-gateway.js";
+import { eventually, freePort } from "../support/wait.js";
 
 const NGINX = process.env.NGINX ?? "/usr/sbin/nginx";
 const gatewayEntry = fileURLToPath(new URL("../support/ha-gateway-process.ts", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 function nginxConfig(dir: string, port: number, upstreams: readonly number[]): string {
   return `

@@ -12,12 +12,12 @@ import { after, before, describe, it } from "node:test";
 import { makeTestPki } from "../support/tls.js";
 import {
   buildDescriptorSet,
-  freePort,
   makeWorkdir,
   startGateway,
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

@@ -12,7 +12,6 @@ import { parseConfig } from "../../packages/gateway/src/index.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   runGateway,
@@ -21,6 +20,7 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

@@ -17,7 +17,6 @@ import { RedisServer } from "../policy/redis-server.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   runGateway,
@@ -25,6 +24,7 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

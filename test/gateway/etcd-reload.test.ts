@@ -12,19 +12,19 @@ import { after, before, describe, it } from "node:test";
 import {
   type EtcdRegistration,
   registerInEtcd,
-} from "../../packages/runtime/src/balancer/etcd-registration.js";
+} from "../../packages/runtime/src/etcd/etcd-registration.js";
 import { loadConfig } from "../../packages/gateway/src/config/load-config.js";
-import { startGateway as startInProcess } from "../../packages/gateway/src/gateway.js";
+import { startGateway as startInProcess } from "../../packages/gateway/src/lifecycle/gateway.js";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   startGateway,
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort, sleep } from "../support/wait.js";
 
 /** Established TCP connections of process `pid` to `port` (its socket fds matched in /proc). */
 function connectionsTo(pid: number, port: number): number {
@@ -54,8 +54,6 @@ async function watchers(): Promise<number> {
   return Number(/^etcd_debugging_mvcc_watcher_total (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
 }
 let etcdUrl = "";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("SIGHUP with an etcd backend", { skip: skipEtcd }, () => {
   const work = makeWorkdir();

@@ -15,7 +15,6 @@ import { after, describe, it } from "node:test";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   startChild,
@@ -23,12 +22,12 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort, sleep } from "../support/wait.js";
 
 after(stopAll);
 
 const NGINX = "/usr/sbin/nginx";
 const HAPROXY = "/usr/sbin/haproxy";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DRAIN_MS = 5000;
 
 /** The deploy file with its example node addresses and listen port replaced by the test's. */

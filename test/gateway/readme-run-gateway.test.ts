@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gatewayConfigSchema } from "../../packages/gateway/src/index.js";
 import {
-  freePort,
   makeWorkdir,
   repoRoot,
   runGateway,
@@ -20,6 +19,7 @@ import {
   startLibraryBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

@@ -15,16 +15,14 @@ import { connect as tlsConnect } from "node:tls";
 import { makeTestPki, type TestPki } from "../support/tls.js";
 import {
   buildDescriptorSet,
-  freePort,
   makeWorkdir,
   startGateway,
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort, sleep } from "../support/wait.js";
 
 after(stopAll);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function h2Get(
   session: http2.ClientHttp2Session,

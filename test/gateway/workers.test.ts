@@ -10,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   freshRequest,
   load,
   makeWorkdir,
@@ -18,6 +17,7 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
+import { freePort, sleep } from "../support/wait.js";
 
 after(stopAll);
 
@@ -30,8 +30,6 @@ function sumOf(text: string, name: string, labels: RegExp): number {
   }
   return sum;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("ts-gateway serve with workers", () => {
   const work = makeWorkdir();

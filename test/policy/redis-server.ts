@@ -1,15 +1,6 @@
 // A real redis-server (Debian's) on a free loopback port, for the shared
 // rate-limit tests: started, stopped and restarted by PID.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export class RedisServer {
   #child: ChildProcess | undefined;

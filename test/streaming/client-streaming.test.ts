@@ -9,8 +9,8 @@ import {
   readAll,
   type StreamGateway,
   startStreamGateway,
-  until,
 } from "./stream-fixture.js";
+import { until } from "../support/wait.js";
 
 interface LimitCase {
   name: string;

@@ -10,8 +10,8 @@ import {
   readAll,
   type StreamGateway,
   startStreamGateway,
-  until,
 } from "./stream-fixture.js";
+import { until } from "../support/wait.js";
 
 interface Case {
   name: string;

@@ -10,8 +10,8 @@ import { after, before, describe, test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { WebSocket } from "ws";
 import { type CallContext, Code, RpcError } from "../../packages/runtime/src/index.js";
-import { Mux } from "../../packages/runtime/src/http/mux.js";
-import { attachWebSocket } from "../../packages/runtime/src/http/attach-websocket.js";
+import { Mux } from "../../packages/runtime/src/mux/mux.js";
+import { attachWebSocket } from "../../packages/runtime/src/adapters/attach-websocket.js";
 import {
   addStreamService,
   StreamServiceClient,
@@ -25,8 +25,8 @@ import {
   RecordingStreams,
   readAll,
   startStreamGateway,
-  until,
 } from "./stream-fixture.js";
+import { until } from "../support/wait.js";
 
 /** Far longer than any deadline below: a test waiting this long has failed. */
 const stubbornMs = 10_000;

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./wait.js";
 
 /** A throwaway etcd server on loopback. */
 export interface EtcdServer {
@@ -16,21 +16,6 @@ export interface EtcdServer {
 
 /** True when etcd tests were explicitly disabled with `TS_GATEWAY_SKIP_ETCD=1`. */
 export const skipEtcd = process.env.TS_GATEWAY_SKIP_ETCD === "1";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 function etcdBinary(): string {
   try {

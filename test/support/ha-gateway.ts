@@ -60,20 +60,6 @@ export async function startHaGateway(
   };
 }
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 /** GETs `url` and returns the replica id of the JSON answer, or throws with the status and body. */
 export async function whoAnswered(url: string): Promise<string> {
   const res = await fetch(url);

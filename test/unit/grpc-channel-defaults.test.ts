@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { createChannel } from "../../packages/runtime/src/balancer.js";
+import { createChannel } from "../../packages/runtime/src/balancer/index.js";
 import { GrpcClient } from "../../packages/runtime/src/index.js";
 import {
   gatewayChannelDefaults,

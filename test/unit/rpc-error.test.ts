@@ -5,10 +5,8 @@ import { anyPack } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import { errorBody } from "../../packages/runtime/src/core/error-body.js";
 import { fromServiceError, toServiceError } from "../../packages/runtime/src/grpc/grpc-status.js";
-import {
-  headersFromMetadata,
-  metadataTrailerPrefix,
-} from "../../packages/runtime/src/http/header-matcher.js";
+import { metadataTrailerPrefix } from "../../packages/runtime/src/headers/header-matcher.js";
+import { headersFromMetadata } from "../../packages/runtime/src/headers/outgoing-headers.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,

@@ -1,7 +1,7 @@
 // ts-gateway: the deployable gateway (`ts-gateway serve config.yaml`), and its
 // pieces for programs that embed it.
 
-export { main } from "./cli.js";
+export { main } from "./cli/cli.js";
 export { ConfigError, formatKey, loadConfig, parseConfig } from "./config/load-config.js";
 export type { LoadedConfig } from "./config/load-config.js";
 export { gatewayConfigSchema } from "./config/config-schema.js";
@@ -11,15 +11,16 @@ export type {
   ListenerConfig,
   ServiceConfig,
 } from "./config/config-schema.js";
-export { startGateway } from "./gateway.js";
-export type { Log, RunningGateway } from "./gateway.js";
-export { loadServices } from "./load-services.js";
-export type { RoutedService } from "./load-services.js";
-export { formatRouteTable, routeRows } from "./route-table.js";
-export type { RouteRow } from "./route-table.js";
+export { startGateway } from "./lifecycle/gateway.js";
+export type { RunningGateway } from "./lifecycle/gateway.js";
+export type { Log } from "./shared/defaults.js";
+export { loadServices } from "./services/load-services.js";
+export type { RoutedService } from "./services/load-services.js";
+export { formatRouteTable, routeRows } from "./services/route-rows.js";
+export type { RouteRow } from "./services/route-rows.js";
 export { servicesFromDescriptorSet } from "./services/descriptor-set.js";
 export type { DescriptorSetSource } from "./services/descriptor-set.js";
 export { servicesFromModule } from "./services/generated-module.js";
 export type { GatewayService } from "./services/gateway-service.js";
-export { runPrimary, workerCount } from "./workers.js";
-export type { PrimaryMessageHandler, WorkerMessage } from "./workers.js";
+export { runPrimary, workerCount } from "./cluster/workers.js";
+export type { PrimaryMessageHandler, WorkerMessage } from "./cluster/workers.js";

@@ -2,15 +2,16 @@
 // and what applications use to mount, configure and operate the gateway.
 
 // The mux: routing and transcoding
-export { Mux } from "./http/mux.js";
-export type { NextFunction, PathHandler, RegisterOptions } from "./http/mux.js";
-export type { JsonOptions, MuxOptions } from "./http/mux-options.js";
-export type { ErrorHandler } from "./http/response-writer.js";
+export { Mux } from "./mux/mux.js";
+export type { NextFunction, PathHandler, RegisterOptions } from "./mux/mux.js";
+export type { JsonOptions, MuxOptions } from "./mux/mux-options.js";
+export type { MultipartOptions } from "./wire/multipart-limits.js";
+export type { ErrorHandler } from "./wire/response-writer.js";
 export { route } from "./core/route-spec.js";
 export type { RouteBodies, RouteSpec, ServiceRoutes } from "./core/route-spec.js";
-export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./http/response-metadata.js";
-export { webSocketCloseErrorBase, webSocketCloseOk } from "./http/websocket.js";
-export { attachWebSocket } from "./http/attach-websocket.js";
+export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./headers/response-metadata.js";
+export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
+export { attachWebSocket } from "./adapters/attach-websocket.js";
 export type {
   CallOutcome,
   GatewayCall,
@@ -20,10 +21,10 @@ export type {
   RouteInfo,
   Transport,
   Unmatched,
-} from "./http/pipeline.js";
+} from "./pipeline/pipeline.js";
 
-export { gatewayServer } from "./http/gateway-server.js";
-export type { GatewayServerOptions, ServerLimits } from "./http/gateway-server.js";
+export { gatewayServer } from "./adapters/gateway-server.js";
+export type { GatewayServerOptions, ServerLimits } from "./adapters/gateway-server.js";
 
 // Path templates and the route table
 export {
@@ -81,21 +82,23 @@ export { createMetadata } from "./core/metadata.js";
 export type { CallMetadata, CallMetadataValue } from "./core/metadata.js";
 export {
   defaultHeaderMatcher,
-  defaultOutgoingHeaderMatcher,
-  defaultOutgoingTrailerMatcher,
-  forwardedFor,
   gatewayMetadataPrefix,
-  headersFromMetadata,
   metadataFromHeaders,
   metadataHeaderPrefix,
   metadataTrailerPrefix,
-} from "./http/header-matcher.js";
+} from "./headers/header-matcher.js";
 export type {
   HeaderMatcher,
   MetadataFromHeadersOptions,
   MetadataFromHeadersResult,
-  OutgoingHeaderMatcher,
-} from "./http/header-matcher.js";
+} from "./headers/header-matcher.js";
+export {
+  defaultOutgoingHeaderMatcher,
+  defaultOutgoingTrailerMatcher,
+  headersFromMetadata,
+} from "./headers/outgoing-headers.js";
+export type { OutgoingHeaderMatcher } from "./headers/outgoing-headers.js";
+export { forwardedFor } from "./headers/forwarded-for.js";
 export { formatGrpcTimeout, parseGrpcTimeout } from "./core/grpc-timeout.js";
 export type { GrpcTimeoutResult } from "./core/grpc-timeout.js";
 

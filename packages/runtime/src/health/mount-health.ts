@@ -7,8 +7,8 @@ import {
   type NodeHandler,
   readyzHandler,
 } from "./health-endpoints.js";
-import type { Mux } from "../http/mux.js";
-import { writeError } from "../http/response-writer.js";
+import type { Mux } from "../mux/mux.js";
+import { writeError } from "../wire/response-writer.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, isCode } from "../core/rpc-error.js";
 

@@ -1,0 +1,30 @@
+// @ts-gateway/runtime/path-template: google.api.HttpRule path templates (parse,
+// compile) and the route table that matches them, alone. protoc-gen-ts-gateway
+// imports it at generation time (templates, route conflicts); it loads nothing
+// else of the runtime: no grpc-js, no ws, no node: module.
+
+export {
+  compilePathTemplate,
+  compileTemplateNode,
+  parsePathTemplate,
+  pattern,
+  TemplateError,
+} from "../core/path-template.js";
+export type { CompiledPattern, PatternSegment, PatternVariable } from "../core/path-template.js";
+export type {
+  DeepWildcardNode,
+  LiteralNode,
+  PlainSegmentNode,
+  SegmentNode,
+  TemplateNode,
+  VariableNode,
+  WildcardNode,
+} from "../core/path-template-ast.js";
+export { findConflicts, RouteTable } from "../core/route-table.js";
+export type {
+  MatchResult,
+  RouteConflict,
+  RouteDefinition,
+  RouteTableOptions,
+  UnescapeMode,
+} from "../core/route-table.js";
