@@ -53,6 +53,22 @@ describe("docs/forms-and-uploads.md curl lines", { timeout: 120_000 }, () => {
     });
   });
 
+  test("the pipeline counts the upload: the access log's bytes_in and messages_in", async () => {
+    const deadline = Date.now() + 10_000;
+    let line: { bytes_in: number; messages_in: number } | undefined;
+    while (line === undefined && Date.now() < deadline) {
+      line = example
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"path":"/v1/uploads"'))
+        .map((l) => JSON.parse(l))[0];
+      if (line === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(line !== undefined, "no access log line for the upload");
+    assert.ok(line.bytes_in > cover.length, `bytes_in ${line.bytes_in}`);
+    assert.equal(line.messages_in, 2);
+  });
+
   test("the example's /openapi.json lists the upload as multipart/form-data with a binary file", async () => {
     const spec = (await (await fetch(`${example.url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { requestBody: { content: Record<string, any> } }>>;
