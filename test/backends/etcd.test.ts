@@ -17,7 +17,7 @@ import {
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
 import { eventually } from "../support/wait.js";
 
-describe("etcd discovery", { skip: skipEtcd ? "TS_GATEWAY_SKIP_ETCD=1" : false }, () => {
+describe("etcd discovery", { skip: skipEtcd() }, () => {
   let etcd: EtcdServer;
   let client: Etcd3;
   const cleanup: (() => Promise<void> | void)[] = [];

@@ -14,7 +14,7 @@ import {
 import { eventually } from "../support/wait.js";
 
 describe("etcd discovery behind the gateway", {
-  skip: skipEtcd ? "TS_GATEWAY_SKIP_ETCD=1" : false,
+  skip: skipEtcd(),
 }, () => {
   let etcd: EtcdServer;
   let client: Etcd3;

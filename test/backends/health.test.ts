@@ -16,10 +16,10 @@ import {
   readyzHandler,
 } from "../../packages/runtime/src/health/health-endpoints.js";
 import {
-  type HealthCheckResponse,
   HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus as Status,
+  type HealthCheckResponse,
   HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus as Status,
 } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
 import {
   type EchoBackend,

@@ -4,8 +4,9 @@
 // row); multipart text parts are form values, file parts go into bytes and
 // google.api.HttpBody fields. (Uploads streamed into a client-streaming
 // method: test/adversarial/upload-attacks.test.ts and the example's Upload.)
-import type { JsonValue } from "@bufbuild/protobuf";
+
 import { after, before, describe, test } from "node:test";
+import type { JsonValue } from "@bufbuild/protobuf";
 import {
   addFormEcho,
   FormEchoClient,

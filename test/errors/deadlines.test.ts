@@ -7,8 +7,8 @@ import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Code, RpcError } from "@ts-gateway/runtime";
 import { request } from "../support/servers.js";
-import { type ErrorGateway, modes, startErrorGateway } from "./error-fixture.js";
 import { eventually } from "../support/wait.js";
+import { type ErrorGateway, modes, startErrorGateway } from "./error-fixture.js";
 
 /** A slow call: far longer than any deadline below, cut short by cancellation. */
 const slow = "/v1/sleep/30000";

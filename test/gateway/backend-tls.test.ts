@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { makeTestPki } from "../support/tls.js";
+import { freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   makeWorkdir,
@@ -17,7 +18,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../packages/gateway/src/index.js";
+import { freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
@@ -20,7 +21,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

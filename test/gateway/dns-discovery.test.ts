@@ -6,9 +6,10 @@
  * starts receiving calls, one removed stops, within the re-resolution interval.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { tool } from "../support/tools.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   freshRequest,
@@ -18,14 +19,13 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort, sleep } from "../support/wait.js";
 
 after(stopAll);
 
-const DNSMASQ = "/usr/sbin/dnsmasq";
+const dnsmasqTool = tool("dnsmasq");
 
 describe("dns:/// backends whose records change", {
-  skip: existsSync(DNSMASQ) ? false : `${DNSMASQ} not installed`,
+  skip: dnsmasqTool.skip,
 }, () => {
   it("a backend added to the name gets calls, one removed stops getting them", async () => {
     const work = makeWorkdir();
@@ -36,7 +36,7 @@ describe("dns:/// backends whose records change", {
     await startPlainBackend("b3", grpcPort, "127.0.0.3");
     const hosts = work.write("hosts", "127.0.0.2 inventory.test\n");
     const dnsPort = await freePort();
-    const dnsmasq = startChild(DNSMASQ, [
+    const dnsmasq = startChild(dnsmasqTool.bin!, [
       "--keep-in-foreground",
       "--no-resolv",
       "--no-hosts",
@@ -135,7 +135,7 @@ services:
       },
     ];
     const dnsPort = await freePort();
-    startChild(DNSMASQ, [
+    startChild(dnsmasqTool.bin!, [
       "--keep-in-foreground",
       "--no-resolv",
       "--no-hosts",

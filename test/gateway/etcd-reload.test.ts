@@ -9,13 +9,14 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { loadConfig } from "../../packages/gateway/src/config/load-config.js";
+import { startGateway as startInProcess } from "../../packages/gateway/src/lifecycle/gateway.js";
 import {
   type EtcdRegistration,
   registerInEtcd,
 } from "../../packages/runtime/src/etcd/etcd-registration.js";
-import { loadConfig } from "../../packages/gateway/src/config/load-config.js";
-import { startGateway as startInProcess } from "../../packages/gateway/src/lifecycle/gateway.js";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
@@ -24,7 +25,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort, sleep } from "../support/wait.js";
 
 /** Established TCP connections of process `pid` to `port` (its socket fds matched in /proc). */
 function connectionsTo(pid: number, port: number): number {
@@ -55,7 +55,7 @@ async function watchers(): Promise<number> {
 }
 let etcdUrl = "";
 
-describe("SIGHUP with an etcd backend", { skip: skipEtcd }, () => {
+describe("SIGHUP with an etcd backend", { skip: skipEtcd() }, () => {
   const work = makeWorkdir();
   let etcd: EtcdServer;
   let registration: EtcdRegistration;

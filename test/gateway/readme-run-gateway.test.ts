@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gatewayConfigSchema } from "../../packages/gateway/src/index.js";
+import { freePort } from "../support/wait.js";
 import {
   makeWorkdir,
   repoRoot,
@@ -19,7 +20,6 @@ import {
   startLibraryBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort } from "../support/wait.js";
 
 after(stopAll);
 

@@ -5,8 +5,8 @@
  * cut into the `limits.multipart.chunkBytes` of gateway.yaml.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { freePort } from "../support/wait.js";

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { makeTestPki, type TestPki } from "../support/tls.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   makeWorkdir,
@@ -20,7 +21,6 @@ import {
   startPlainBackend,
   stopAll,
 } from "./support/processes.js";
-import { freePort, sleep } from "../support/wait.js";
 
 after(stopAll);
 

@@ -6,27 +6,16 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { defaultDurationBuckets, mountMetrics } from "@ts-gateway/runtime/metrics";
 import { type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
+import { tool } from "../support/tools.js";
 import { eventually, freePort, sleep } from "../support/wait.js";
 
-function onPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return join(dir, binary);
-    } catch {}
-  }
-  return undefined;
-}
-
-const prometheusBin = onPath("prometheus");
-const skip =
-  prometheusBin === undefined ? "prometheus is not installed (CI installs it: .ci/run)" : false;
+const { bin: prometheusBin, skip } = tool("prometheus");
 
 let g: PipelineGateway;
 let prometheus: ChildProcess | undefined;

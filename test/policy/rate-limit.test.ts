@@ -10,9 +10,9 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { rateLimit } from "@ts-gateway/runtime/rate-limit";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
-import { detailTypes, http, ws } from "./policy-support.js";
-import { RedisServer } from "./redis-server.js";
 import { eventually, freePort } from "../support/wait.js";
+import { detailTypes, http, ws } from "./policy-support.js";
+import { RedisServer, redis } from "./redis-server.js";
 
 for (const mode of modes) {
   describe(`rateLimit in memory (${mode})`, () => {
@@ -168,7 +168,7 @@ class GatewayNode {
   }
 }
 
-describe("rateLimit shared through Redis by two gateway processes", () => {
+describe("rateLimit shared through Redis by two gateway processes", { skip: redis.skip }, () => {
   let redis: RedisServer;
   const open = [new GatewayNode(), new GatewayNode()];
   const closed = new GatewayNode();

@@ -1,6 +1,10 @@
 // A real redis-server (Debian's) on a free loopback port, for the shared
 // rate-limit tests: started, stopped and restarted by PID.
 import { type ChildProcess, spawn } from "node:child_process";
+import { tool } from "../support/tools.js";
+
+/** Why the Redis tests are skipped, or false; throws with the install line when redis-server is missing. */
+export const redis = tool("redis-server");
 
 export class RedisServer {
   #child: ChildProcess | undefined;
@@ -9,7 +13,7 @@ export class RedisServer {
   /** Starts redis-server (no persistence) and waits until it accepts connections. */
   async start(): Promise<void> {
     const child = spawn(
-      "redis-server",
+      redis.bin!,
       ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
       { stdio: ["ignore", "pipe", "inherit"] },
     );

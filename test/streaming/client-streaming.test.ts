@@ -3,6 +3,7 @@
 // message by message while the body is still being sent.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { until } from "../support/wait.js";
 import {
   type BackendMode,
   openRequest,
@@ -10,7 +11,6 @@ import {
   type StreamGateway,
   startStreamGateway,
 } from "./stream-fixture.js";
-import { until } from "../support/wait.js";
 
 interface LimitCase {
   name: string;

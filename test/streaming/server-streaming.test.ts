@@ -4,6 +4,7 @@
 // client going away cancelling the backend's stream.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { until } from "../support/wait.js";
 import {
   type BackendMode,
   openRequest,
@@ -11,7 +12,6 @@ import {
   type StreamGateway,
   startStreamGateway,
 } from "./stream-fixture.js";
-import { until } from "../support/wait.js";
 
 interface Case {
   name: string;

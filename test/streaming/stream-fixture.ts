@@ -5,14 +5,14 @@
 import { EventEmitter } from "node:events";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { credentials } from "@grpc/grpc-js";
+import { attachWebSocket } from "../../packages/runtime/src/adapters/attach-websocket.js";
 import { type CallContext, Code, RpcError } from "../../packages/runtime/src/index.js";
 import { Mux } from "../../packages/runtime/src/mux/mux.js";
 import type { MuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
-import { attachWebSocket } from "../../packages/runtime/src/adapters/attach-websocket.js";
 import {
   addStreamService,
-  StreamServiceClient,
   type StreamServiceApi,
+  StreamServiceClient,
   streamServiceRoutes,
 } from "../gen/streaming/v1/streaming_gateway.js";
 import type {

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { addHealthService, type HealthService } from "@ts-gateway/runtime/health";
 import { Code, RpcError } from "@ts-gateway/runtime";
+import { addHealthService, type HealthService } from "@ts-gateway/runtime/health";
 import { addHaService, type HaServiceApi } from "../gen/ha/v1/ha_gateway.js";
 import { sleep } from "./wait.js";
 

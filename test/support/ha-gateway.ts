@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type * as grpc from "@grpc/grpc-js";
+import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import {
   type BackendEndpoint,
   type BalancerOptions,
@@ -12,7 +13,6 @@ import {
   idempotentMethods,
 } from "@ts-gateway/runtime/balancer";
 import { type MountHealthOptions, mountHealth } from "@ts-gateway/runtime/health";
-import { type MuxOptions, Mux } from "@ts-gateway/runtime";
 import { HaServiceClient, haServiceRoutes, registerHaService } from "../gen/ha/v1/ha_gateway.js";
 
 /** A gateway node: the generated ha.v1 router on a mux, over one balanced channel. */

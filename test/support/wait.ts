@@ -1,5 +1,4 @@
 // Every wait of the test suite, each with a deadline: a test fails, it never hangs.
-import { once } from "node:events";
 import type { EventEmitter } from "node:events";
 import { createServer } from "node:net";
 
@@ -60,15 +59,17 @@ export function until(
 }
 
 /** The next `event` of `emitter` (its arguments), or a failure after `timeoutMs`. */
-export async function next(
-  emitter: EventEmitter,
-  event: string,
-  timeoutMs = 10_000,
-): Promise<unknown[]> {
-  return once(emitter, event, { signal: AbortSignal.timeout(timeoutMs) }).catch((err: Error) => {
-    throw err.name === "AbortError"
-      ? new Error(`timed out after ${timeoutMs} ms waiting for ${event}`)
-      : err;
+export function next(emitter: EventEmitter, event: string, timeoutMs = 10_000): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const listener = (...args: unknown[]): void => {
+      clearTimeout(timer);
+      resolve(args);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${event}`));
+    }, timeoutMs);
+    emitter.once(event, listener);
   });
 }
 

@@ -4,8 +4,8 @@ import { describe, it } from "node:test";
 import { Metadata, type MetadataValue } from "@grpc/grpc-js";
 import { forwardedFor } from "../../packages/runtime/src/headers/forwarded-for.js";
 import {
-  type HeaderMatcher,
   defaultHeaderMatcher,
+  type HeaderMatcher,
   metadataFromHeaders,
   metadataTrailerPrefix,
 } from "../../packages/runtime/src/headers/header-matcher.js";

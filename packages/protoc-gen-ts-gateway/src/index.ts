@@ -1,2 +1,2 @@
-export { protocGenTsGateway, version } from "./plugin.js";
 export type { GatewayPluginOptions, OpenApiOptions } from "./options.js";
+export { protocGenTsGateway, version } from "./plugin.js";

@@ -3,12 +3,12 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { runPrimary, type WorkerMessage, workerCount } from "../cluster/workers.js";
 import { gatewayConfigSchema } from "../config/config-schema.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load-config.js";
 import { type RunningGateway, startGateway } from "../lifecycle/gateway.js";
 import { loadServices } from "../services/load-services.js";
 import { formatRouteTable } from "../services/route-rows.js";
-import { runPrimary, type WorkerMessage, workerCount } from "../cluster/workers.js";
 
 const usage = `Usage:
   ts-gateway serve <config.yaml> [--print-routes] [--workers <n|auto>]

@@ -12,8 +12,8 @@ import { GrpcClient } from "@ts-gateway/runtime";
 import {
   checkRouteConflicts,
   collectRoutes,
-  readApiConfiguration,
   type RouteInfo,
+  readApiConfiguration,
 } from "protoc-gen-ts-gateway/http-rules";
 import type { GatewayService } from "./gateway-service.js";
 

@@ -1,9 +1,9 @@
 import { Mux } from "@ts-gateway/runtime";
 import { ConfigError, type LoadedConfig } from "../config/load-config.js";
-import { type RouteRow, routeRows } from "./route-rows.js";
 import { servicesFromDescriptorSet } from "./descriptor-set.js";
 import type { GatewayService } from "./gateway-service.js";
 import { servicesFromModule } from "./generated-module.js";
+import { type RouteRow, routeRows } from "./route-rows.js";
 
 /** A service and the name of the configured backend it calls. */
 export interface RoutedService {

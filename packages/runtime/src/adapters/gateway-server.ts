@@ -1,10 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { errorBody } from "../core/error-body.js";
-import type { Mux } from "../mux/mux.js";
-import { type ResolvedMuxOptions, resolveMuxOptions } from "../mux/mux-options.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { Mux } from "../mux/mux.js";
+import { type ResolvedMuxOptions, resolveMuxOptions } from "../mux/mux-options.js";
 import { guardSocket, rejectUpgrade } from "../websocket/upgrade.js";
 
 /**

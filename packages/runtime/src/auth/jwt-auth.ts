@@ -1,6 +1,7 @@
 import type { KeyObject, webcrypto } from "node:crypto";
 
 type CryptoKey = webcrypto.CryptoKey;
+
 import {
   createLocalJWKSet,
   createRemoteJWKSet,

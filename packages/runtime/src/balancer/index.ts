@@ -3,6 +3,13 @@
 // retries, the circuit breaker). Loads cockatiel; etcd targets load etcd3
 // on first use (see @ts-gateway/runtime/etcd to register a server).
 
+export { idempotentMethods } from "../core/idempotent-methods.js";
+export type {
+  BackendEndpoint,
+  BackendTlsOptions,
+  BalancerOptions,
+  KeepaliveOptions,
+} from "./balancer.js";
 export {
   BalancedChannel,
   backendName,
@@ -12,16 +19,11 @@ export {
   registerBalancers,
 } from "./balancer.js";
 export type {
-  BackendEndpoint,
-  BackendTlsOptions,
-  BalancerOptions,
-  KeepaliveOptions,
-} from "./balancer.js";
-export type {
   BalancerReadiness,
   ConnectivityStateName,
   EndpointStatus,
 } from "./balancer-readiness.js";
+export type { CircuitBreakerOptions } from "./circuit-breaker.js";
 export type {
   BalancingPolicy,
   HealthCheckOptions,
@@ -29,5 +31,3 @@ export type {
   RetryOptions,
   ServiceConfigOptions,
 } from "./service-config.js";
-export type { CircuitBreakerOptions } from "./circuit-breaker.js";
-export { idempotentMethods } from "../core/idempotent-methods.js";

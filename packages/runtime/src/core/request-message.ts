@@ -7,8 +7,8 @@ import {
 } from "@bufbuild/protobuf";
 import type { Codec, JsonReadOptions } from "../codec/codec.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
-import { type FileTarget, FormBinding, setFile } from "./form-binding.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
+import { type FileTarget, FormBinding, setFile } from "./form-binding.js";
 import { HttpBodyRequest } from "./http-body.js";
 import { applyPathParams } from "./path-params.js";
 import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Channel } from "@grpc/grpc-js";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { readiness } from "../balancer/balancer.js";
-import { backendName } from "../balancer/balancer.js";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { backendName, readiness } from "../balancer/balancer.js";
 import { Code, codeToString } from "../core/rpc-error.js";
 import type { CallOutcome, GatewayCall, Middleware, RouteInfo } from "../pipeline/pipeline.js";
 

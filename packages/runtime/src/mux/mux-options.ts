@@ -6,12 +6,12 @@ import { createErrorDetailsRegistry } from "../core/error-body.js";
 import type { UnescapeMode } from "../core/path-unescape.js";
 import type { RequestDecodeOptions } from "../core/request-message.js";
 import type { ResponseEncodeOptions } from "../core/response-message.js";
-import type { CallSetup } from "../pipeline/gateway-context.js";
 import type { HeaderMatcher } from "../headers/header-matcher.js";
 import type { OutgoingHeaderMatcher } from "../headers/outgoing-headers.js";
+import type { OutgoingHeaderRules } from "../headers/response-metadata.js";
+import type { CallSetup } from "../pipeline/gateway-context.js";
 import { type MultipartOptions, multipartLimits } from "../wire/multipart-limits.js";
 import { type BodyLimits, isJsonContentType } from "../wire/request-body.js";
-import type { OutgoingHeaderRules } from "../headers/response-metadata.js";
 import type { ErrorHandler, ErrorWriting } from "../wire/response-writer.js";
 
 /** How messages are written as JSON (proto3 JSON mapping, via @bufbuild/protobuf). */

@@ -1,20 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { DescMethod } from "@bufbuild/protobuf";
-import {
-  type MuxOptions,
-  type ResolvedMuxOptions,
-  resolveMuxOptions,
-  type JsonOptions,
-} from "./mux-options.js";
-import { compilePathTemplate } from "../core/path-template.js";
-import { writeError } from "../wire/response-writer.js";
+import { Metadata } from "@grpc/grpc-js";
+import type { WebSocketServer } from "ws";
 import { HttpStatusError } from "../core/http-status-error.js";
+import { compilePathTemplate } from "../core/path-template.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import { type MatchResult, RouteTable } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { type RouteHandler, unaryHandler } from "../unary/unary-handler.js";
-import { streamingHandler } from "../stream/streaming-handler.js";
 import { metadataFromHeaders } from "../headers/header-matcher.js";
 import {
   httpTransport,
@@ -23,10 +16,17 @@ import {
   type RouteInfo,
   runPipeline,
 } from "../pipeline/pipeline.js";
-import { Metadata } from "@grpc/grpc-js";
-import type { WebSocketServer } from "ws";
+import { streamingHandler } from "../stream/streaming-handler.js";
+import { type RouteHandler, unaryHandler } from "../unary/unary-handler.js";
 import { createWebSocketServer, guardSocket, rejectUpgrade } from "../websocket/upgrade.js";
 import { type UpgradeHandler, webSocketHandler } from "../websocket/websocket.js";
+import { writeError } from "../wire/response-writer.js";
+import {
+  type JsonOptions,
+  type MuxOptions,
+  type ResolvedMuxOptions,
+  resolveMuxOptions,
+} from "./mux-options.js";
 
 /** Called when a request matches no route; Express's and Connect's `next`. */
 export type NextFunction = (err?: unknown) => void;

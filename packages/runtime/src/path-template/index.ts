@@ -3,6 +3,7 @@
 // imports it at generation time (templates, route conflicts); it loads nothing
 // else of the runtime: no grpc-js, no ws, no node: module.
 
+export type { CompiledPattern, PatternSegment, PatternVariable } from "../core/path-template.js";
 export {
   compilePathTemplate,
   compileTemplateNode,
@@ -10,7 +11,6 @@ export {
   pattern,
   TemplateError,
 } from "../core/path-template.js";
-export type { CompiledPattern, PatternSegment, PatternVariable } from "../core/path-template.js";
 export type {
   DeepWildcardNode,
   LiteralNode,
@@ -20,7 +20,6 @@ export type {
   VariableNode,
   WildcardNode,
 } from "../core/path-template-ast.js";
-export { findConflicts, RouteTable } from "../core/route-table.js";
 export type {
   MatchResult,
   RouteConflict,
@@ -28,3 +27,4 @@ export type {
   RouteTableOptions,
   UnescapeMode,
 } from "../core/route-table.js";
+export { findConflicts, RouteTable } from "../core/route-table.js";

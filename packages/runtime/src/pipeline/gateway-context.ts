@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
 import type { CallContext, CancelSource } from "../core/call-context.js";
-import type { CallMetadata } from "../core/metadata.js";
 import { callTimeout, maxTimerMs, type TimeoutPolicy } from "../core/deadline.js";
-import { type HeaderMatcher, metadataFromHeaders } from "../headers/header-matcher.js";
+import type { CallMetadata } from "../core/metadata.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import { type HeaderMatcher, metadataFromHeaders } from "../headers/header-matcher.js";
 import type { PipelineCall } from "./pipeline.js";
 
 /** What making a call context takes: the header rules and the timeout policy. @internal */

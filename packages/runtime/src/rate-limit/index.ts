@@ -1,6 +1,7 @@
 // @ts-gateway/runtime/rate-limit: rate limits with rate-limiter-flexible (an
 // optional peer, loaded only here), in memory or shared through Redis.
-export { rateLimit } from "./rate-limit.js";
+
+export { clientAddress } from "./client-address.js";
 export type {
   RateLimitKey,
   RateLimitOptions,
@@ -8,4 +9,4 @@ export type {
   RateLimitRedisStore,
   WebSocketMessageLimit,
 } from "./rate-limit.js";
-export { clientAddress } from "./client-address.js";
+export { rateLimit } from "./rate-limit.js";

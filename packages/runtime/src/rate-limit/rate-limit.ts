@@ -6,6 +6,7 @@ import {
 } from "rate-limiter-flexible";
 import { Code, RpcError } from "../core/rpc-error.js";
 import type { GatewayCall, Middleware } from "../pipeline/pipeline.js";
+import { type RouteRule, routePolicy } from "../policy/route-policy.js";
 import {
   ErrorInfoSchema,
   QuotaFailureSchema,
@@ -13,7 +14,6 @@ import {
 } from "../proto/google/rpc/error_details_pb.js";
 import { CappedRateLimiterMemory, defaultMaxKeys } from "./capped-memory-limiter.js";
 import { clientAddress, trustedProxies } from "./client-address.js";
-import { type RouteRule, routePolicy } from "../policy/route-policy.js";
 
 /**
  * What a call is counted under: the client's address (`"ip"`), the JWT

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { HttpStatusError } from "../core/http-status-error.js";
-import { decoderFor, preParsedBody } from "../wire/request-body.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import { decoderFor, preParsedBody } from "../wire/request-body.js";
 
 enum Mode {
   /** Between values: skipping whitespace. */

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
-import { drained } from "../util/drained.js";
 import type { CallContext } from "../core/call-context.js";
-import { type OutgoingHeaderRules, writeResponseMetadata } from "../headers/response-metadata.js";
-import { type ErrorWriting, writeError } from "../wire/response-writer.js";
 import { RpcError } from "../core/rpc-error.js";
-import type { StreamFormat } from "./stream-format.js";
+import { type OutgoingHeaderRules, writeResponseMetadata } from "../headers/response-metadata.js";
 import type { PipelineCall } from "../pipeline/pipeline.js";
+import { drained } from "../util/drained.js";
+import { type ErrorWriting, writeError } from "../wire/response-writer.js";
+import type { StreamFormat } from "./stream-format.js";
 
 /** What {@link writeResponseStream} needs besides the request and response. @internal */
 export interface ResponseStreamInit {

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { DescMessage, MessageShape, Registry } from "@bufbuild/protobuf";
 import { errorBody } from "../core/error-body.js";
-import { publicError } from "../wire/error-redaction.js";
 import type { ResponseJsonWriter } from "../core/response-message.js";
 import type { RpcError } from "../core/rpc-error.js";
+import { publicError } from "../wire/error-redaction.js";
 
 /**
  * How a stream of response messages is framed on an HTTP response body.

@@ -1,22 +1,22 @@
 import type { IncomingMessage } from "node:http";
 import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import type { CallContext } from "../core/call-context.js";
-import { gatewayContext, type GatewayCallContext } from "../pipeline/gateway-context.js";
-import { readJsonMessages } from "./json-stream-reader.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import { RequestMessageBuilder } from "../core/request-message.js";
 import { ResponseJsonWriter } from "../core/response-message.js";
+import type { RouteSpec } from "../core/route-spec.js";
+import { Code, RpcError } from "../core/rpc-error.js";
+import { acceptsTrailers, writeResponseMetadata } from "../headers/response-metadata.js";
+import { type GatewayCallContext, gatewayContext } from "../pipeline/gateway-context.js";
+import type { PipelineCall } from "../pipeline/pipeline.js";
+import type { RouteHandler, UnaryOptions } from "../unary/unary-handler.js";
 import { formOf, readFormMessage, uploadMessages } from "../wire/form-request.js";
 import type { FormKind } from "../wire/multipart-parts.js";
 import { type BodyLimits, readBody, unsupportedContentEncoding } from "../wire/request-body.js";
-import { acceptsTrailers, writeResponseMetadata } from "../headers/response-metadata.js";
-import { toMessage, writeResponseStream } from "./response-stream.js";
 import { writeError, writeJson } from "../wire/response-writer.js";
-import { HttpStatusError } from "../core/http-status-error.js";
-import type { RouteSpec } from "../core/route-spec.js";
-import { Code, RpcError } from "../core/rpc-error.js";
+import { readJsonMessages } from "./json-stream-reader.js";
+import { toMessage, writeResponseStream } from "./response-stream.js";
 import { selectStreamFormat } from "./stream-format.js";
-import type { RouteHandler, UnaryOptions } from "../unary/unary-handler.js";
-import type { PipelineCall } from "../pipeline/pipeline.js";
 
 type StreamCall = (request: unknown, context: unknown) => unknown;
 

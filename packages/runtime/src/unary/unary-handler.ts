@@ -7,13 +7,9 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import { HttpBodyResponse } from "../core/http-body.js";
-import { formOf, readFormMessage } from "../wire/form-request.js";
-import { type CallSetup, gatewayContext } from "../pipeline/gateway-context.js";
-import { type BodyLimits, readBody, unsupportedContentEncoding } from "../wire/request-body.js";
+import { HttpStatusError } from "../core/http-status-error.js";
 import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
 import { type ResponseEncodeOptions, ResponseJsonWriter } from "../core/response-message.js";
-import { type ErrorWriting, writeError, writeJson, writeRaw } from "../wire/response-writer.js";
-import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import {
@@ -21,7 +17,11 @@ import {
   type OutgoingHeaderRules,
   writeResponseMetadata,
 } from "../headers/response-metadata.js";
+import { type CallSetup, gatewayContext } from "../pipeline/gateway-context.js";
 import type { PipelineCall } from "../pipeline/pipeline.js";
+import { formOf, readFormMessage } from "../wire/form-request.js";
+import { type BodyLimits, readBody, unsupportedContentEncoding } from "../wire/request-body.js";
+import { type ErrorWriting, writeError, writeJson, writeRaw } from "../wire/response-writer.js";
 
 /** Serves one matched request; `call` is the pipeline's record, when middlewares are installed. @internal */
 export type RouteHandler = (

@@ -1,6 +1,6 @@
-import { createRequire } from "node:module";
 import type { IncomingMessage } from "node:http";
 import { STATUS_CODES } from "node:http";
+import { createRequire } from "node:module";
 import type { Duplex } from "node:stream";
 import type { Registry } from "@bufbuild/protobuf";
 import type { WebSocket, WebSocketServer } from "ws";

@@ -4,9 +4,9 @@ import type { FileTarget } from "../core/form-binding.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import type { FormFile, RequestMessageBuilder } from "../core/request-message.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { PipelineCall } from "../pipeline/pipeline.js";
 import type { MultipartLimits } from "./multipart-limits.js";
 import { type FormKind, formKind, multipartParts } from "./multipart-parts.js";
-import type { PipelineCall } from "../pipeline/pipeline.js";
 import { readBody, unsupportedContentEncoding } from "./request-body.js";
 
 /** The request side of a call whose body is a form. @internal */

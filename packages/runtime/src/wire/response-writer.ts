@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Registry } from "@bufbuild/protobuf";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
 import type { RawBody } from "../core/http-body.js";
 import { httpStatusOf } from "../core/http-status-error.js";
-import { publicError } from "./error-redaction.js";
-import type { Registry } from "@bufbuild/protobuf";
+import { Code, RpcError } from "../core/rpc-error.js";
 import {
   acceptsTrailers,
   type OutgoingHeaderRules,
   writeErrorMetadata,
 } from "../headers/response-metadata.js";
-import { Code, RpcError } from "../core/rpc-error.js";
 import type { PipelineCall } from "../pipeline/pipeline.js";
+import { publicError } from "./error-redaction.js";
 
 /** Writes an error response. Replaces the default `google.rpc.Status` JSON writer. */
 export type ErrorHandler = (error: RpcError, req: IncomingMessage, res: ServerResponse) => void;
