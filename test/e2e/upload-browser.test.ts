@@ -21,8 +21,10 @@ import {
   startGrpcServer,
   startHttpServer,
 } from "../support/servers.js";
+import { tool } from "../support/tools.js";
 
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const chromiumTool = tool("chromium");
+const executablePath = process.env.CHROMIUM_PATH ?? chromiumTool.bin ?? "/usr/bin/chromium";
 const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"];
 const STEP_MS = 20_000;
 
@@ -33,7 +35,10 @@ const page = `<!doctype html>
   <button type="submit">Upload</button>
 </form>`;
 
-describe("an HTML multipart form in headless Chromium", { timeout: 120_000 }, () => {
+describe("an HTML multipart form in headless Chromium", {
+  timeout: 120_000,
+  skip: chromiumTool.skip,
+}, () => {
   let backend: GrpcTestServer;
   let http: HttpTestServer;
   let client: LibraryServiceClient;
