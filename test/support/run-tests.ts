@@ -2,8 +2,11 @@
 // what they start. A file is an integration test when it, or a local module it
 // imports (transitively), loads node:child_process, node:cluster or
 // playwright-core: it runs child processes (gateways, buf, nginx, etcd,
-// Prometheus, Chromium…). The rest are unit tests: in-process, loopback only.
-// A new test file is sorted by what it does; there is no list to keep.
+// Prometheus, Chromium…). So is a file that says so in a line comment
+// starting `// Runs in test:integration:` with the reason (a fuzz run, a
+// compiler run, hundreds of MiB streamed: too slow for the minute the unit
+// tests get). The rest are unit tests: in-process, loopback only. A new test
+// file is sorted by what it does; there is no list to keep.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -28,8 +31,9 @@ export function startsProcesses(file: string, seen = new Set<string>()): boolean
   } catch {
     return false;
   }
-  let result = false;
+  let result = /^\/\/ Runs in test:integration:/m.test(text);
   for (const m of text.matchAll(importPattern)) {
+    if (result) break;
     const spec = m[1] ?? m[2] ?? m[3] ?? "";
     if (processModules.test(spec)) result = true;
     else if (spec.startsWith(".")) {

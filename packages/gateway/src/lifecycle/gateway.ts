@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { drainDefaults } from "@ts-gateway/runtime";
+import { restartOnlyChanges } from "../config/config-notes.js";
 import type { GatewayConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { createObservability, type Observability } from "../observability/observability.js";
@@ -90,17 +91,6 @@ export async function startGateway(
   }
 
   let stopping: Promise<void> | undefined;
-  const staticPart = (c: GatewayConfig) =>
-    JSON.stringify([
-      c.server.listeners,
-      c.admin?.listener,
-      c.workers,
-      // Built once per process, so that counters survive reloads.
-      c.metrics,
-      c.accessLog,
-      c.tracing,
-    ]);
-
   return {
     addresses,
     get routes() {
@@ -110,10 +100,10 @@ export async function startGateway(
       return draining;
     },
     async reload(next) {
-      if (staticPart(next.config) !== staticPart(loadedConfig.config)) {
-        log(
-          "listeners, admin listener, workers, metrics, accessLog or tracing changed: restart to apply those; reloading the rest",
-        );
+      // Against the config the process started with: what a restart would apply.
+      const changed = restartOnlyChanges(loaded.config, next.config);
+      if (changed.length > 0) {
+        log(`${changed.join(", ")} changed: restart to apply; reloading the rest`);
       }
       const old = current;
       current = await build(next);
