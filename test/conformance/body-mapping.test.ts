@@ -103,12 +103,23 @@ const bodyRows: Row[] = [
     error: "JSON object",
   },
   {
-    name: "body with a content type that is not JSON: 415",
+    name: "body with a content type that is not JSON or a form: 415",
+    method: "POST",
+    path: "/v1/shelves/s1/books",
+    body: "title: Dune",
+    headers: { "content-type": "text/yaml" },
+    status: 415,
+  },
+  {
+    // Forms are read like the query (test/conformance/form-bodies.test.ts).
+    name: "a URL-encoded form is the body field's message",
     method: "POST",
     path: "/v1/shelves/s1/books",
     body: "title=Dune",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    status: 415,
+    rpc: "createBook",
+    request: { shelfId: "s1", book: { title: "Dune" } },
+    status: 200,
   },
   {
     name: "JSON with a charset parameter is JSON",

@@ -215,7 +215,12 @@ describe("what each proto construct becomes", () => {
     [
       "client streaming body is NDJSON",
       () => Object.keys(op("/v1/shapes:collect", "post").requestBody.content),
-      ["application/x-ndjson", "application/json"],
+      [
+        "application/x-ndjson",
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+      ],
     ],
     [
       "gateway errors and the default",

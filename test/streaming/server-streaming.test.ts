@@ -124,6 +124,27 @@ for (const mode of ["remote", "local"] as BackendMode[]) {
       await res.text();
     });
 
+    test("HttpBody download: x-download-filename metadata becomes Content-Disposition", async () => {
+      for (const [name, expected] of [
+        [
+          "saved%2Fr%C3%A9sum%C3%A9.txt",
+          `attachment; filename="r_sum_.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt`,
+        ],
+        [
+          "saved%2F..%2F..%2Fetc%2Fpasswd",
+          `attachment; filename="passwd"; filename*=UTF-8''passwd`,
+        ],
+        ["saved%2Fa%22b.txt", `attachment; filename="a\\"b.txt"; filename*=UTF-8''a%22b.txt`],
+        ["plain.txt", null],
+      ] as const) {
+        const res = await fetch(`${gw.url}/v1/files/${name}`);
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-disposition"), expected, name);
+        assert.equal(res.headers.get("grpc-metadata-x-download-filename"), null);
+        assert.equal(await res.text(), "hello world");
+      }
+    });
+
     test("HttpBody: an error after the first part aborts the response", async () => {
       const res = await fetch(`${gw.url}/v1/files/a.txt?fail=true`);
       assert.equal(res.status, 200);

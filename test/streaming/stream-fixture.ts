@@ -70,6 +70,13 @@ export class RecordingStreams implements StreamServiceApi {
 
   async *download(request: DownloadRequest, context: CallContext) {
     this.#watch("download", context);
+    // A name under saved/ asks the gateway for a Content-Disposition (x-download-filename).
+    if (request.name.startsWith("saved/")) {
+      context.responseMetadata.set(
+        "x-download-filename",
+        encodeURIComponent(request.name.slice(6)),
+      );
+    }
     yield { contentType: "text/plain", data: Buffer.from("hello ") };
     if (request.fail) throw new RpcError("disk on fire", Code.DataLoss);
     yield { data: Buffer.from("world") };

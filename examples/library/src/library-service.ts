@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { type CallContext, Code, RpcError } from "@ts-gateway/runtime";
@@ -20,6 +21,8 @@ import {
   type Shelf,
   ShelfSchema,
   type UpdateBookRequest,
+  type UploadRequest,
+  type UploadResponseSchema,
   type WatchShelfRequest,
   WatchShelfResponse_Change,
   type WatchShelfResponseSchema,
@@ -199,6 +202,25 @@ export class InMemoryLibrary implements LibraryServiceApi {
     }
   }
 
+  /** Hashes an upload as its chunks arrive: nothing is kept but the digest. */
+  async upload(requests: AsyncIterable<UploadRequest>): Promise<UploadResponseInit> {
+    const hash = createHash("sha256");
+    let size = 0;
+    let messages = 0;
+    let description = "";
+    let contentType = "";
+    for await (const request of requests) {
+      messages++;
+      if (request.description !== "") description = request.description;
+      const file = request.file;
+      if (file === undefined) continue;
+      if (file.contentType !== "") contentType = file.contentType;
+      hash.update(file.data);
+      size += file.data.length;
+    }
+    return { description, size: BigInt(size), sha256: hash.digest("hex"), contentType, messages };
+  }
+
   /** Tells the watchers of a book's shelf about a change. */
   #notify(book: Book, change: WatchShelfResponse_Change): void {
     const watchers = this.#watchers.get(shelfOf(book.name));
@@ -227,6 +249,7 @@ export class InMemoryLibrary implements LibraryServiceApi {
 
 type WatchShelfResponseInit = MessageInitShape<typeof WatchShelfResponseSchema>;
 type DiscussResponseInit = MessageInitShape<typeof DiscussResponseSchema>;
+type UploadResponseInit = MessageInitShape<typeof UploadResponseSchema>;
 
 /**
  * The messages waiting for one stream's consumer: pushed by the library,

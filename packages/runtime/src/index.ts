@@ -112,4 +112,5 @@ export type {
 } from "./validation/message-validator.js";
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
 export type { MinDataRate } from "./wire/data-rate.js";
+export type { MultipartOptions } from "./wire/multipart-limits.js";
 export type { ErrorHandler } from "./wire/response-writer.js";

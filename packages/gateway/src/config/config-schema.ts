@@ -142,6 +142,19 @@ const limits = z.strictObject({
   streamIdleTimeoutMs: ms.exactOptional(),
   /** Longest life of a streaming call, then DEADLINE_EXCEEDED. Default 0: none. */
   maxStreamDurationMs: ms.exactOptional(),
+  /** Bounds of multipart/form-data bodies and the chunk size of streamed files (`MultipartOptions`). */
+  multipart: z
+    .strictObject({
+      chunkBytes: z.number().int().min(1).exactOptional(),
+      maxParts: z.number().int().min(1).exactOptional(),
+      maxFields: z.number().int().min(0).exactOptional(),
+      maxFieldBytes: z.number().int().min(1).exactOptional(),
+      maxFiles: z.number().int().min(0).exactOptional(),
+      maxHeaderBytes: z.number().int().min(1).exactOptional(),
+      maxFileBytes: z.number().int().min(1).exactOptional(),
+      maxUploadBytes: z.number().int().min(1).exactOptional(),
+    })
+    .exactOptional(),
 });
 
 const shutdown = z.strictObject({

@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { getComments } from "@bufbuild/protoplugin";
 import type { RouteInfo } from "../http-rules.js";
 import { errorResponses, statusSchema } from "./errors.js";
+import { formMedia } from "./form-bodies.js";
 import { fieldAt, openApiPath, queryParameters } from "./parameters.js";
 import type { JsonSchema, SchemaSet } from "./schemas.js";
 
@@ -73,15 +74,22 @@ function requestBody(route: RouteInfo, schemas: SchemaSet): JsonSchema | undefin
   }
   const schema = field === undefined ? schemas.message(input) : schemas.property(field);
   const kind = route.method.methodKind;
-  if (kind === "client_streaming" || kind === "bidi_streaming") {
+  const streamed = kind === "client_streaming" || kind === "bidi_streaming";
+  const exclude = new Set(
+    field === undefined
+      ? route.pattern.variables.map((v) => v.fieldPath.split(".")[0] ?? v.fieldPath)
+      : [],
+  );
+  const forms = target === undefined ? {} : formMedia(target, schemas, exclude, streamed);
+  if (streamed) {
     const media = { schema };
     return {
       description:
-        "A stream of request messages: JSON values, newline-delimited or concatenated; the schema is one message's",
-      content: { "application/x-ndjson": media, "application/json": media },
+        "A stream of request messages: JSON values, newline-delimited or concatenated; the schema is one message's. Or a form: its text parts make the first message, each file part follows in chunk messages.",
+      content: { "application/x-ndjson": media, "application/json": media, ...forms },
     };
   }
-  return { content: { "application/json": { schema } } };
+  return { content: { "application/json": { schema }, ...forms } };
 }
 
 function successResponse(route: RouteInfo, schemas: SchemaSet): JsonSchema {

@@ -1,7 +1,14 @@
-import type { DescField, DescMessage, JsonValue, MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescField,
+  type DescMessage,
+  type JsonValue,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import type { Codec, JsonReadOptions } from "../codec/codec.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
+import { type FileTarget, FormBinding, setFile } from "./form-binding.js";
 import { HttpBodyRequest } from "./http-body.js";
 import { applyPathParams } from "./path-params.js";
 import { applyQueryPlan, compileQueryPlan, type QueryPlan } from "./query-params.js";
@@ -38,6 +45,7 @@ export class RequestMessageBuilder {
   readonly #query: QueryPlan | undefined;
   readonly #options: RequestDecodeOptions;
   readonly #maskFiller: FieldMaskFiller | undefined;
+  readonly #form: FormBinding | string;
 
   constructor(schema: DescMessage, route: RouteSpec, options: RequestDecodeOptions) {
     this.#schema = schema;
@@ -53,6 +61,7 @@ export class RequestMessageBuilder {
         throw new Error(`route ${route.method} ${route.path}: body "${body}": ${resolved.message}`);
       this.#bodyPath = resolved.fields.map((f: DescField) => f.name);
     }
+    this.#form = FormBinding.forRoute(schema, route, options.rejectUnknownQueryParameters);
     if (body !== "*") {
       const exclude = new Set(route.pattern.variables.map((v) => v.fieldPath));
       if (body !== "") exclude.add(body);
@@ -116,6 +125,66 @@ export class RequestMessageBuilder {
     if (this.#httpBody !== undefined) return this.#httpBody.set(message, body, contentType);
     return message;
   }
+
+  /** Why this route takes no form body (415), or undefined when it does. */
+  get formRefusal(): string | undefined {
+    return typeof this.#form === "string" ? this.#form : undefined;
+  }
+
+  /** Where a multipart file part named `name` goes, or why it cannot (a 400). */
+  fileTarget(name: string): FileTarget | string {
+    return typeof this.#form === "string" ? this.#form : this.#form.fileTarget(name);
+  }
+
+  /**
+   * Decodes a request whose body is a form: `form` holds the URL-encoded
+   * pairs (of a urlencoded body, or a multipart body's text parts), `files`
+   * the file parts read whole. Path variables win, the query fills the rest
+   * (for a `body: "field"` rule), as for a JSON body.
+   */
+  buildForm(
+    form: string,
+    files: readonly FormFile[],
+    params: ReadonlyArray<[string, string]>,
+    query: string,
+  ): MessageShape<DescMessage> | RpcError {
+    if (typeof this.#form === "string") return invalid(this.#form);
+    const json = newObject();
+    const f = this.#form.apply(json, form);
+    if (!f.ok) return invalid(f.message);
+    const path = applyPathParams(this.#schema, json, params);
+    if (!path.ok) return invalid(path.message);
+    if (this.#query !== undefined && query !== "") {
+      const q = applyQueryPlan(this.#query, json, query);
+      if (!q.ok) return invalid(q.message);
+    }
+    let message: MessageShape<DescMessage>;
+    try {
+      message = this.#options.codec.fromJson(
+        this.#schema,
+        json as JsonValue,
+        this.#options.readJson,
+      );
+    } catch (err) {
+      return invalid((err as Error).message);
+    }
+    for (const file of files) setFile(message, file.target, file.data, file.contentType);
+    return message;
+  }
+
+  /** A message of the request type with only one file chunk set: a client stream's later messages. */
+  chunk(target: FileTarget, data: Uint8Array, contentType: string): MessageShape<DescMessage> {
+    const message = create(this.#schema);
+    setFile(message, target, data, contentType);
+    return message;
+  }
+}
+
+/** A file part read whole, bound for a `bytes` or `google.api.HttpBody` field. @internal */
+export interface FormFile {
+  readonly target: FileTarget;
+  readonly data: Uint8Array;
+  readonly contentType: string;
 }
 
 function invalid(message: string): RpcError {

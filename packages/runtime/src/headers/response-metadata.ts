@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallContext } from "../core/call-context.js";
 import { type CallMetadata, createMetadata, mergeMetadata } from "../core/metadata.js";
+import { writeContentDisposition } from "./content-disposition.js";
 import { metadataTrailerPrefix } from "./header-matcher.js";
 import { headersFromMetadata, type OutgoingHeaderMatcher } from "./outgoing-headers.js";
 
@@ -63,6 +64,7 @@ export function writeResponseMetadata(
     if (Number.isInteger(n) && n >= 200 && n <= 299) status = n;
     context.responseMetadata.remove(httpCodeMetadataKey);
   }
+  writeContentDisposition(res, context.responseMetadata);
   writeHeaderMetadata(res, context.responseMetadata, rules);
   writeTrailerMetadata(res, context.responseTrailers, rules, httpTrailers);
   return status;

@@ -13,6 +13,7 @@ import type { OutgoingHeaderRules } from "../headers/response-metadata.js";
 import type { CallSetup } from "../pipeline/gateway-context.js";
 import type { RequestInterceptor } from "../pipeline/request-checks.js";
 import type { ValidationOptions } from "../validation/message-validator.js";
+import { type MultipartOptions, multipartLimits } from "../wire/multipart-limits.js";
 import { type BodyLimits, isJsonContentType } from "../wire/request-body.js";
 import type { ErrorHandler, ErrorWriting } from "../wire/response-writer.js";
 
@@ -44,6 +45,12 @@ export interface MuxOptions extends JsonOptions {
   registry?: Registry;
   /** Largest accepted request body in bytes; larger answers 413. Default 4 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Bounds of `multipart/form-data` bodies (parts, text parts, files, header
+   * and file sizes) and the chunk size of files streamed into client-streaming
+   * methods; see `docs/forms-and-uploads.md`.
+   */
+  multipart?: MultipartOptions;
   /**
    * Which request `Content-Type`s a JSON request body may have; others answer
    * 415. A list of media types (compared without parameters, case-insensitively;
@@ -223,6 +230,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
     },
     limits: {
       maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
+      multipart: multipartLimits(options.multipart),
       acceptsContentType: contentTypePredicate(options.acceptedContentTypes),
     },
     setup: {

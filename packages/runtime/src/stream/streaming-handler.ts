@@ -11,7 +11,9 @@ import { type GatewayCallContext, gatewayContext } from "../pipeline/gateway-con
 import type { PipelineCall } from "../pipeline/pipeline.js";
 import type { MessageChecks, RequestCheck } from "../pipeline/request-checks.js";
 import type { RouteHandler, UnaryOptions } from "../unary/unary-handler.js";
-import { readBody, unsupportedContentEncoding } from "../wire/request-body.js";
+import { formOf, readFormMessage, uploadMessages } from "../wire/form-request.js";
+import type { FormKind } from "../wire/multipart-parts.js";
+import { type BodyLimits, readBody, unsupportedContentEncoding } from "../wire/request-body.js";
 import { writeError, writeJson } from "../wire/response-writer.js";
 import { readJsonMessages } from "./json-stream-reader.js";
 import type { OpenStreams } from "./open-streams.js";
@@ -80,7 +82,8 @@ export function streamingHandler(
     query: string,
     pipeline: PipelineCall | undefined,
   ): Promise<void> => {
-    if (builder.hasBody) {
+    const form = formOf(req, builder);
+    if (builder.hasBody && form === undefined) {
       const encoding = unsupportedContentEncoding(req, true);
       if (encoding !== undefined) throw encoding;
       const contentType = req.headers["content-type"];
@@ -98,14 +101,18 @@ export function streamingHandler(
     openStreams?.track(context, res);
     const format = () => selectStreamFormat(req, method.output, route.responseBody, writer, errors);
     if (!clientStreams) {
-      const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
-      const request = builder.build(body, params, query);
+      let request: MessageShape<DescMessage> | RpcError;
+      if (form !== undefined) {
+        const formRequest = { kind: form, builder, params, query, pipeline };
+        request = await readFormMessage(req, formRequest, limits.maxRequestBytes, limits.multipart);
+      } else {
+        const body = builder.hasBody ? await readBody(req, limits.maxRequestBytes) : undefined;
+        request = builder.build(body, params, query);
+        if (pipeline !== undefined) pipeline.outcome.bytesIn = body?.length ?? 0;
+      }
       if (request instanceof RpcError) throw request;
       if (checkRequest !== undefined) await checkRequest(request, pipeline);
-      if (pipeline !== undefined) {
-        pipeline.outcome.bytesIn = body?.length ?? 0;
-        pipeline.outcome.messagesIn = 1;
-      }
+      if (pipeline !== undefined) pipeline.outcome.messagesIn = 1;
       await writeResponseStream(req, res, () => call(request, context), {
         output: method.output,
         format: format(),
@@ -116,15 +123,23 @@ export function streamingHandler(
       });
       return;
     }
-    const requests = requestStream(
-      readJsonMessages(req, limits.maxRequestBytes),
-      builder,
-      params,
-      query,
-      context,
-      pipeline,
-      checkRequest,
-    );
+    const requests =
+      form === undefined
+        ? requestStream(
+            readJsonMessages(req, limits.maxRequestBytes),
+            builder,
+            params,
+            query,
+            context,
+            pipeline,
+            checkRequest,
+          )
+        : guardedStream(
+            formMessages(req, form, builder, params, query, limits, pipeline),
+            context,
+            checkRequest,
+            pipeline,
+          );
     if (kind === "bidi_streaming") {
       await writeResponseStream(req, res, () => call(requests.messages, requests.context), {
         output: method.output,
@@ -189,6 +204,34 @@ export function requestStream(
   pipeline?: PipelineCall,
   check?: RequestCheck,
 ): RequestStream {
+  async function* decoded(): AsyncGenerator<MessageShape<DescMessage>> {
+    for await (const chunk of raw) {
+      const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      const message = builder.build(body, params, query);
+      if (message instanceof RpcError) throw message;
+      if (pipeline !== undefined) {
+        pipeline.outcome.bytesIn += body.length;
+        pipeline.outcome.messagesIn++;
+      }
+      yield message;
+    }
+  }
+  return guardedStream(decoded(), context, check, pipeline);
+}
+
+/**
+ * A client stream's request messages from `source`, each passed through
+ * `check` (validation, interceptors): an error of the source or of `check`
+ * (a bad message, a body over its bounds) ends the stream with that error and
+ * aborts the call (a remote call is cancelled); {@link RequestStream.errorOf}
+ * then reports it. @internal
+ */
+export function guardedStream(
+  source: AsyncIterable<MessageShape<DescMessage>>,
+  context: CallContext,
+  check?: RequestCheck,
+  pipeline?: PipelineCall,
+): RequestStream {
   // Aborts with the call's own signal, or on a bad request message. (Not AbortSignal.any:
   // a listener on the source keeps this controller reachable for as long as the call.)
   const failure = new AbortController();
@@ -198,15 +241,8 @@ export function requestStream(
   let requestError: RpcError | undefined;
   async function* messages(): AsyncGenerator<MessageShape<DescMessage>> {
     try {
-      for await (const chunk of raw) {
-        const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        const message = builder.build(body, params, query);
-        if (message instanceof RpcError) throw message;
+      for await (const message of source) {
         if (check !== undefined) await check(message, pipeline);
-        if (pipeline !== undefined) {
-          pipeline.outcome.bytesIn += body.length;
-          pipeline.outcome.messagesIn++;
-        }
         yield message;
       }
     } catch (err) {
@@ -220,6 +256,23 @@ export function requestStream(
     context: { ...context, signal: failure.signal },
     errorOf: (err) => requestError ?? RpcError.from(err),
   };
+}
+
+/** A client stream's messages from a form body: a multipart upload, or one URL-encoded message. */
+function formMessages(
+  req: IncomingMessage,
+  kind: FormKind,
+  builder: RequestMessageBuilder,
+  params: ReadonlyArray<[string, string]>,
+  query: string,
+  limits: BodyLimits,
+  pipeline: PipelineCall | undefined,
+): AsyncGenerator<MessageShape<DescMessage>> {
+  const form = { kind, builder, params, query, pipeline };
+  if (kind === "multipart") return uploadMessages(req, form, limits.multipart);
+  return (async function* one() {
+    yield await readFormMessage(req, form, limits.maxRequestBytes, limits.multipart);
+  })();
 }
 
 /** JSON, or a JSON-lines type, or none. */

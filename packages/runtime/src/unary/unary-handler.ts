@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { create, type DescMethod, isMessage } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  isMessage,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { HttpBodyResponse } from "../core/http-body.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
@@ -14,6 +20,7 @@ import {
 import { type CallSetup, gatewayContext } from "../pipeline/gateway-context.js";
 import type { PipelineCall } from "../pipeline/pipeline.js";
 import type { MessageChecks } from "../pipeline/request-checks.js";
+import { formOf, readFormMessage } from "../wire/form-request.js";
 import { type BodyLimits, readBody, unsupportedContentEncoding } from "../wire/request-body.js";
 import { type ErrorWriting, writeError, writeJson, writeRaw } from "../wire/response-writer.js";
 
@@ -66,7 +73,16 @@ export function unaryHandler(
   ): Promise<void> => {
     let body: Buffer | undefined;
     const contentType = req.headers["content-type"];
-    if (builder.hasBody) {
+    const form = formOf(req, builder);
+    let request: MessageShape<DescMessage> | RpcError;
+    if (form !== undefined) {
+      request = await readFormMessage(
+        req,
+        { kind: form, builder, params, query, pipeline },
+        limits.maxRequestBytes,
+        limits.multipart,
+      );
+    } else if (builder.hasBody) {
       const encoding = unsupportedContentEncoding(req, true);
       if (encoding !== undefined) throw encoding;
       if (!builder.rawBody && !limits.acceptsContentType(contentType)) {
@@ -78,8 +94,10 @@ export function unaryHandler(
       }
       body = await readBody(req, limits.maxRequestBytes);
       if (pipeline !== undefined) pipeline.outcome.bytesIn = body.length;
+      request = builder.build(body, params, query, contentType);
+    } else {
+      request = builder.build(undefined, params, query, contentType);
     }
-    const request = builder.build(body, params, query, contentType);
     if (request instanceof RpcError) throw request;
     if (checkRequest !== undefined) {
       const checking = checkRequest(request, pipeline);

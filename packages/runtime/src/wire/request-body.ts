@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import type { MultipartLimits } from "./multipart-limits.js";
 
 /** Limits on request bodies. @internal */
 export interface BodyLimits {
@@ -10,6 +11,8 @@ export interface BodyLimits {
   readonly maxRequestBytes: number;
   /** Whether a JSON body may have this Content-Type; else 415. */
   readonly acceptsContentType: (contentType: string | undefined) => boolean;
+  /** Bounds of multipart/form-data bodies. */
+  readonly multipart: MultipartLimits;
 }
 
 /**
