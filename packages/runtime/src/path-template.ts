@@ -9,6 +9,7 @@ export {
   parsePathTemplate,
   pattern,
   TemplateError,
+  variableEnd,
 } from "./core/path-template.js";
 export type { CompiledPattern, PatternSegment, PatternVariable } from "./core/path-template.js";
 export type {
