@@ -175,7 +175,7 @@ async function buildGeneration(
   log: Log,
 ): Promise<Generation> {
   const config = loaded.config;
-  const { services, rows } = await loadServices(loaded);
+  const { services, rows } = await loadServices(loaded, log);
   const channels = new Map<string, grpc.Channel>();
   const opened: Backend[] = [];
   const byBackend = new Map<string, RoutedService[]>();
@@ -204,8 +204,8 @@ async function buildGeneration(
     for (const middleware of [...observability.middlewares, ...policies.middlewares]) {
       mux.use(middleware);
     }
-    for (const { service, backend } of services) {
-      service.register(mux, channels.get(backend)!);
+    for (const { service, backend, site } of services) {
+      service.register(mux, channels.get(backend)!, site);
     }
     const adminMux =
       config.admin?.listener === undefined ? undefined : new Mux({ notFound: "404" });

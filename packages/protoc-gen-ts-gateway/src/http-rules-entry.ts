@@ -3,7 +3,7 @@
 // set) and must derive exactly the routes generated code would have.
 
 export { collectRoutes } from "./http-rules.js";
-export type { RouteInfo } from "./http-rules.js";
+export type { ReportInvalidRule, RouteInfo } from "./http-rules.js";
 export { ApiConfigurationError, readApiConfiguration } from "./api-configuration.js";
 export { checkRouteConflicts } from "./route-conflicts.js";
 export { GenerationError, methodLocation } from "./source-location.js";

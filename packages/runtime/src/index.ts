@@ -42,6 +42,8 @@ export type {
   RouteTableOptions,
 } from "./core/route-table.js";
 export type { UnescapeMode } from "./core/path-unescape.js";
+export { SiteRoutes } from "./core/site-routes.js";
+export type { Site } from "./core/site-routes.js";
 
 // Calls: context, grpc-js client and server adapters
 export { createCallContext } from "./core/call-context.js";

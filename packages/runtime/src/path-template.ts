@@ -29,3 +29,5 @@ export type {
   RouteTableOptions,
   UnescapeMode,
 } from "./core/route-table.js";
+export { SiteRoutes } from "./core/site-routes.js";
+export type { Site } from "./core/site-routes.js";

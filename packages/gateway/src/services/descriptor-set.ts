@@ -12,6 +12,7 @@ import { GrpcClient } from "@ts-gateway/runtime";
 import {
   checkRouteConflicts,
   collectRoutes,
+  type ReportInvalidRule,
   readApiConfiguration,
   type RouteInfo,
 } from "protoc-gen-ts-gateway/http-rules";
@@ -34,9 +35,14 @@ export interface DescriptorSetSource {
  * registry (dynamic, no generated code), routes from the `google.api.http`
  * options by the plugin's own `collectRoutes`, so a descriptor set serves
  * exactly the routes generated code would. Throws the plugin's errors
- * (`file.proto:line:col: pkg.Service.Method: …`) for a bad rule.
+ * (`file.proto:line:col: pkg.Service.Method: …`) for a bad rule; with
+ * `report`, every bad rule (and the later of two conflicting routes) goes
+ * there and is left out.
  */
-export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayService[] {
+export function servicesFromDescriptorSet(
+  source: DescriptorSetSource,
+  report?: ReportInvalidRule,
+): GatewayService[] {
   const registry = createFileRegistry(
     fromBinary(FileDescriptorSetSchema, readFileSync(source.file)),
   );
@@ -60,13 +66,24 @@ export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayS
       return found;
     });
   }
-  const services: GatewayService[] = [];
-  const allRoutes: RouteInfo[] = [];
+  const perService: Array<{ service: DescService; infos: RouteInfo[] }> = [];
   for (const service of chosen) {
-    const infos = collectRoutes(service, options, rules);
+    const infos = collectRoutes(service, options, rules, report);
     if (infos.length === 0 && source.include === undefined) continue;
-    allRoutes.push(...infos);
-    const routes: ServiceRoutes = { service, routes: infos.map(routeSpec) };
+    perService.push({ service, infos });
+  }
+  const kept = new Set(
+    checkRouteConflicts(
+      perService.flatMap((s) => s.infos),
+      report,
+    ),
+  );
+  const services: GatewayService[] = [];
+  for (const { service, infos } of perService) {
+    const routes: ServiceRoutes = {
+      service,
+      routes: infos.filter((info) => kept.has(info)).map(routeSpec),
+    };
     services.push({
       routes,
       source: source.file,
@@ -79,7 +96,6 @@ export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayS
       },
     });
   }
-  checkRouteConflicts(allRoutes);
   return services;
 }
 

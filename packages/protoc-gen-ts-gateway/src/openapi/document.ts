@@ -1,11 +1,11 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
 import type { RouteInfo } from "../http-rules.js";
 import { GenerationError } from "../source-location.js";
 import type { OpenApiConfiguration } from "./config.js";
 import { errorComponents } from "./errors.js";
 import { routeOperation } from "./operations.js";
 import { type JsonSchema, type SchemaJsonOptions, SchemaSet } from "./schemas.js";
+import { getComments } from "../comments.js";
 
 /** The methods an OpenAPI path item has keys for. */
 const openApiMethods = new Set([

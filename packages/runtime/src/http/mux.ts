@@ -11,7 +11,8 @@ import { compilePathTemplate } from "../core/path-template.js";
 import { writeError } from "./response-writer.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
-import { type MatchResult, RouteTable } from "../core/route-table.js";
+import type { MatchResult } from "../core/route-table.js";
+import { type Site, SiteRoutes } from "../core/site-routes.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { type RouteHandler, unaryHandler } from "./unary-handler.js";
 import { streamingHandler } from "./streaming-handler.js";
@@ -43,8 +44,8 @@ export type PathHandler = (
   params: Readonly<Record<string, string>>,
 ) => void | Promise<void>;
 
-/** Per-service options of {@link Mux.register}: JSON options overriding the mux's. */
-export interface RegisterOptions extends JsonOptions {
+/** Per-service options of {@link Mux.register}: where the routes are served, JSON options overriding the mux's. */
+export interface RegisterOptions extends JsonOptions, Site {
   /** Answer 400 for query parameters that name no field. Defaults to the mux's option. */
   rejectUnknownQueryParameters?: boolean;
 }
@@ -57,18 +58,18 @@ export interface RegisterOptions extends JsonOptions {
  */
 export class Mux {
   readonly options: ResolvedMuxOptions;
-  readonly #table: RouteTable<MuxRoute<RouteHandler>>;
+  readonly #table: SiteRoutes<MuxRoute<RouteHandler>>;
   /** Streaming routes served over WebSocket, when the `webSocket` option is on. */
-  readonly #upgradeTable: RouteTable<MuxRoute<UpgradeHandler>> | undefined;
+  readonly #upgradeTable: SiteRoutes<MuxRoute<UpgradeHandler>> | undefined;
   readonly #webSocketServer: WebSocketServer | undefined;
   /** The request pipeline, in registration order; empty costs nothing per request. */
   readonly #middlewares: Middleware[] = [];
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
-    this.#table = new RouteTable({ unescape: this.options.unescape });
+    this.#table = new SiteRoutes({ unescape: this.options.unescape });
     if (this.options.webSocket) {
-      this.#upgradeTable = new RouteTable({ unescape: this.options.unescape });
+      this.#upgradeTable = new SiteRoutes({ unescape: this.options.unescape });
       this.#webSocketServer = createWebSocketServer(
         this.options.limits.maxRequestBytes,
         this.options.errors.registry,
@@ -81,10 +82,10 @@ export class Mux {
    * client (a gateway in front of a remote server) or a local implementation.
    */
   register(routes: ServiceRoutes, backend: object, options?: RegisterOptions): this {
+    const { hosts, pathPrefix, ...json } = options ?? {};
+    const site: Site = { hosts, pathPrefix };
     const resolved =
-      options === undefined
-        ? this.options
-        : resolveMuxOptions({ ...this.options.input, ...options });
+      options === undefined ? this.options : resolveMuxOptions({ ...this.options.input, ...json });
     for (const route of routes.routes) {
       const method = routes.service.method[route.rpc] as DescMethod | undefined;
       if (method === undefined) {
@@ -104,7 +105,7 @@ export class Mux {
           ? unaryHandler(method, route, call, resolved)
           : streamingHandler(method, route, call, resolved);
       const info: RouteInfo = {
-        template: route.path,
+        template: (pathPrefix ?? "") + route.path,
         httpMethod: route.method,
         service: method.parent.typeName,
         rpc: method.name,
@@ -114,6 +115,7 @@ export class Mux {
       const rawStream =
         method.output.typeName === "google.api.HttpBody" && (route.responseBody ?? "") === "";
       this.#table.add(
+        site,
         route.method,
         route.pattern,
         { serve, info, rawStream },
@@ -125,6 +127,7 @@ export class Mux {
         this.#webSocketServer !== undefined
       ) {
         this.#upgradeTable.add(
+          site,
           route.method,
           route.pattern,
           {
@@ -162,6 +165,7 @@ export class Mux {
       method: undefined,
     };
     this.#table.add(
+      {},
       httpMethod,
       pattern,
       { serve, info, rawStream: false },
@@ -194,8 +198,8 @@ export class Mux {
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q + 1);
     const method = req.method ?? "GET";
-    let m = this.#table.match(method, path);
-    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(path, m);
+    let m = this.#table.match(authority(req), method, path);
+    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(req, path, m);
     if (m.kind === "not-found" && next !== undefined && this.options.notFound === "next") {
       next();
       return;
@@ -218,17 +222,18 @@ export class Mux {
    * (Node sends no body for HEAD, RFC 9110 §9.3.2); streams stay a 405.
    */
   #headAsGet(
+    req: IncomingMessage,
     path: string,
     m: MatchResult<MuxRoute<RouteHandler>>,
   ): MatchResult<MuxRoute<RouteHandler>> {
-    const get = this.#table.match("GET", path);
+    const get = this.#table.match(authority(req), "GET", path);
     return get.kind === "match" && get.value.info.methodKind === "unary" ? get : m;
   }
 
   /** The route `method` matches on `path` (HEAD: the GET route it is served as), for a preflight. */
-  #routeFor(method: string, path: string): RouteInfo | undefined {
-    let m = this.#table.match(method, path);
-    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(path, m);
+  #routeFor(req: IncomingMessage, method: string, path: string): RouteInfo | undefined {
+    let m = this.#table.match(authority(req), method, path);
+    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(req, path, m);
     return m.kind === "match" ? m.value.info : undefined;
   }
 
@@ -327,7 +332,7 @@ export class Mux {
       unmatched: m.kind,
       allow: m.kind === "method-not-allowed" ? m.allow : [],
       ...(m.kind === "method-not-allowed"
-        ? { routeFor: (method) => this.#routeFor(method, path) }
+        ? { routeFor: (method) => this.#routeFor(req, method, path) }
         : {}),
       transport: "unary",
       path,
@@ -356,9 +361,10 @@ export class Mux {
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q + 1);
-    let m = this.#upgradeTable.match("GET", path);
+    const host = authority(req);
+    let m = this.#upgradeTable.match(host, "GET", path);
     if (m.kind === "method-not-allowed" && m.allow[0] !== undefined) {
-      m = this.#upgradeTable.match(m.allow[0], path);
+      m = this.#upgradeTable.match(host, m.allow[0], path);
     }
     if (m.kind !== "match") return false;
     guardSocket(socket);
@@ -434,6 +440,12 @@ export class Mux {
 }
 
 function ignoreError(): void {}
+
+/** The host a request is for: HTTP/2's `:authority`, else `Host`. */
+function authority(req: IncomingMessage): string | undefined {
+  const a = req.headers[":authority"] ?? req.headers.host;
+  return typeof a === "string" ? a : undefined;
+}
 
 /** A route's handler and what the pipeline tells middlewares about it. */
 interface MuxRoute<H> {
