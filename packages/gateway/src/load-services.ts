@@ -1,4 +1,4 @@
-import { Mux, type Site } from "@ts-gateway/runtime";
+import { type Site, SiteRoutes } from "@ts-gateway/runtime";
 import { ConfigError, type LoadedConfig } from "./config/load-config.js";
 import { type RouteRow, routeRows } from "./route-table.js";
 import { servicesFromDescriptorSet } from "./services/descriptor-set.js";
@@ -58,13 +58,18 @@ export async function loadServices(
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  // Two services binding the same method and template on one host and prefix fail here, not at the first request.
-  const probe = new Mux();
+  // Two services binding the same method and template on one host and prefix
+  // fail here, not at the first request; every such pair is named.
+  const probe = new SiteRoutes<true>();
   for (const { service, site } of services) {
-    try {
-      probe.register(service.routes, {}, site);
-    } catch (err) {
-      problems.push(`${service.source}: ${(err as Error).message}`);
+    const desc = service.routes.service;
+    for (const route of service.routes.routes) {
+      const name = `${desc.name}.${desc.method[route.rpc]?.name ?? route.rpc} (${route.method} ${route.path})`;
+      try {
+        probe.add(site, route.method, route.pattern, true, name);
+      } catch (err) {
+        problems.push(`${service.source}: ${(err as Error).message}`);
+      }
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -78,6 +78,9 @@ export function servicesFromDescriptorSet(
       report,
     ),
   );
+  // Source info (comments, spans) only serves the errors above: a descriptor
+  // set of Google's Cloud APIs holds 500 MB less without it.
+  for (const file of registry.files) file.proto.sourceCodeInfo = undefined;
   const services: GatewayService[] = [];
   for (const { service, infos } of perService) {
     const routes: ServiceRoutes = {
