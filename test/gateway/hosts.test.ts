@@ -54,7 +54,8 @@ async function startBackend(set: Buffer, service: string, who: string): Promise<
     getEndpoint: (
       call: grpc.ServerUnaryCall<{ name: string }, unknown>,
       callback: grpc.sendUnaryData<unknown>,
-    ) => callback(null, { name: call.request.name, displayName: who }),
+      // Field names as proto-loader gives them for a descriptor set (the proto's own).
+    ) => callback(null, { name: call.request.name, display_name: who }),
   });
   return new Promise((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
@@ -150,7 +151,7 @@ ${services}`;
     assert.equal(result.status, 1, result.stdout);
     assert.match(
       result.stderr,
-      /AgentRegistry\.GetEndpoint \(GET .*\) conflicts with route "EndpointService\.GetEndpoint/,
+      /AgentRegistry\.GetEndpoint \(GET [^)]*\)" conflicts with route "EndpointService\.GetEndpoint/,
     );
   });
 

@@ -4,7 +4,6 @@ import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/prot
 import { ApiConfigurationError, readApiConfiguration } from "./api-configuration.js";
 import { collectFileRoutes } from "./file-routes.js";
 import { generateService, type Target } from "./generate-service.js";
-import type { ReportInvalidRule } from "./http-rules.js";
 import { InvalidRules, InvalidRulesError } from "./invalid-rules.js";
 import { generateOpenApi, OpenApiConfigurationError } from "./openapi/index.js";
 import { type GatewayPluginOptions, parseOptions, parseParameter } from "./options.js";
@@ -15,34 +14,43 @@ import { GenerationError } from "./source-location.js";
 /** The plugin's version, printed in every generated file's header. */
 export const version = "v0.1.0";
 
-/** The protoplugin plugin of one run, reporting the invalid rules it meets to `report`. */
-function pluginFor(report: ReportInvalidRule) {
+/** The protoplugin plugin of one run, reporting the invalid rules it meets to `invalid`. */
+function pluginFor(invalid: InvalidRules) {
   return createEcmaScriptPlugin<GatewayPluginOptions>({
     name: "protoc-gen-ts-gateway",
     version,
     parseOptions,
-    generateTs: (schema) => generate(schema, "ts", report),
-    generateJs: (schema) => generate(schema, "js", report),
-    generateDts: (schema) => generate(schema, "dts", report),
+    generateTs: (schema) => generate(schema, "ts", invalid),
+    generateJs: (schema) => generate(schema, "js", invalid),
+    generateDts: (schema) => generate(schema, "dts", invalid),
   });
 }
 
 const extensions: Record<Target, string> = { ts: ".ts", js: ".js", dts: ".d.ts" };
 
-/** Writes `<name>_gateway.<ext>` for each file with services, in one target. */
+/**
+ * Writes `<name>_gateway.<ext>` for each file with services, in one target.
+ * The routes of every file are collected first: with `on_invalid_rule=error`
+ * a run with invalid rules fails, so nothing is generated for it.
+ */
 function generate(
   schema: Schema<GatewayPluginOptions>,
   target: Target,
-  report: ReportInvalidRule,
+  invalid: InvalidRules,
 ): void {
   const configured = readApiConfiguration(schema.options.grpcApiConfiguration);
-  for (const file of schema.files) {
-    if (file.services.length === 0) continue;
+  const files = schema.files
+    .filter((file) => file.services.length > 0)
+    .map((file) => ({
+      file,
+      services: collectFileRoutes(file, schema.options, configured, invalid.report),
+    }));
+  if (schema.options.onInvalidRule === "error" && invalid.problems.length > 0) return;
+  for (const { file, services } of files) {
     const f = schema.generateFile(`${file.name}_gateway${extensions[target]}`);
     f.preamble(file);
-    const perService = collectFileRoutes(file, schema.options, configured, report);
     const imports = new SchemaImports(f);
-    for (const { service, routes } of perService) {
+    for (const { service, routes } of services) {
       generateService(f, target, service, routes, imports);
     }
   }
@@ -74,16 +82,16 @@ export function createProtocGenTsGateway(warn: Warn): Plugin {
         const request = compactSourceInfo(original);
         const options = parseParameter(request.parameter);
         const invalid = new InvalidRules();
-        const plugin = pluginFor(invalid.report);
+        const plugin = pluginFor(invalid);
         const only = options.openapi.mode === "only";
         const response = plugin.run(
           only ? create(CodeGeneratorRequestSchema, { ...request, fileToGenerate: [] }) : request,
         );
+        const strict = options.onInvalidRule === "error";
+        if (strict && invalid.problems.length > 0) throw new InvalidRulesError(invalid.problems);
         response.file.push(...generateOpenApi(request, options, version, invalid.report));
-        if (invalid.problems.length > 0) {
-          if (options.onInvalidRule === "error") throw new InvalidRulesError(invalid.problems);
-          for (const p of invalid.problems) warn(`${name}: warning: skipped ${p.message}`);
-        }
+        if (strict && invalid.problems.length > 0) throw new InvalidRulesError(invalid.problems);
+        for (const p of invalid.problems) warn(`${name}: warning: skipped ${p.message}`);
         return response;
       } catch (err) {
         if (
