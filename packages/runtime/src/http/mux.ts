@@ -84,8 +84,10 @@ export class Mux {
   register(routes: ServiceRoutes, backend: object, options?: RegisterOptions): this {
     const { hosts, pathPrefix, ...json } = options ?? {};
     const site: Site = { hosts, pathPrefix };
-    const resolved =
-      options === undefined ? this.options : resolveMuxOptions({ ...this.options.input, ...json });
+    // Only JSON options resolve anew (each resolution builds an error-details registry).
+    const resolved = Object.values(json).every((v) => v === undefined)
+      ? this.options
+      : resolveMuxOptions({ ...this.options.input, ...json });
     for (const route of routes.routes) {
       const method = routes.service.method[route.rpc] as DescMethod | undefined;
       if (method === undefined) {
