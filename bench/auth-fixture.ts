@@ -1,5 +1,5 @@
-import { jwtAuth } from "@ts-gateway/runtime/auth";
 import type { Middleware } from "@ts-gateway/runtime";
+import { jwtAuth } from "@ts-gateway/runtime/auth";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
 /**

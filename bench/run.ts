@@ -26,7 +26,7 @@ import { request } from "node:http";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { delimiter, join } from "node:path";
 import { budget, GO_ROW, latencyBudget, maxScalingGrowth } from "./budget.js";
-import { loadGeneratorVersion, type LoadResult, pickLoadGenerator, runLoad } from "./load.js";
+import { type LoadResult, loadGeneratorVersion, pickLoadGenerator, runLoad } from "./load.js";
 import { startNative } from "./native-process.js";
 import { type ServerProcess, startProcess } from "./processes.js";
 import { standaloneWorkers, startStandalone } from "./standalone-gateway.js";

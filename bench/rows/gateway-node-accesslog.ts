@@ -1,5 +1,5 @@
-import type { RequestListener } from "node:http";
 import { mkdtempSync } from "node:fs";
+import type { RequestListener } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";

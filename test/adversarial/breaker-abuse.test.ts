@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { request } from "node:http";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { eventually, type HaProcess, readyPort, spawnHaBackend } from "../support/ha-gateway.js";
+import { fileURLToPath } from "node:url";
+import { type HaProcess, readyPort, spawnHaBackend } from "../support/ha-gateway.js";
+import { eventually } from "../support/wait.js";
 
 const gatewayEntry = fileURLToPath(new URL("../support/ha-gateway-process.ts", import.meta.url));
 /** Bound on a process start: generous, for a loaded CI machine, but a bound. */

@@ -31,7 +31,7 @@ const cases: Array<{ name: string; options: string; loads: string[] }> = [
 for (const { name, options, loads } of cases) {
   test(`@ts-gateway/runtime and ${name} load ${loads.join(", ") || "no optional peer"}`, async () => {
     const loaded = await modulesLoadedBy(muxScript(options));
-    assertLoaded(loaded, "/runtime/dist/http/mux.js");
+    assertLoaded(loaded, "/runtime/dist/mux/mux.js");
     assert.deepEqual(packagesAmong(loaded, optional), loads);
   });
 }

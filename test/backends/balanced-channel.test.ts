@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
+import { LibraryService } from "../../examples/library/src/gen/library/v1/library_pb.js";
 import {
   BalancedChannel,
   backendName,
@@ -17,9 +18,8 @@ import {
   createServiceDefinition,
   grpcHandlers,
 } from "../../packages/runtime/src/grpc/grpc-server.js";
-import { LibraryService } from "../../examples/library/src/gen/library/v1/library_pb.js";
 import { startGrpcServer } from "../support/servers.js";
-import { eventually } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 test("each balanced channel owns its name and readiness, ejections included; fromChannel adds no interceptor", {
   timeout: 20_000,

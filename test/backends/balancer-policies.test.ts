@@ -8,12 +8,12 @@ import {
 } from "../../packages/runtime/src/balancer/balancer.js";
 import {
   type EchoBackend,
-  eventually,
   startEchoBackend,
   tally,
   WhoAmIClient,
   whoAmI,
 } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 describe("balancing policies over real grpc-js backends", () => {
   let backends: EchoBackend[] = [];

@@ -10,11 +10,11 @@ import {
 import { ejectionCap } from "../../packages/runtime/src/balancer/circuit-breaker.js";
 import {
   type EchoBackend,
-  eventually,
   startEchoBackend,
   WhoAmIClient,
   whoAmI,
 } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 /** A channel over `count` in-process backends, with the breaker as the only way out of rotation. */
 async function setup(count: number, breaker: BalancerOptions["circuitBreaker"] = {}) {

@@ -11,11 +11,11 @@ import { parseStaticEndpoints } from "../../packages/runtime/src/balancer/resolv
 import { buildServiceConfig } from "../../packages/runtime/src/balancer/service-config.js";
 import {
   type EchoBackend,
-  eventually,
   startEchoBackend,
   WhoAmIClient,
   whoAmI,
 } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 describe("static endpoint lists", () => {
   const cases: [string, string[] | string][] = [

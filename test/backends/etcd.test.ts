@@ -6,18 +6,18 @@ import {
   createChannel,
   readiness,
 } from "../../packages/runtime/src/balancer/balancer.js";
-import { registerInEtcd } from "../../packages/runtime/src/balancer/etcd-registration.js";
+import { registerInEtcd } from "../../packages/runtime/src/etcd/etcd-registration.js";
 import { type BackendProcess, spawnBackend } from "../support/backend-processes.js";
 import {
   type EchoBackend,
-  eventually,
   startEchoBackend,
   WhoAmIClient,
   whoAmI,
 } from "../support/echo-backend.js";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
+import { eventually } from "../support/wait.js";
 
-describe("etcd discovery", { skip: skipEtcd ? "TS_GATEWAY_SKIP_ETCD=1" : false }, () => {
+describe("etcd discovery", { skip: skipEtcd() }, () => {
   let etcd: EtcdServer;
   let client: Etcd3;
   const cleanup: (() => Promise<void> | void)[] = [];

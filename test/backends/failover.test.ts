@@ -7,7 +7,8 @@ import {
   readiness,
 } from "../../packages/runtime/src/balancer/balancer.js";
 import { type BackendProcess, spawnBackend } from "../support/backend-processes.js";
-import { eventually, WhoAmIClient, whoAmI } from "../support/echo-backend.js";
+import { WhoAmIClient, whoAmI } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 const started: BackendProcess[] = [];
 after(async () => {

@@ -5,16 +5,16 @@ import { readiness } from "@ts-gateway/runtime/balancer";
 import { Etcd3 } from "etcd3";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
 import {
-  eventually,
   type HaGateway,
   type HaProcess,
   spawnHaBackend,
   startHaGateway,
   whoAnswered,
 } from "../support/ha-gateway.js";
+import { eventually } from "../support/wait.js";
 
 describe("etcd discovery behind the gateway", {
-  skip: skipEtcd ? "TS_GATEWAY_SKIP_ETCD=1" : false,
+  skip: skipEtcd(),
 }, () => {
   let etcd: EtcdServer;
   let client: Etcd3;

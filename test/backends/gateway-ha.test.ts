@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readiness } from "@ts-gateway/runtime/balancer";
 import {
-  eventually,
   type HaGateway,
   type HaProcess,
   spawnHaBackend,
@@ -16,6 +15,7 @@ import {
   tally,
   whoAnswered,
 } from "../support/ha-gateway.js";
+import { eventually } from "../support/wait.js";
 
 const readyCount = (gateway: HaGateway): number =>
   readiness(gateway.channel).endpoints.filter((e) => e.state === "READY" && e.healthy).length;

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { HealthCheckResponse_ServingStatus as Status } from "@ts-gateway/runtime/health";
 import { type HaBackend, startHaBackend } from "../support/ha-backend.js";
-import { eventually, type HaGateway, startHaGateway } from "../support/ha-gateway.js";
+import { type HaGateway, startHaGateway } from "../support/ha-gateway.js";
+import { eventually } from "../support/wait.js";
 
 interface Row {
   name: string;

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { DescService } from "@bufbuild/protobuf";
-import { idempotentMethods } from "@ts-gateway/runtime/balancer";
 import type { ServiceRoutes } from "@ts-gateway/runtime";
+import { idempotentMethods } from "@ts-gateway/runtime/balancer";
 import { haServiceRoutes } from "../gen/ha/v1/ha_gateway.js";
 import { HaService } from "../gen/ha/v1/ha_pb.js";
 import { type HaBackend, startHaBackend } from "../support/ha-backend.js";

@@ -8,10 +8,11 @@ import {
   createChannel,
   readiness,
 } from "../../packages/runtime/src/balancer/balancer.js";
-import { gracefulShutdown } from "../../packages/runtime/src/lifecycle/graceful-shutdown.js";
 import { readyzHandler } from "../../packages/runtime/src/health/health-endpoints.js";
+import { gracefulShutdown } from "../../packages/runtime/src/lifecycle/graceful-shutdown.js";
 import { HealthCheckResponse_ServingStatus as Status } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
-import { eventually, startEchoBackend, WhoAmIClient, whoAmI } from "../support/echo-backend.js";
+import { startEchoBackend, WhoAmIClient, whoAmI } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 it("gateway: readiness turns 503, in-flight requests finish, then listener and channels close", async () => {
   const backend = await startEchoBackend("slow", { delayMs: 300 });

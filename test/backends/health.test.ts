@@ -16,20 +16,20 @@ import {
   readyzHandler,
 } from "../../packages/runtime/src/health/health-endpoints.js";
 import {
-  type HealthCheckResponse,
   HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus as Status,
+  type HealthCheckResponse,
   HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus as Status,
 } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
 import {
   type EchoBackend,
-  eventually,
   startEchoBackend,
   tally,
   WhoAmIClient,
   whoAmI,
   whoAmIDefinition,
 } from "../support/echo-backend.js";
+import { eventually } from "../support/wait.js";
 
 const HealthClient = grpc.makeGenericClientConstructor(healthServiceDefinition, "Health");
 

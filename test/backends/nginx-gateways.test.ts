@@ -7,32 +7,18 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type HaBackend, startHaBackend } from "../support/ha-backend.js";
-import { eventually, readyPort } from "../support/ha-gateway.js";
+import { readyPort } from "../support/ha-gateway.js";
+import { tool } from "../support/tools.js";
+import { eventually, freePort } from "../support/wait.js";
 
-const NGINX = process.env.NGINX ?? "/usr/sbin/nginx";
+const nginxTool = tool("nginx");
 const gatewayEntry = fileURLToPath(new URL("../support/ha-gateway-process.ts", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 function nginxConfig(dir: string, port: number, upstreams: readonly number[]): string {
   return `
@@ -70,9 +56,7 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=2 fail_timeout=5s;`)
 `;
 }
 
-const skip = existsSync(NGINX)
-  ? false
-  : `nginx not found at ${NGINX} (install it, or set NGINX=/path/to/nginx)`;
+const skip = nginxTool.skip;
 
 describe("gateway nodes behind nginx", { skip }, () => {
   const children: ChildProcess[] = [];
@@ -105,7 +89,7 @@ describe("gateway nodes behind nginx", { skip }, () => {
     const port = await freePort();
     writeFileSync(join(dir, "nginx.conf"), nginxConfig(dir, port, gatewayPorts));
     const nginx = spawn(
-      NGINX,
+      nginxTool.bin!,
       ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", "stderr", "-g", "daemon off;"],
       {
         stdio: ["ignore", "inherit", "inherit"],
@@ -129,7 +113,7 @@ describe("gateway nodes behind nginx", { skip }, () => {
     for (const child of children.reverse()) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, "exit");
-        child.kill(child.spawnfile === NGINX ? "SIGQUIT" : "SIGKILL");
+        child.kill(child.spawnfile === nginxTool.bin ? "SIGQUIT" : "SIGKILL");
         await exited;
       }
     }

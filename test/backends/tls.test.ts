@@ -7,8 +7,9 @@ import {
   readiness,
 } from "../../packages/runtime/src/balancer/balancer.js";
 import { addHealthService } from "../../packages/runtime/src/health/health-service.js";
-import { eventually, WhoAmIClient, whoAmI, whoAmIDefinition } from "../support/echo-backend.js";
+import { WhoAmIClient, whoAmI, whoAmIDefinition } from "../support/echo-backend.js";
 import { makeTestPki, type TestPki } from "../support/tls.js";
+import { eventually } from "../support/wait.js";
 
 let pki: TestPki;
 let server: grpc.Server;

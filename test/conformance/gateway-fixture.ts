@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { type DescMethod, type DescService, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { credentials, type Server } from "@grpc/grpc-js";
-import { type MuxOptions, Mux, type RegisterOptions } from "@ts-gateway/runtime";
+import { Mux, type MuxOptions, type RegisterOptions } from "@ts-gateway/runtime";
 import {
   type GrpcTestServer,
   type HttpTestServer,

@@ -6,13 +6,13 @@ import {
   MessagingClient,
   registerMessaging,
 } from "../gen/conformance/v1/messaging_gateway.js";
-import { Messaging } from "../gen/conformance/v1/messaging_pb.js";
 import {
   addMessagingNames,
   MessagingNamesClient,
   registerMessagingNames,
 } from "../gen/conformance/v1/messaging_names_gateway.js";
 import { MessagingNames } from "../gen/conformance/v1/messaging_names_pb.js";
+import { Messaging } from "../gen/conformance/v1/messaging_pb.js";
 import { check, type Gateway, type Row, startGateway } from "./gateway-fixture.js";
 
 const rows: Row[] = [

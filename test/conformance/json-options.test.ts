@@ -1,8 +1,9 @@
 // Proto3 JSON mapping and its options, mux-wide and per router. The backend
 // echoes its request, so one exchange shows how the body was read and how the
 // response is written.
-import type { JsonValue } from "@bufbuild/protobuf";
+
 import { after, before, describe, test } from "node:test";
+import type { JsonValue } from "@bufbuild/protobuf";
 import type { MuxOptions, RegisterOptions } from "@ts-gateway/runtime";
 import {
   addJsonEcho,

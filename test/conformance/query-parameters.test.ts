@@ -1,8 +1,9 @@
 // Query parameters, black-box: the query string of a GET route → the request
 // message the gRPC backend received. (The parser's exhaustive table is in
 // test/unit/query-params.test.ts; here a couple of rows per rule.)
-import type { JsonValue } from "@bufbuild/protobuf";
+
 import { after, before, describe, test } from "node:test";
+import type { JsonValue } from "@bufbuild/protobuf";
 import {
   addQueryEcho,
   QueryEchoClient,

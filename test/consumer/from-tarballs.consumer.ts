@@ -112,8 +112,8 @@ test("the tarballs hold built code, types, README and LICENSE, and no source map
         "package.json",
         "dist/index.js",
         "dist/index.d.ts",
-        "dist/express.js",
-        "dist/path-template.d.ts",
+        "dist/express/index.js",
+        "dist/path-template/index.d.ts",
         "dist/proto/google/rpc/error_details_pb.js",
       ],
     },
@@ -391,7 +391,13 @@ test("consumer 4: the ts-gateway tarball, with no TypeScript, checks a config on
   const gateway = packed[0];
   assert.ok(gateway !== undefined);
   const files = gateway.files.map((f) => f.path);
-  for (const file of ["LICENSE", "README.md", "bin/ts-gateway", "dist/cli.js", "dist/index.d.ts"]) {
+  for (const file of [
+    "LICENSE",
+    "README.md",
+    "bin/ts-gateway",
+    "dist/cli/cli.js",
+    "dist/index.d.ts",
+  ]) {
     assert.ok(files.includes(file), `${file} in the ts-gateway tarball`);
   }
   assert.deepEqual(

@@ -5,10 +5,10 @@
 // backend behind the generated clients.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import express, { type RequestHandler } from "express";
 import { credentials } from "@grpc/grpc-js";
 import { Mux } from "@ts-gateway/runtime";
 import { expressRouter } from "@ts-gateway/runtime/express";
+import express, { type RequestHandler } from "express";
 import { RecordingService } from "../errors/error-fixture.js";
 import {
   addErrorService,

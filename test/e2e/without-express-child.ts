@@ -2,8 +2,8 @@
 // loads generated code and the runtime, serves one request on a node:http
 // mux, and prints what worked as one JSON line.
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { Mux } from "@ts-gateway/runtime";
 import {
   createErrorServiceRouter,

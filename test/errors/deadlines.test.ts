@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Code, RpcError } from "@ts-gateway/runtime";
 import { request } from "../support/servers.js";
+import { eventually } from "../support/wait.js";
 import { type ErrorGateway, modes, startErrorGateway } from "./error-fixture.js";
 
 /** A slow call: far longer than any deadline below, cut short by cancellation. */
@@ -119,7 +120,7 @@ for (const mode of modes) {
         socket.on("data", (c: Buffer) => received.push(c));
         socket.on("error", () => {});
         socket.write(`GET ${slow} HTTP/1.1\r\nHost: gw\r\n\r\n`);
-        await waitFor(() => gw.service.seen.length === 1);
+        await eventually(() => gw.service.seen.length === 1, 5000, "the backend saw the call");
         socket.destroy();
 
         const reason = RpcError.from(await aborted);
@@ -142,9 +143,4 @@ for (const mode of modes) {
       }
     });
   });
-}
-
-/** Polls `condition` every few milliseconds until it holds (no fixed sleeps). */
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }

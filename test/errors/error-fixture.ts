@@ -3,8 +3,8 @@
 // gateway calls it through the generated client: "remote") or called directly
 // by the gateway ("in-process").
 import type { ServerResponse } from "node:http";
-import { credentials, Metadata } from "@grpc/grpc-js";
 import { anyPack } from "@bufbuild/protobuf/wkt";
+import { credentials, Metadata } from "@grpc/grpc-js";
 import {
   type CallContext,
   type CallMetadata,
@@ -14,6 +14,11 @@ import {
   type MuxOptions,
   RpcError,
 } from "@ts-gateway/runtime";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  RetryInfoSchema,
+} from "@ts-gateway/runtime/error-details";
 import {
   addErrorService,
   type ErrorServiceApi,
@@ -27,11 +32,6 @@ import {
   QuotaDetailSchema,
   type SleepRequest,
 } from "../gen/errors/v1/errors_pb.js";
-import {
-  BadRequestSchema,
-  ErrorInfoSchema,
-  RetryInfoSchema,
-} from "@ts-gateway/runtime/error-details";
 import { type GrpcTestServer, startGrpcServer, startHttpServer } from "../support/servers.js";
 
 export type Mode = "remote" | "in-process";

@@ -12,8 +12,8 @@ import { startBackend } from "../../examples/library/src/backend.js";
 import { createGatewayApp } from "../../examples/library/src/gateway.js";
 import { LibraryServiceClient } from "../../examples/library/src/gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "../../examples/library/src/library-service.js";
-import { request } from "../support/servers.js";
 import { prng } from "../support/prng.js";
+import { request } from "../support/servers.js";
 
 const seed = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const requests = Number(process.env.FUZZ_REQUESTS ?? 2000);

@@ -3,8 +3,8 @@
 // and the mux-wide errorHandler replaces the writer for all of them.
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { credentials } from "@grpc/grpc-js";
 import { Code, Mux, type MuxOptions, type RpcError } from "@ts-gateway/runtime";
 import { createChannel } from "@ts-gateway/runtime/balancer";

@@ -1,6 +1,6 @@
 // A node:http client for what fetch forbids: hop-by-hop request headers
 // (Connection, Keep-Alive, TE, Upgrade) and reading HTTP trailers.
-import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 
 /** An answer with its raw headers and trailers. */
 export interface RawResponse {

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Code, RpcError } from "@ts-gateway/runtime";
-import { resolveMuxOptions } from "../../packages/runtime/src/http/mux-options.js";
-import { ndjsonFormat, sseFormat } from "../../packages/runtime/src/http/stream-format.js";
-import { closeReason } from "../../packages/runtime/src/http/websocket.js";
+import { resolveMuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
+import { ndjsonFormat, sseFormat } from "../../packages/runtime/src/stream/stream-format.js";
+import { closeReason } from "../../packages/runtime/src/websocket/close-codes.js";
 import { request } from "../support/servers.js";
 import { modes, startErrorGateway } from "./error-fixture.js";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { callTimeout, timeoutPolicy } from "../../packages/runtime/src/core/deadline.js";
-import { acceptsTrailers } from "../../packages/runtime/src/http/response-metadata.js";
+import { acceptsTrailers } from "../../packages/runtime/src/headers/response-metadata.js";
 
 const rows: Array<{
   header: string | string[] | undefined;

@@ -10,9 +10,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { makeTestPki } from "../support/tls.js";
+import { freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
-  freePort,
   makeWorkdir,
   startGateway,
   startPlainBackend,

@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../packages/gateway/src/index.js";
+import { freePort } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   runGateway,

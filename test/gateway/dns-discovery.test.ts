@@ -6,12 +6,12 @@
  * starts receiving calls, one removed stops, within the re-resolution interval.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { tool } from "../support/tools.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
-  freePort,
   freshRequest,
   makeWorkdir,
   startChild,
@@ -22,11 +22,10 @@ import {
 
 after(stopAll);
 
-const DNSMASQ = "/usr/sbin/dnsmasq";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const dnsmasqTool = tool("dnsmasq");
 
 describe("dns:/// backends whose records change", {
-  skip: existsSync(DNSMASQ) ? false : `${DNSMASQ} not installed`,
+  skip: dnsmasqTool.skip,
 }, () => {
   it("a backend added to the name gets calls, one removed stops getting them", async () => {
     const work = makeWorkdir();
@@ -37,7 +36,7 @@ describe("dns:/// backends whose records change", {
     await startPlainBackend("b3", grpcPort, "127.0.0.3");
     const hosts = work.write("hosts", "127.0.0.2 inventory.test\n");
     const dnsPort = await freePort();
-    const dnsmasq = startChild(DNSMASQ, [
+    const dnsmasq = startChild(dnsmasqTool.bin!, [
       "--keep-in-foreground",
       "--no-resolv",
       "--no-hosts",
@@ -81,7 +80,7 @@ services:
       return [...seen].sort();
     };
     /** Waits for the set of replicas answering to become `expected`; returns how long it took. */
-    const until = async (expected: string[]) => {
+    const servedOnlyBy = async (expected: string[]) => {
       const t0 = Date.now();
       let seen: string[] = [];
       while (Date.now() - t0 < 20_000) {
@@ -101,10 +100,10 @@ services:
     assert.deepEqual(await servedBy(10), ["b2"]);
     work.write("hosts", "127.0.0.2 inventory.test\n127.0.0.3 inventory.test\n");
     dnsmasq.process.kill("SIGHUP");
-    const added = await until(["b2", "b3"]);
+    const added = await servedOnlyBy(["b2", "b3"]);
     work.write("hosts", "127.0.0.3 inventory.test\n");
     dnsmasq.process.kill("SIGHUP");
-    const removed = await until(["b3"]);
+    const removed = await servedOnlyBy(["b3"]);
     // Within the re-resolution interval, plus dnsmasq's reload and a connection on a loaded machine.
     assert.ok(added < intervalMs + 5000, `added after ${added} ms`);
     assert.ok(removed < intervalMs + 5000, `removed after ${removed} ms`);
@@ -136,7 +135,7 @@ services:
       },
     ];
     const dnsPort = await freePort();
-    startChild(DNSMASQ, [
+    startChild(dnsmasqTool.bin!, [
       "--keep-in-foreground",
       "--no-resolv",
       "--no-hosts",

@@ -9,17 +9,17 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { loadConfig } from "../../packages/gateway/src/config/load-config.js";
+import { startGateway as startInProcess } from "../../packages/gateway/src/lifecycle/gateway.js";
 import {
   type EtcdRegistration,
   registerInEtcd,
-} from "../../packages/runtime/src/balancer/etcd-registration.js";
-import { loadConfig } from "../../packages/gateway/src/config/load-config.js";
-import { startGateway as startInProcess } from "../../packages/gateway/src/gateway.js";
+} from "../../packages/runtime/src/etcd/etcd-registration.js";
 import { type EtcdServer, skipEtcd, startEtcd } from "../support/etcd.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   startGateway,
   startPlainBackend,
@@ -55,9 +55,7 @@ async function watchers(): Promise<number> {
 }
 let etcdUrl = "";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe("SIGHUP with an etcd backend", { skip: skipEtcd }, () => {
+describe("SIGHUP with an etcd backend", { skip: skipEtcd() }, () => {
   const work = makeWorkdir();
   let etcd: EtcdServer;
   let registration: EtcdRegistration;

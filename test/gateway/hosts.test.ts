@@ -16,14 +16,8 @@ import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { googleWorkspace, run } from "../googleapis/support.js";
-import {
-  freePort,
-  gatewayBin,
-  makeWorkdir,
-  repoRoot,
-  startChild,
-  stopAll,
-} from "./support/processes.js";
+import { freePort } from "../support/wait.js";
+import { gatewayBin, makeWorkdir, repoRoot, startChild, stopAll } from "./support/processes.js";
 
 /** `ts-gateway <args>` to completion (a descriptor set of Google APIs takes a while on a loaded machine). */
 async function gatewayCli(

@@ -8,14 +8,15 @@
  * out of rotation through its active /readyz checks before it stops accepting.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { tool } from "../support/tools.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   makeWorkdir,
   repoRoot,
   startChild,
@@ -26,9 +27,8 @@ import {
 
 after(stopAll);
 
-const NGINX = "/usr/sbin/nginx";
-const HAPROXY = "/usr/sbin/haproxy";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nginxTool = tool("nginx");
+const haproxyTool = tool("haproxy");
 const DRAIN_MS = 5000;
 
 /** The deploy file with its example node addresses and listen port replaced by the test's. */
@@ -174,7 +174,7 @@ async function killAndDrain(url: string, nodes: Child[]) {
 }
 
 describe("deploy/nginx/gateway.conf: three gateway nodes behind nginx", {
-  skip: existsSync(NGINX) ? false : `${NGINX} not installed`,
+  skip: nginxTool.skip,
 }, () => {
   it("SIGKILL and SIGTERM of nodes under GET/POST load: no GET fails, POSTs only in flight at the kill", async () => {
     const work = makeWorkdir();
@@ -200,7 +200,7 @@ http {
 }
 `,
     );
-    const nginx = startChild(NGINX, [
+    const nginx = startChild(nginxTool.bin!, [
       "-p",
       work.dir,
       "-c",
@@ -239,14 +239,14 @@ http {
 });
 
 describe("deploy/haproxy/haproxy.cfg: three gateway nodes behind HAProxy, active /readyz checks", {
-  skip: existsSync(HAPROXY) ? false : `${HAPROXY} not installed`,
+  skip: haproxyTool.skip,
 }, () => {
   it("SIGKILL and SIGTERM of nodes under GET/POST load; the draining node leaves the rotation on /readyz", async () => {
     const work = makeWorkdir();
     const { ports, nodes } = await startNodes(work);
     const port = await freePort();
     const cfg = work.write("haproxy.cfg", deployFile("deploy/haproxy/haproxy.cfg", ports, port));
-    const haproxy = startChild(HAPROXY, ["-f", cfg, "-db"]);
+    const haproxy = startChild(haproxyTool.bin!, ["-f", cfg, "-db"]);
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
       if ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200) break;

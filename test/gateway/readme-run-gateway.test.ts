@@ -11,8 +11,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gatewayConfigSchema } from "../../packages/gateway/src/index.js";
+import { freePort } from "../support/wait.js";
 import {
-  freePort,
   makeWorkdir,
   repoRoot,
   runGateway,

@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { makeTestPki, type TestPki } from "../support/tls.js";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
-  freePort,
   makeWorkdir,
   startGateway,
   startPlainBackend,
@@ -23,8 +23,6 @@ import {
 } from "./support/processes.js";
 
 after(stopAll);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function h2Get(
   session: http2.ClientHttp2Session,

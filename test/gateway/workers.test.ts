@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   type Child,
-  freePort,
   freshRequest,
   load,
   makeWorkdir,
@@ -30,8 +30,6 @@ function sumOf(text: string, name: string, labels: RegExp): number {
   }
   return sum;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("ts-gateway serve with workers", () => {
   const work = makeWorkdir();

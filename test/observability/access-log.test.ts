@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
-import { pino } from "pino";
 import { accessLog } from "@ts-gateway/runtime";
+import { pino } from "pino";
 import {
   type Mode,
   modes,

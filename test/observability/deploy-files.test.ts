@@ -5,30 +5,21 @@
 // and name only metrics the gateway exports.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createChannel } from "@ts-gateway/runtime/balancer";
 import { gatewayMetrics } from "@ts-gateway/runtime/metrics";
 import { parse } from "yaml";
+import { tool } from "../support/tools.js";
 
 const deploy = fileURLToPath(new URL("../../deploy/", import.meta.url));
 const run = promisify(execFile);
 
-function onPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return join(dir, binary);
-    } catch {}
-  }
-  return undefined;
-}
-const promtool = onPath("promtool");
-const skip = promtool === undefined ? "promtool is not installed (CI installs prometheus)" : false;
+const { bin: promtool, skip } = tool("promtool");
 
 /** Every series name the gateway exports (histograms as their _bucket/_sum/_count). */
 async function exportedNames(): Promise<Set<string>> {

@@ -4,8 +4,8 @@
 // errors, and requests no route matches; served in Prometheus text format.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { WebSocket } from "ws";
 import { mountMetrics } from "@ts-gateway/runtime/metrics";
+import { WebSocket } from "ws";
 import {
   type Mode,
   modes,

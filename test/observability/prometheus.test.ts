@@ -6,50 +6,16 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { defaultDurationBuckets, mountMetrics } from "@ts-gateway/runtime/metrics";
 import { type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
+import { tool } from "../support/tools.js";
+import { eventually, freePort, sleep } from "../support/wait.js";
 
-function onPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return join(dir, binary);
-    } catch {}
-  }
-  return undefined;
-}
-
-const prometheusBin = onPath("prometheus");
-const skip =
-  prometheusBin === undefined ? "prometheus is not installed (CI installs it: .ci/run)" : false;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` every 200 ms until it returns a value, for at most `ms`. */
-async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
-    await sleep(200);
-  }
-}
+const { bin: prometheusBin, skip } = tool("prometheus");
 
 let g: PipelineGateway;
 let prometheus: ChildProcess | undefined;
@@ -114,13 +80,19 @@ before(async () => {
   prometheus.stderr?.on("data", (chunk: Buffer) => {
     promLog += chunk.toString();
   });
-  await until("prometheus ready", 30_000, async () => {
-    if (prometheus?.exitCode !== null) assert.fail(`prometheus exited: ${promLog}`);
-    const res = await fetch(`${promUrl}/-/ready`);
-    return res.status === 200 ? true : undefined;
-  });
-  await until("the gateway target up", 20_000, async () =>
-    (await scalar('up{job="gateway"}')) === 1 ? true : undefined,
+  await eventually(
+    async () => {
+      if (prometheus?.exitCode !== null) assert.fail(`prometheus exited: ${promLog}`);
+      const res = await fetch(`${promUrl}/-/ready`).catch(() => undefined);
+      return res?.status === 200;
+    },
+    30_000,
+    "prometheus ready",
+  );
+  await eventually(
+    async () => (await scalar('up{job="gateway"}').catch(() => undefined)) === 1,
+    20_000,
+    "the gateway target up",
   );
 });
 
@@ -183,8 +155,10 @@ test("PromQL over a real Prometheus agrees with the load sent", { skip }, async 
   // Counters: exactly what was sent, once a scrape after the load landed.
   const api = 'route!="/metrics"';
   const total = sent.get + sent.post + sent.unmatched;
-  await until(`sum of the counters = ${total}`, 10_000, async () =>
-    (await scalar(`sum(grpc_gateway_requests_total{${api}})`)) === total ? true : undefined,
+  await eventually(
+    async () => (await scalar(`sum(grpc_gateway_requests_total{${api}})`)) === total,
+    10_000,
+    `sum of the counters = ${total}`,
   );
   const byRoute = await query(
     `sum by (route, http_method, http_status) (grpc_gateway_requests_total{${api}})`,

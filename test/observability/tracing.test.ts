@@ -9,8 +9,8 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import type { Metadata } from "@grpc/grpc-js";
 import {
   context,
-  propagation,
   ProxyTracerProvider,
+  propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -25,8 +25,8 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { accessLog, type CallContext } from "@ts-gateway/runtime";
-import { WebSocket } from "ws";
 import { tracing } from "@ts-gateway/runtime/tracing";
+import { WebSocket } from "ws";
 import {
   type Mode,
   modes,

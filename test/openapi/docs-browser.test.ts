@@ -24,8 +24,10 @@ import {
   startGrpcServer,
   startHttpServer,
 } from "../support/servers.js";
+import { tool } from "../support/tools.js";
 
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const chromiumTool = tool("chromium");
+const executablePath = process.env.CHROMIUM_PATH ?? chromiumTool.bin ?? "/usr/bin/chromium";
 const flags = [
   "--headless",
   "--no-sandbox",
@@ -39,7 +41,10 @@ const flags = [
 /** Upper bound for any one browser step. */
 const STEP_MS = 20_000;
 
-describe("the docs page in headless Chromium", { timeout: 120_000 }, () => {
+describe("the docs page in headless Chromium", {
+  timeout: 120_000,
+  skip: chromiumTool.skip,
+}, () => {
   let backend: GrpcTestServer;
   let http: HttpTestServer;
   let client: LibraryServiceClient;

@@ -4,9 +4,9 @@
 // by one). Schemas are validated with Ajv in JSON Schema 2020-12 mode, the
 // dialect of OpenAPI 3.1.
 import assert from "node:assert/strict";
+import { type CompiledPattern, RouteTable } from "@ts-gateway/runtime";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { type CompiledPattern, RouteTable } from "@ts-gateway/runtime";
 
 type Doc = Record<string, any>;
 

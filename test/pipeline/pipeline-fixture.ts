@@ -20,9 +20,9 @@ import {
 } from "../gen/errors/v1/errors_gateway.js";
 import {
   addStreamService,
-  StreamServiceClient,
-  type StreamServiceApi,
   registerStreamService,
+  type StreamServiceApi,
+  StreamServiceClient,
 } from "../gen/streaming/v1/streaming_gateway.js";
 import { RecordingStreams } from "../streaming/stream-fixture.js";
 import { type GrpcTestServer, startGrpcServer, startHttpServer } from "../support/servers.js";

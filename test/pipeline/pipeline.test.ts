@@ -5,7 +5,6 @@
 // refuses calls; unmatched requests (404, 405) reach it too.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { WebSocket } from "ws";
 import { credentials } from "@grpc/grpc-js";
 import {
   type CallOutcome,
@@ -15,6 +14,7 @@ import {
   Mux,
   RpcError,
 } from "@ts-gateway/runtime";
+import { WebSocket } from "ws";
 import { ErrorServiceClient, registerErrorService } from "../gen/errors/v1/errors_gateway.js";
 import { startHttpServer } from "../support/servers.js";
 import {

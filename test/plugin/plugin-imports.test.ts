@@ -18,7 +18,7 @@ const forbidden = ["@grpc/grpc-js", "ws", "express", "cockatiel", "etcd3"];
 for (const specifier of ["protoc-gen-ts-gateway", "@ts-gateway/runtime/path-template"]) {
   test(`importing ${specifier} loads none of ${forbidden.join(", ")}`, async () => {
     const loaded = await modulesLoadedBy(`await import(${JSON.stringify(specifier)});`);
-    assertLoaded(loaded, "/runtime/dist/path-template.js");
+    assertLoaded(loaded, "/runtime/dist/path-template/index.js");
     assert.deepEqual(packagesAmong(loaded, forbidden), []);
     assert.deepEqual(
       loaded.filter((u) => /\/runtime\/dist\/(index|mux|grpc-client)\.js$/.test(u)),

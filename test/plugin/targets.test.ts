@@ -8,7 +8,7 @@ import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { type InlineGeneration, generateInline, repoRoot } from "../support/generate-inline.js";
+import { generateInline, type InlineGeneration, repoRoot } from "../support/generate-inline.js";
 
 const execFileAsync = promisify(execFile);
 

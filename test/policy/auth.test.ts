@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { Code, RpcError } from "@ts-gateway/runtime";
 import { jwtAuth } from "@ts-gateway/runtime/auth";
 import { authenticate } from "@ts-gateway/runtime/policy";
+import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 import { detailTypes, http, ws } from "./policy-support.js";
 

@@ -9,7 +9,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { rateLimit } from "@ts-gateway/runtime/rate-limit";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { CappedRateLimiterMemory } from "../../packages/runtime/src/policy/capped-memory-limiter.js";
+import { CappedRateLimiterMemory } from "../../packages/runtime/src/rate-limit/capped-memory-limiter.js";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 import { http } from "./policy-support.js";
 

@@ -2,8 +2,9 @@
 // a mux with a rate limit shared through the Redis on port argv[2], failing
 // open or closed (argv[3]). Prints {"url": …} once listening and connected to Redis; the rate
 // limiter's log lines go to stderr.
-import { Redis } from "ioredis";
+
 import { rateLimit } from "@ts-gateway/runtime/rate-limit";
+import { Redis } from "ioredis";
 import { startPipelineGateway } from "../pipeline/pipeline-fixture.js";
 
 const port = Number(process.argv[2]);

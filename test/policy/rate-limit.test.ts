@@ -10,8 +10,9 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { rateLimit } from "@ts-gateway/runtime/rate-limit";
 import { modes, type PipelineGateway, startPipelineGateway } from "../pipeline/pipeline-fixture.js";
+import { eventually, freePort } from "../support/wait.js";
 import { detailTypes, http, ws } from "./policy-support.js";
-import { freePort, RedisServer } from "./redis-server.js";
+import { RedisServer, redis } from "./redis-server.js";
 
 for (const mode of modes) {
   describe(`rateLimit in memory (${mode})`, () => {
@@ -167,16 +168,7 @@ class GatewayNode {
   }
 }
 
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail("condition not met in time");
-}
-
-describe("rateLimit shared through Redis by two gateway processes", () => {
+describe("rateLimit shared through Redis by two gateway processes", { skip: redis.skip }, () => {
   let redis: RedisServer;
   const open = [new GatewayNode(), new GatewayNode()];
   const closed = new GatewayNode();
@@ -207,7 +199,7 @@ describe("rateLimit shared through Redis by two gateway processes", () => {
   test("Redis gone: fail open counts in memory and logs it, fail closed answers 503; both recover", async () => {
     await redis.stop();
     const [a, b] = open as [GatewayNode, GatewayNode];
-    await waitFor(async () => (await call(closed, "t1")) === 503, 5000);
+    await eventually(async () => (await call(closed, "t1")) === 503, 5000, "fail closed: 503");
     // Failing open: each node counts its own budget in memory.
     const statuses = [];
     for (let i = 0; i < 12; i++) statuses.push(await call(a, "t2"));
@@ -223,10 +215,11 @@ describe("rateLimit shared through Redis by two gateway processes", () => {
     );
 
     await redis.start();
-    await waitFor(async () => (await call(closed, "t3")) === 200, 10_000);
-    await waitFor(
+    await eventually(async () => (await call(closed, "t3")) === 200, 10_000, "Redis back: 200");
+    await eventually(
       async () => a.log.some((l) => l.includes("Redis is back")) || (await call(a, "t4")) === 0,
       5000,
+      "the open node back on Redis",
     );
     // Shared again: a fresh key's budget is one for both nodes.
     const after = await Promise.all(

@@ -1,15 +1,10 @@
 // A real redis-server (Debian's) on a free loopback port, for the shared
 // rate-limit tests: started, stopped and restarted by PID.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { tool } from "../support/tools.js";
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** Why the Redis tests are skipped, or false; throws with the install line when redis-server is missing. */
+export const redis = tool("redis-server");
 
 export class RedisServer {
   #child: ChildProcess | undefined;
@@ -18,7 +13,7 @@ export class RedisServer {
   /** Starts redis-server (no persistence) and waits until it accepts connections. */
   async start(): Promise<void> {
     const child = spawn(
-      "redis-server",
+      redis.bin!,
       ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
       { stdio: ["ignore", "pipe", "inherit"] },
     );

@@ -8,12 +8,12 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import * as zlib from "node:zlib";
-import { type ExampleProcess, startExample } from "../support/example-process.js";
 import {
   type BackendMode,
   type StreamGateway,
   startStreamGateway,
 } from "../streaming/stream-fixture.js";
+import { type ExampleProcess, startExample } from "../support/example-process.js";
 
 interface Row {
   name: string;

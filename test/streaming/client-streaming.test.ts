@@ -3,13 +3,13 @@
 // message by message while the body is still being sent.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { until } from "../support/wait.js";
 import {
   type BackendMode,
   openRequest,
   readAll,
   type StreamGateway,
   startStreamGateway,
-  until,
 } from "./stream-fixture.js";
 
 interface LimitCase {

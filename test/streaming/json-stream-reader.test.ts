@@ -2,10 +2,10 @@
 // every possible split of the input into two chunks.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JsonMessageFramer } from "../../packages/runtime/src/http/json-stream-reader.js";
-import { resolveMuxOptions } from "../../packages/runtime/src/http/mux-options.js";
 import { Code, RpcError } from "../../packages/runtime/src/core/rpc-error.js";
-import { closeReason } from "../../packages/runtime/src/http/websocket.js";
+import { resolveMuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
+import { JsonMessageFramer } from "../../packages/runtime/src/stream/json-stream-reader.js";
+import { closeReason } from "../../packages/runtime/src/websocket/close-codes.js";
 
 interface Case {
   name: string;

@@ -4,13 +4,13 @@
 // client going away cancelling the backend's stream.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { until } from "../support/wait.js";
 import {
   type BackendMode,
   openRequest,
   readAll,
   type StreamGateway,
   startStreamGateway,
-  until,
 } from "./stream-fixture.js";
 
 interface Case {

@@ -5,12 +5,8 @@ import assert from "node:assert/strict";
 import { get } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
-import {
-  type BackendMode,
-  type StreamGateway,
-  startStreamGateway,
-  until,
-} from "./stream-fixture.js";
+import { until } from "../support/wait.js";
+import { type BackendMode, type StreamGateway, startStreamGateway } from "./stream-fixture.js";
 
 for (const mode of ["remote", "local"] as BackendMode[]) {
   describe(`stream bounds (${mode} backend)`, () => {

@@ -5,13 +5,13 @@
 // the backend's call is aborted. Errors before the first message carry the
 // call's response metadata like unary errors.
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { credentials } from "@grpc/grpc-js";
 import { WebSocket } from "ws";
+import { attachWebSocket } from "../../packages/runtime/src/adapters/attach-websocket.js";
 import { type CallContext, Code, RpcError } from "../../packages/runtime/src/index.js";
-import { Mux } from "../../packages/runtime/src/http/mux.js";
-import { attachWebSocket } from "../../packages/runtime/src/http/attach-websocket.js";
+import { Mux } from "../../packages/runtime/src/mux/mux.js";
 import {
   addStreamService,
   StreamServiceClient,
@@ -19,13 +19,13 @@ import {
 } from "../gen/streaming/v1/streaming_gateway.js";
 import type { CountRequest, EchoRequest, SumRequest } from "../gen/streaming/v1/streaming_pb.js";
 import { request, startGrpcServer, startHttpServer } from "../support/servers.js";
+import { until } from "../support/wait.js";
 import {
   type BackendMode,
   openRequest,
   RecordingStreams,
   readAll,
   startStreamGateway,
-  until,
 } from "./stream-fixture.js";
 
 /** Far longer than any deadline below: a test waiting this long has failed. */

@@ -5,14 +5,14 @@
 import { EventEmitter } from "node:events";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { credentials } from "@grpc/grpc-js";
+import { attachWebSocket } from "../../packages/runtime/src/adapters/attach-websocket.js";
 import { type CallContext, Code, RpcError } from "../../packages/runtime/src/index.js";
-import { Mux } from "../../packages/runtime/src/http/mux.js";
-import type { MuxOptions } from "../../packages/runtime/src/http/mux-options.js";
-import { attachWebSocket } from "../../packages/runtime/src/http/attach-websocket.js";
+import { Mux } from "../../packages/runtime/src/mux/mux.js";
+import type { MuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
 import {
   addStreamService,
-  StreamServiceClient,
   type StreamServiceApi,
+  StreamServiceClient,
   streamServiceRoutes,
 } from "../gen/streaming/v1/streaming_gateway.js";
 import type {
@@ -143,23 +143,6 @@ export async function startStreamGateway(
       await grpc?.close();
     },
   };
-}
-
-/** Waits until `predicate` holds, checking on every event of `emitter` (and at once). */
-export function until(
-  emitter: EventEmitter,
-  event: string,
-  predicate: () => boolean,
-): Promise<void> {
-  return new Promise((resolve) => {
-    if (predicate()) return resolve();
-    const check = () => {
-      if (!predicate()) return;
-      emitter.off(event, check);
-      resolve();
-    };
-    emitter.on(event, check);
-  });
 }
 
 /** An HTTP request whose body the test writes piece by piece; resolves the response once its headers arrive. */

@@ -4,12 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
-import {
-  type BackendMode,
-  type StreamGateway,
-  startStreamGateway,
-  until,
-} from "./stream-fixture.js";
+import { until } from "../support/wait.js";
+import { type BackendMode, type StreamGateway, startStreamGateway } from "./stream-fixture.js";
 
 /** A client socket recording frames and the close; resolves once open. */
 async function connect(

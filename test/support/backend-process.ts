@@ -3,7 +3,7 @@
  * any), optional ETCD_HOSTS + ETCD_SERVICE + ETCD_TTL to register in etcd.
  * Prints `READY <port>` once serving (and registered).
  */
-import { registerInEtcd } from "../../packages/runtime/src/balancer/etcd-registration.js";
+import { registerInEtcd } from "../../packages/runtime/src/etcd/etcd-registration.js";
 import { startEchoBackend } from "./echo-backend.js";
 
 const id = process.env.BACKEND_ID ?? "backend";

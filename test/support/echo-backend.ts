@@ -107,20 +107,6 @@ export function whoAmI(
   });
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = "condition",
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 /** Counts calls per backend id. */
 export function tally(ids: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();

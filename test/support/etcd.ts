@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tool } from "./tools.js";
+import { freePort } from "./wait.js";
 
 /** A throwaway etcd server on loopback. */
 export interface EtcdServer {
@@ -14,32 +15,18 @@ export interface EtcdServer {
   stop(): Promise<void>;
 }
 
-/** True when etcd tests were explicitly disabled with `TS_GATEWAY_SKIP_ETCD=1`. */
-export const skipEtcd = process.env.TS_GATEWAY_SKIP_ETCD === "1";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
+/**
+ * Why the etcd tests are skipped (`TS_GATEWAY_SKIP=etcd`), or false; throws
+ * with the install line when etcd is missing and not skipped.
+ */
+export function skipEtcd(): string | false {
+  return tool("etcd").skip;
 }
 
 function etcdBinary(): string {
-  try {
-    return execFileSync("sh", ["-c", "command -v etcd"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error(
-      "etcd binary not found on PATH: install it (Debian: apt-get install -y etcd-server) or set TS_GATEWAY_SKIP_ETCD=1",
-    );
-  }
+  const { bin } = tool("etcd");
+  if (bin === undefined) throw new Error("etcd is skipped (TS_GATEWAY_SKIP=etcd)");
+  return bin;
 }
 
 /** Starts `etcd` with a temp data dir on free loopback ports; resolves once it answers /health. */

@@ -1,7 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
-import { addHealthService, type HealthService } from "@ts-gateway/runtime/health";
 import { Code, RpcError } from "@ts-gateway/runtime";
+import { addHealthService, type HealthService } from "@ts-gateway/runtime/health";
 import { addHaService, type HaServiceApi } from "../gen/ha/v1/ha_gateway.js";
+import { sleep } from "./wait.js";
 
 /** A replica of `ha.v1.HaService` (with the standard health service) on 127.0.0.1. */
 export interface HaBackend {
@@ -14,8 +15,6 @@ export interface HaBackend {
   readonly served: () => number;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts a replica; `slowMs` is the extra delay of SlowWhoAmI (and of every call with `delayAll`);

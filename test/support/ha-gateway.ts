@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type * as grpc from "@grpc/grpc-js";
+import { Mux, type MuxOptions } from "@ts-gateway/runtime";
 import {
   type BackendEndpoint,
   type BalancerOptions,
@@ -12,7 +13,6 @@ import {
   idempotentMethods,
 } from "@ts-gateway/runtime/balancer";
 import { type MountHealthOptions, mountHealth } from "@ts-gateway/runtime/health";
-import { type MuxOptions, Mux } from "@ts-gateway/runtime";
 import { HaServiceClient, haServiceRoutes, registerHaService } from "../gen/ha/v1/ha_gateway.js";
 
 /** A gateway node: the generated ha.v1 router on a mux, over one balanced channel. */
@@ -58,20 +58,6 @@ export async function startHaGateway(
       channel.close();
     },
   };
-}
-
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** GETs `url` and returns the replica id of the JSON answer, or throws with the status and body. */

@@ -3,8 +3,8 @@
 // child process run with and without --disallow-code-generation-from-strings.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const child = fileURLToPath(new URL("../support/codec-child.ts", import.meta.url));

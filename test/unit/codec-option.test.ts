@@ -10,8 +10,8 @@ import {
   registerLibraryService,
 } from "../../examples/library/src/gen/library/v1/library_gateway.js";
 import { LibraryService } from "../../examples/library/src/gen/library/v1/library_pb.js";
-import { grpcHandlers } from "../../packages/runtime/src/grpc/grpc-server.js";
 import { InMemoryLibrary } from "../../examples/library/src/library-service.js";
+import { grpcHandlers } from "../../packages/runtime/src/grpc/grpc-server.js";
 import { request, startGrpcServer, startHttpServer } from "../support/servers.js";
 
 function counting(): { codec: Codec; calls: string[] } {

@@ -22,14 +22,20 @@ import {
   type DescMessage,
   equals,
   fromBinary,
-  type Registry,
   fromJson,
+  type Registry,
   toBinary,
   toJson,
 } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { compiledCodec } from "../../packages/runtime/src/codec/compiled-codec.js";
-import { protobufEsCodec } from "../../packages/runtime/src/codec/protobuf-es-codec.js";
+import { file_bench_v1_bench, ListItemsResponseSchema } from "../../bench/gen/bench/v1/bench_pb.js";
+import { fullItem } from "../../bench/service.js";
+import {
+  file_library_v1_library,
+  ListBooksResponseSchema,
+  ShelfSchema,
+  WatchShelfResponseSchema,
+} from "../../examples/library/src/gen/library/v1/library_pb.js";
 import {
   compiledFromBinary,
   decodeCompiled,
@@ -38,6 +44,7 @@ import {
   compiledToBinary,
   encodeCompiled,
 } from "../../packages/runtime/src/codec/compiled-binary-writer.js";
+import { compiledCodec } from "../../packages/runtime/src/codec/compiled-codec.js";
 import {
   compiledFromJson,
   readCompiled,
@@ -47,14 +54,7 @@ import {
   convertCompiled,
   failed,
 } from "../../packages/runtime/src/codec/compiled-json-writer.js";
-import { file_bench_v1_bench, ListItemsResponseSchema } from "../../bench/gen/bench/v1/bench_pb.js";
-import { fullItem } from "../../bench/service.js";
-import {
-  file_library_v1_library,
-  ListBooksResponseSchema,
-  ShelfSchema,
-  WatchShelfResponseSchema,
-} from "../../examples/library/src/gen/library/v1/library_pb.js";
+import { protobufEsCodec } from "../../packages/runtime/src/codec/protobuf-es-codec.js";
 import {
   file_codecs_v1_codecs,
   MapsSchema,

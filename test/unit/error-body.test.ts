@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { anyPack } from "@bufbuild/protobuf/wkt";
 import type { Any } from "@bufbuild/protobuf/wkt";
+import { anyPack } from "@bufbuild/protobuf/wkt";
 import {
   createErrorDetailsRegistry,
   errorBody,
   errorDetailsRegistry,
 } from "../../packages/runtime/src/core/error-body.js";
+import { Code, RpcError, type RpcErrorDetail } from "../../packages/runtime/src/core/rpc-error.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
@@ -16,7 +17,6 @@ import {
   RetryInfoSchema,
 } from "../../packages/runtime/src/proto/google/rpc/error_details_pb.js";
 import { HealthCheckRequestSchema } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
-import { Code, RpcError, type RpcErrorDetail } from "../../packages/runtime/src/core/rpc-error.js";
 
 const errorInfo = anyPack(
   ErrorInfoSchema,

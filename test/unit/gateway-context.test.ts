@@ -3,16 +3,16 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
+import { LibraryService } from "../../examples/library/src/gen/library/v1/library_pb.js";
 import type { CallContext, CancelSource } from "../../packages/runtime/src/core/call-context.js";
-import { gatewayContext } from "../../packages/runtime/src/http/gateway-context.js";
+import { Code, RpcError } from "../../packages/runtime/src/core/rpc-error.js";
 import { GrpcClient } from "../../packages/runtime/src/grpc/grpc-client.js";
 import {
   createServiceDefinition,
   grpcHandlers,
 } from "../../packages/runtime/src/grpc/grpc-server.js";
-import { resolveMuxOptions } from "../../packages/runtime/src/http/mux-options.js";
-import { Code, RpcError } from "../../packages/runtime/src/core/rpc-error.js";
-import { LibraryService } from "../../examples/library/src/gen/library/v1/library_pb.js";
+import { resolveMuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
+import { gatewayContext } from "../../packages/runtime/src/pipeline/gateway-context.js";
 import { startGrpcServer } from "../support/servers.js";
 
 function fakeExchange(): { req: IncomingMessage; res: ServerResponse & EventEmitter } {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { createChannel } from "../../packages/runtime/src/balancer.js";
-import { GrpcClient } from "../../packages/runtime/src/index.js";
+import { createChannel } from "../../packages/runtime/src/balancer/index.js";
 import {
   gatewayChannelDefaults,
   withGatewayDefaults,
 } from "../../packages/runtime/src/grpc/grpc-channel-defaults.js";
+import { GrpcClient } from "../../packages/runtime/src/index.js";
 
 /** Whether grpc-js's channelz registry tracks `channel` (its public channelz handlers). */
 function tracked(channel: { getChannelzRef(): { id: number } }): Promise<boolean> {

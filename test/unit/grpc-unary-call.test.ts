@@ -2,18 +2,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import {
+  LibraryService,
+  ShelfSchema,
+} from "../../examples/library/src/gen/library/v1/library_pb.js";
 import type { CallContext } from "../../packages/runtime/src/core/call-context.js";
+import { Code, RpcError } from "../../packages/runtime/src/core/rpc-error.js";
 import { GrpcClient } from "../../packages/runtime/src/grpc/grpc-client.js";
 import {
   createServiceDefinition,
   grpcHandlers,
 } from "../../packages/runtime/src/grpc/grpc-server.js";
 import { canCallChannelDirectly } from "../../packages/runtime/src/grpc/grpc-unary-call.js";
-import { Code, RpcError } from "../../packages/runtime/src/core/rpc-error.js";
-import {
-  LibraryService,
-  ShelfSchema,
-} from "../../examples/library/src/gen/library/v1/library_pb.js";
 import { startGrpcServer } from "../support/servers.js";
 
 describe("canCallChannelDirectly", () => {

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import type { IncomingHttpHeaders } from "node:http";
 import { describe, it } from "node:test";
 import { Metadata, type MetadataValue } from "@grpc/grpc-js";
+import { forwardedFor } from "../../packages/runtime/src/headers/forwarded-for.js";
 import {
-  type HeaderMatcher,
   defaultHeaderMatcher,
-  forwardedFor,
-  headersFromMetadata,
+  type HeaderMatcher,
   metadataFromHeaders,
   metadataTrailerPrefix,
-} from "../../packages/runtime/src/http/header-matcher.js";
+} from "../../packages/runtime/src/headers/header-matcher.js";
+import { headersFromMetadata } from "../../packages/runtime/src/headers/outgoing-headers.js";
 
 /** Metadata as a plain object, Buffers as `b64:<base64>`. */
 function plain(md: Metadata): Record<string, string[]> {

@@ -5,7 +5,7 @@ import { get, type ServerResponse } from "node:http";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { HttpBodyResponse } from "../../packages/runtime/src/core/http-body.js";
-import { writeRaw } from "../../packages/runtime/src/http/response-writer.js";
+import { writeRaw } from "../../packages/runtime/src/wire/response-writer.js";
 import { HttpBodySchema } from "../gen/google/api/httpbody_pb.js";
 import { startHttpServer } from "../support/servers.js";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, fromJson } from "@bufbuild/protobuf";
 import { TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { type PathParam, applyPathParams } from "../../packages/runtime/src/core/path-params.js";
+import { applyPathParams, type PathParam } from "../../packages/runtime/src/core/path-params.js";
 import { applyQueryParams } from "../../packages/runtime/src/core/query-params.js";
 import {
   Color,

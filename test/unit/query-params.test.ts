@@ -3,10 +3,10 @@ import { describe, it } from "node:test";
 import { create, fromJson } from "@bufbuild/protobuf";
 import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
-  type QueryOptions,
   applyQueryParams,
   applyQueryPlan,
   compileQueryPlan,
+  type QueryOptions,
 } from "../../packages/runtime/src/core/query-params.js";
 import {
   Color,

@@ -4,22 +4,20 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import { errorBody } from "../../packages/runtime/src/core/error-body.js";
-import { fromServiceError, toServiceError } from "../../packages/runtime/src/grpc/grpc-status.js";
 import {
-  headersFromMetadata,
-  metadataTrailerPrefix,
-} from "../../packages/runtime/src/http/header-matcher.js";
+  Code,
+  findDetails,
+  RpcError,
+  statusFromRpcError,
+} from "../../packages/runtime/src/core/rpc-error.js";
+import { fromServiceError, toServiceError } from "../../packages/runtime/src/grpc/grpc-status.js";
+import { metadataTrailerPrefix } from "../../packages/runtime/src/headers/header-matcher.js";
+import { headersFromMetadata } from "../../packages/runtime/src/headers/outgoing-headers.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
 } from "../../packages/runtime/src/proto/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../packages/runtime/src/proto/google/rpc/status_pb.js";
-import {
-  Code,
-  RpcError,
-  findDetails,
-  statusFromRpcError,
-} from "../../packages/runtime/src/core/rpc-error.js";
 
 const brand = Symbol.for("@ts-gateway/runtime/RpcError");
 

@@ -2,7 +2,7 @@
 // its ttl or the token's exp (plus the clock tolerance).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { VerifiedTokenCache } from "../../packages/runtime/src/policy/verified-token-cache.js";
+import { VerifiedTokenCache } from "../../packages/runtime/src/auth/verified-token-cache.js";
 
 const t0 = 1_800_000_000_000; // ms
 

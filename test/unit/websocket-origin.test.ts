@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { test } from "node:test";
-import { originAllowed } from "../../packages/runtime/src/http/websocket.js";
+import { originAllowed } from "../../packages/runtime/src/websocket/upgrade.js";
 
 const cases: Array<{
   name: string;

@@ -1,8 +1,8 @@
-import { Code, Mux } from "@ts-gateway/runtime";
-import { type MountHealthOptions, mountHealth } from "@ts-gateway/runtime/health";
 import { readFileSync } from "node:fs";
+import { Code, Mux } from "@ts-gateway/runtime";
 import { mountDocs } from "@ts-gateway/runtime/docs";
 import { expressRouter } from "@ts-gateway/runtime/express";
+import { type MountHealthOptions, mountHealth } from "@ts-gateway/runtime/health";
 import express, { type Express } from "express";
 import {
   type LibraryServiceApi,

@@ -1,15 +1,17 @@
 import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { type CallContext, Code, RpcError } from "@ts-gateway/runtime";
+import { BadRequestSchema, ResourceInfoSchema } from "@ts-gateway/runtime/error-details";
+import type { LibraryServiceApi } from "./gen/library/v1/library_gateway.js";
 import {
   type Book,
   BookSchema,
   type CreateBookRequest,
-  type DiscussRequest,
-  type DiscussResponseSchema,
   type CreateShelfRequest,
   type DeleteBookRequest,
   type DeleteShelfRequest,
+  type DiscussRequest,
+  type DiscussResponseSchema,
   type GetBookRequest,
   type GetShelfRequest,
   type ListBooksRequest,
@@ -19,11 +21,9 @@ import {
   ShelfSchema,
   type UpdateBookRequest,
   type WatchShelfRequest,
-  type WatchShelfResponseSchema,
   WatchShelfResponse_Change,
+  type WatchShelfResponseSchema,
 } from "./gen/library/v1/library_pb.js";
-import type { LibraryServiceApi } from "./gen/library/v1/library_gateway.js";
-import { BadRequestSchema, ResourceInfoSchema } from "@ts-gateway/runtime/error-details";
 
 /**
  * An in-memory library: shelves `shelves/{n}` holding books `shelves/{n}/books/{m}`.

@@ -1,7 +1,7 @@
-import { credentials } from "@grpc/grpc-js";
-import { Mux } from "@ts-gateway/runtime";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { credentials } from "@grpc/grpc-js";
+import { Mux } from "@ts-gateway/runtime";
 import { NotesServiceClient, registerNotesService } from "./gen/acme/notes/v1/notes_gateway.js";
 
 // The same gateway without Express: one Mux (for any number of services) on node:http.

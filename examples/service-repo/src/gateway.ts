@@ -1,6 +1,6 @@
+import type { AddressInfo } from "node:net";
 import { credentials } from "@grpc/grpc-js";
 import express from "express";
-import type { AddressInfo } from "node:net";
 import { createNotesServiceRouter, NotesServiceClient } from "./gen/acme/notes/v1/notes_gateway.js";
 
 const backend = process.env.BACKEND ?? "127.0.0.1:50051";

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, RpcError } from "@ts-gateway/runtime";
+import type { NotesServiceApi } from "./gen/acme/notes/v1/notes_gateway.js";
 import {
   type CreateNoteRequest,
   type GetNoteRequest,
@@ -7,7 +8,6 @@ import {
   type Note,
   NoteSchema,
 } from "./gen/acme/notes/v1/notes_pb.js";
-import type { NotesServiceApi } from "./gen/acme/notes/v1/notes_gateway.js";
 
 /** The service itself, in memory: served over gRPC by server.ts. */
 export class Notes implements NotesServiceApi {

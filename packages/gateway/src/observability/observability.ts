@@ -58,7 +58,7 @@ export async function createObservability(
     });
     let handler: Handler = gateway.handler;
     if (cluster.isWorker) {
-      const { workerMetricsHandler } = await import("./cluster-metrics.js");
+      const { workerMetricsHandler } = await import("../cluster/cluster-metrics.js");
       handler = workerMetricsHandler(registry);
     }
     metrics = { path: m.path ?? "/metrics", handler };

@@ -4,11 +4,11 @@ import * as http2 from "node:http2";
 import * as https from "node:https";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import * as net from "node:net";
-import { Duplex as DuplexStream, type Duplex } from "node:stream";
+import { type Duplex, Duplex as DuplexStream } from "node:stream";
 import type { SecureContextOptions } from "node:tls";
-import type { ListenerConfig } from "../config/config-schema.js";
 import { gatewayServer } from "@ts-gateway/runtime";
 import { readPem } from "../backends/pem.js";
+import type { ListenerConfig } from "../config/config-schema.js";
 
 /** What a listener hands requests and upgrades to. */
 export interface ListenerHandlers {

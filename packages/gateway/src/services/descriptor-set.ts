@@ -7,21 +7,21 @@ import {
   type DescService,
   fromBinary,
 } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import {
   type FileDescriptorProto,
   FileDescriptorProtoSchema,
   type FileDescriptorSet,
   FileDescriptorSetSchema,
 } from "@bufbuild/protobuf/wkt";
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import type { CallContext, RouteSpec, ServiceRoutes } from "@ts-gateway/runtime";
 import { GrpcClient } from "@ts-gateway/runtime";
 import {
   checkRouteConflicts,
   collectRoutes,
   type ReportInvalidRule,
-  readApiConfiguration,
   type RouteInfo,
+  readApiConfiguration,
 } from "protoc-gen-ts-gateway/http-rules";
 import type { GatewayService } from "./gateway-service.js";
 

@@ -1,4 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
+import { getComments } from "../comments.js";
 import type { RouteInfo } from "../http-rules.js";
 import { GenerationError } from "../source-location.js";
 import type { OpenApiConfiguration } from "./config.js";
@@ -6,7 +7,6 @@ import { errorComponents } from "./errors.js";
 import { routeOperation } from "./operations.js";
 import { pathShape, underPath } from "./path-items.js";
 import { type JsonSchema, type SchemaJsonOptions, SchemaSet } from "./schemas.js";
-import { getComments } from "../comments.js";
 
 /** The methods an OpenAPI path item has keys for. */
 const openApiMethods = new Set([

@@ -1,9 +1,9 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { getComments } from "../comments.js";
 import type { RouteInfo } from "../http-rules.js";
 import { errorResponses, statusSchema } from "./errors.js";
 import { fieldAt, openApiPath, queryParameters } from "./parameters.js";
 import type { JsonSchema, SchemaSet } from "./schemas.js";
-import { getComments } from "../comments.js";
 
 const HTTP_BODY = "google.api.HttpBody";
 

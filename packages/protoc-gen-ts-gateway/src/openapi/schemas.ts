@@ -6,8 +6,8 @@ import {
   hasOption,
   ScalarType,
 } from "@bufbuild/protobuf";
-import { FieldBehavior, field_behavior } from "../proto/google/api/field_behavior_pb.js";
 import { getComments } from "../comments.js";
+import { FieldBehavior, field_behavior } from "../proto/google/api/field_behavior_pb.js";
 
 /** A JSON Schema (2020-12, the dialect of OpenAPI 3.1) as plain data. */
 export type JsonSchema = { [key: string]: unknown };

@@ -1,13 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
+import { gatewayChannelDefaults } from "../grpc/grpc-channel-defaults.js";
 import type { InterceptedChannel } from "../grpc/grpc-client.js";
 import {
   type BalancerReadiness,
   READINESS_SOURCE_OPTION,
   ReadinessSource,
 } from "./balancer-readiness.js";
-import type { EtcdClient } from "./etcd-endpoint.js";
 import { registerCircuitBreakerPolicy } from "./circuit-breaker-policy.js";
-import { gatewayChannelDefaults } from "../grpc/grpc-channel-defaults.js";
+import type { EtcdClient } from "./etcd-endpoint.js";
 import { registerHealthCheckPolicy } from "./health-check-policy.js";
 import { registerLeastRequestPolicy } from "./least-request.js";
 import { ETCD_CLIENT_OPTION, ETCD_PREFIX_OPTION, registerEtcdResolver } from "./resolver-etcd.js";

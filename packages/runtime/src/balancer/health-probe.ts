@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { healthServiceDefinition } from "../grpc/health-definition.js";
 import {
-  type HealthCheckResponse,
   HealthCheckRequestSchema,
+  type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
 } from "../proto/grpc/health/v1/health_pb.js";
 

@@ -1,8 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
+import { importOptionalPeer } from "../util/optional-peer.js";
 import { ENDPOINT_WEIGHTS_ATTRIBUTE } from "./balancer-readiness.js";
 import { DEFAULT_ETCD_PREFIX, etcdServicePrefix, parseEtcdEndpoint } from "./etcd-endpoint.js";
-import { importOptionalPeer } from "../util/optional-peer.js";
 
 const {
   registerResolver,

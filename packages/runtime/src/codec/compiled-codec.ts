@@ -1,8 +1,8 @@
+import type { Codec } from "./codec.js";
 import { compiledFromBinary } from "./compiled-binary-reader.js";
 import { compiledToBinary } from "./compiled-binary-writer.js";
 import { compiledFromJson } from "./compiled-json-reader.js";
 import { compiledToJson } from "./compiled-json-writer.js";
-import type { Codec } from "./codec.js";
 import { protobufEsCodec } from "./protobuf-es-codec.js";
 
 /**

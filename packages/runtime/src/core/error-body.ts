@@ -1,4 +1,3 @@
-import { createRegistry, toJson } from "@bufbuild/protobuf";
 import type {
   DescEnum,
   DescExtension,
@@ -9,10 +8,11 @@ import type {
   JsonWriteOptions,
   Registry,
 } from "@bufbuild/protobuf";
+import { createRegistry, toJson } from "@bufbuild/protobuf";
 import { base64Encode } from "@bufbuild/protobuf/wire";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { file_google_rpc_error_details } from "../proto/google/rpc/error_details_pb.js";
-import { type RpcError, type RpcErrorDetail, detailToAny } from "./rpc-error.js";
+import { detailToAny, type RpcError, type RpcErrorDetail } from "./rpc-error.js";
 
 /**
  * A registry with every `google.rpc` error detail type (ErrorInfo, RetryInfo,

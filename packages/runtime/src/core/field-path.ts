@@ -1,6 +1,6 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { hasCustomJsonRepresentation } from "@bufbuild/protobuf/wkt";
-import { type ParseResult, fail, ok } from "./scalar-json.js";
+import { fail, ok, type ParseResult } from "./scalar-json.js";
 
 /** A JSON object being built for `fromJson`. */
 export type JsonObject = Record<string, unknown>;

@@ -1,17 +1,17 @@
 import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
 import {
-  type JsonObject,
   deleteField,
   enterParents,
+  type JsonObject,
   oneofConflict,
   oneofRival,
   resolveFieldPath,
   setOwn,
 } from "./field-path.js";
 import {
+  fail,
   type JsonValueParser,
   type ParseResult,
-  fail,
   quote,
   valueParserFor,
 } from "./scalar-json.js";

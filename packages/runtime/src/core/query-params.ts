@@ -1,8 +1,8 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import {
-  type JsonObject,
   enterParents,
   getOwn,
+  type JsonObject,
   newObject,
   oneofConflict,
   oneofRival,
@@ -12,10 +12,10 @@ import {
   setOwn,
 } from "./field-path.js";
 import {
-  type JsonValueParser,
-  type ParseResult,
   fail,
+  type JsonValueParser,
   mapKeyFromString,
+  type ParseResult,
   quote,
   valueParserFor,
 } from "./scalar-json.js";

@@ -1,5 +1,5 @@
-import { create, fromBinary } from "@bufbuild/protobuf";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { type Any, anyIs, anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { type Status, StatusSchema } from "../proto/google/rpc/status_pb.js";
 import { type CallMetadata, copyMetadata, createMetadata } from "./metadata.js";

@@ -1,2 +1,2 @@
-export { mountDocs } from "./mount-docs.js";
 export type { MountDocsOptions } from "./mount-docs.js";
+export { mountDocs } from "./mount-docs.js";

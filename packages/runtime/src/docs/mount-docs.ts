@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { posix } from "node:path";
 import { Code, RpcError } from "../core/rpc-error.js";
-import type { Mux } from "../http/mux.js";
+import type { Mux } from "../mux/mux.js";
 import { docsPage, initScript } from "./docs-page.js";
 import { asset, loadSwaggerUiAssets, type StaticAsset } from "./swagger-ui-assets.js";
 

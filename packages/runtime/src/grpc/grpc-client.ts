@@ -11,11 +11,6 @@ import type { Codec } from "../codec/codec.js";
 import { compiledCodec } from "../codec/compiled-codec.js";
 import type { CallOptions } from "../core/call-context.js";
 import { mergeMetadata } from "../core/metadata.js";
-import { drained } from "../util/drained.js";
-import { withGatewayDefaults } from "./grpc-channel-defaults.js";
-import { toGrpcMetadata } from "./metadata.js";
-import { serializers } from "./grpc-serialization.js";
-import { canCallChannelDirectly, directUnaryCall } from "./grpc-unary-call.js";
 import {
   type BidiStreamingMethod,
   type ClientStreamingMethod,
@@ -24,6 +19,11 @@ import {
   type UnaryMethod,
 } from "../core/method-kinds.js";
 import { Code, RpcError } from "../core/rpc-error.js";
+import { drained } from "../util/drained.js";
+import { withGatewayDefaults } from "./grpc-channel-defaults.js";
+import { serializers } from "./grpc-serialization.js";
+import { canCallChannelDirectly, directUnaryCall } from "./grpc-unary-call.js";
+import { toGrpcMetadata } from "./metadata.js";
 
 /**
  * The grpc-js transport under every generated client: one `grpc.Client` (so

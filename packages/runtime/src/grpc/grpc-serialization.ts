@@ -7,7 +7,7 @@ export interface Serializers<D extends DescMessage> {
   deserialize(bytes: Buffer): MessageShape<D>;
 }
 
-const caches = new WeakMap<Codec, WeakMap<DescMessage, Serializers<any>>>();
+const caches = new WeakMap<Codec, WeakMap<DescMessage, Serializers<DescMessage>>>();
 
 /** Returns (and caches) the binary serializers of a message schema through `codec`. @internal */
 export function serializers<D extends DescMessage>(codec: Codec, schema: D): Serializers<D> {
@@ -16,7 +16,7 @@ export function serializers<D extends DescMessage>(codec: Codec, schema: D): Ser
     cache = new WeakMap();
     caches.set(codec, cache);
   }
-  let s: Serializers<D> | undefined = cache.get(schema);
+  let s = cache.get(schema) as Serializers<D> | undefined;
   if (s === undefined) {
     const { encode, decode } = codec.binary(schema);
     s = {
@@ -28,7 +28,7 @@ export function serializers<D extends DescMessage>(codec: Codec, schema: D): Ser
         return decode(bytes);
       },
     };
-    cache.set(schema, s);
+    cache.set(schema, s as Serializers<DescMessage>);
   }
   return s;
 }

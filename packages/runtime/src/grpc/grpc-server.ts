@@ -4,17 +4,18 @@ import {
   type DescMethod,
   type DescService,
   isMessage,
+  type Message,
   type MessageShape,
 } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { Codec } from "../codec/codec.js";
 import { compiledCodec } from "../codec/compiled-codec.js";
 import type { CallContext } from "../core/call-context.js";
+import { grpcPath } from "../core/method-kinds.js";
+import { RpcError } from "../core/rpc-error.js";
 import { drained } from "../util/drained.js";
 import { serializers } from "./grpc-serialization.js";
 import { toServiceError } from "./grpc-status.js";
-import { grpcPath } from "../core/method-kinds.js";
-import { RpcError } from "../core/rpc-error.js";
 
 /** Options of {@link createServiceDefinition}. */
 export interface ServiceDefinitionOptions {
@@ -28,7 +29,7 @@ export function createServiceDefinition(
   options: ServiceDefinitionOptions = {},
 ): grpc.ServiceDefinition {
   const codec = options.codec ?? compiledCodec;
-  const definition: Record<string, grpc.MethodDefinition<any, any>> = {};
+  const definition: Record<string, grpc.MethodDefinition<Message, Message>> = {};
   for (const method of service.methods) {
     const input = serializers(codec, method.input);
     const output = serializers(codec, method.output);
@@ -49,7 +50,7 @@ export function createServiceDefinition(
 }
 
 /** An implementation's method, loosely typed: the generated interfaces give the precise types. */
-type AnyImpl = (request: any, context: CallContext) => unknown;
+type AnyImpl = (request: unknown, context: CallContext) => unknown;
 
 /**
  * Adapts an implementation of a service (async methods taking a request and a

@@ -1,19 +1,19 @@
 import { toBinary } from "@bufbuild/protobuf";
 import type {
+  status as GrpcStatus,
   Metadata,
   ServerErrorResponse,
   ServiceError,
   StatusObject,
-  status as GrpcStatus,
 } from "@grpc/grpc-js";
-import { StatusSchema } from "../proto/google/rpc/status_pb.js";
 import {
   Code,
-  type RpcError,
   fromStatusObject,
+  type RpcError,
   statusDetailsKey,
   statusFromRpcError,
 } from "../core/rpc-error.js";
+import { StatusSchema } from "../proto/google/rpc/status_pb.js";
 import { toGrpcMetadataCopy } from "./metadata.js";
 
 /**

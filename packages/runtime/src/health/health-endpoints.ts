@@ -3,15 +3,15 @@ import { create, toJson } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { readiness } from "../balancer/balancer.js";
 import type { BalancerReadiness } from "../balancer/balancer-readiness.js";
-import { healthServiceDefinition } from "../grpc/health-definition.js";
 import { httpStatusFromCode } from "../core/http-status.js";
+import { isCode } from "../core/rpc-error.js";
+import { healthServiceDefinition } from "../grpc/health-definition.js";
 import {
-  type HealthCheckResponse,
   HealthCheckRequestSchema,
+  type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
   HealthCheckResponseSchema,
 } from "../proto/grpc/health/v1/health_pb.js";
-import { isCode } from "../core/rpc-error.js";
 
 /** A plain node:http handler; mount it at any path with any router. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;

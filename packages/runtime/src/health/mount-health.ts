@@ -1,5 +1,9 @@
 import type * as grpc from "@grpc/grpc-js";
 import { backendName } from "../balancer/balancer.js";
+import { HttpStatusError } from "../core/http-status-error.js";
+import { Code, isCode } from "../core/rpc-error.js";
+import type { Mux } from "../mux/mux.js";
+import { writeError } from "../wire/response-writer.js";
 import {
   type HealthErrorWriter,
   healthzHandler,
@@ -7,10 +11,6 @@ import {
   type NodeHandler,
   readyzHandler,
 } from "./health-endpoints.js";
-import type { Mux } from "../http/mux.js";
-import { writeError } from "../http/response-writer.js";
-import { HttpStatusError } from "../core/http-status-error.js";
-import { Code, isCode } from "../core/rpc-error.js";
 
 /** Where {@link mountHealth} serves each endpoint; `false` leaves one out. */
 export interface HealthPaths {

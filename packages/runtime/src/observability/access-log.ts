@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Code, codeToString } from "../core/rpc-error.js";
-import type { CallOutcome, GatewayCall, Middleware } from "../http/pipeline.js";
+import type { CallOutcome, GatewayCall, Middleware } from "../pipeline/pipeline.js";
 
 /** Log levels the access log writes at. */
 export type AccessLogLevel = "debug" | "info" | "warn" | "error";

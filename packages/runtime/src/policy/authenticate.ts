@@ -1,7 +1,7 @@
 import { Metadata } from "@grpc/grpc-js";
-import { ErrorInfoSchema } from "../proto/google/rpc/error_details_pb.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import type { GatewayCall, Middleware } from "../http/pipeline.js";
+import type { GatewayCall, Middleware } from "../pipeline/pipeline.js";
+import { ErrorInfoSchema } from "../proto/google/rpc/error_details_pb.js";
 import { type RouteRule, routePolicy } from "./route-policy.js";
 
 /** What an authenticator learned about the caller: the metadata the backend receives. */

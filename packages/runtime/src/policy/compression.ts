@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Transform } from "node:stream";
 import * as zlib from "node:zlib";
-import type { CallOutcome, Middleware } from "../http/pipeline.js";
+import type { CallOutcome, Middleware } from "../pipeline/pipeline.js";
 import { type RouteRule, routePolicy } from "./route-policy.js";
 
 /** A response content coding the gateway can produce. */

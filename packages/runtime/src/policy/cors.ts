@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { optionsAllow } from "../http/mux.js";
-import type { GatewayCall, Middleware } from "../http/pipeline.js";
+import { optionsAllow } from "../mux/mux.js";
+import type { GatewayCall, Middleware } from "../pipeline/pipeline.js";
 import { type RouteRule, routePolicy } from "./route-policy.js";
 
 /** Which origins may call: `"*"`, a list (exact origins or patterns), a pattern, or a predicate. */

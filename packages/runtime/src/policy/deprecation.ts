@@ -1,4 +1,4 @@
-import type { Middleware } from "../http/pipeline.js";
+import type { Middleware } from "../pipeline/pipeline.js";
 import { type RouteRule, routePolicy } from "./route-policy.js";
 
 /** How a deprecated route announces it. */

@@ -1,4 +1,4 @@
-import type { GatewayCall, RouteInfo } from "../http/pipeline.js";
+import type { GatewayCall, RouteInfo } from "../pipeline/pipeline.js";
 
 /**
  * Which routes a rule applies to, like the `selector` of grpc-gateway's and

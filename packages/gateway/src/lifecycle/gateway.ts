@@ -1,0 +1,150 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import type * as grpc from "@grpc/grpc-js";
+import type { GatewayConfig } from "../config/config-schema.js";
+import type { LoadedConfig } from "../config/load-config.js";
+import { createObservability, type Observability } from "../observability/observability.js";
+import { createListener, type Listener } from "../server/listener.js";
+import type { RouteRow } from "../services/route-rows.js";
+import { defaultDrainDelayMs, defaultGracePeriodMs, type Log } from "../shared/defaults.js";
+import { buildGeneration } from "./generation.js";
+
+/** A running gateway process (one worker, or the only process). */
+export interface RunningGateway {
+  /** Bound addresses: the API listeners, then the admin listener if any. */
+  readonly addresses: readonly { protocol: string; address: AddressInfo; admin: boolean }[];
+  readonly routes: readonly RouteRow[];
+  readonly draining: boolean;
+  /**
+   * Applies a new config (SIGHUP): routes and backends are rebuilt and swapped
+   * in for new requests while in-flight ones finish on the old; certificates
+   * are re-read. Listener, admin-listener and worker changes need a restart.
+   */
+  reload(loaded: LoadedConfig): Promise<void>;
+  /** SIGTERM: readiness 503, drain, stop accepting, finish in-flight work, close backends. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Starts the gateway a config describes, in this process. */
+export async function startGateway(
+  loaded: LoadedConfig,
+  options: { log: Log; workerId: string },
+): Promise<RunningGateway> {
+  const { log } = options;
+  let draining = false;
+  let loadedConfig = loaded;
+  // Metrics, logs and traces outlive generations: built with the first one's backends.
+  let observability: Observability | undefined;
+  const observe = async (config: GatewayConfig, channels: readonly grpc.Channel[]) => {
+    observability ??= await createObservability(config, options.workerId);
+    observability.setBackends(channels);
+    return observability;
+  };
+  const build = (l: LoadedConfig) => buildGeneration(l, () => draining, observe, log);
+  let current = await build(loaded);
+
+  const config = loaded.config;
+  const workerHeader = config.server.workerHeader === true ? options.workerId : undefined;
+  const request = (req: IncomingMessage, res: ServerResponse, admin: boolean): void => {
+    if (workerHeader !== undefined) res.setHeader("X-Gateway-Worker", workerHeader);
+    // While draining, HTTP/1.1 connections close after their response, so a
+    // proxy stops reusing them before the listener closes.
+    if (draining && req.httpVersionMajor === 1) res.setHeader("Connection", "close");
+    const mux = admin ? (current.adminMux ?? current.mux) : current.mux;
+    mux.handle(req, res);
+  };
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => {});
+    if (draining || !current.mux.handleUpgrade(req, socket, head)) socket.destroy();
+  };
+  const listenerOptions = {
+    path: loaded.path,
+    keepAliveTimeoutMs: config.server.keepAliveTimeoutMs ?? 65_000,
+    headersTimeoutMs: config.server.headersTimeoutMs,
+    requestTimeoutMs: config.server.requestTimeoutMs,
+    bodyIdleTimeoutMs: config.server.bodyIdleTimeoutMs,
+    maxConnections: config.server.maxConnections,
+    onCertificateReload: log,
+  };
+  const listeners: { listener: Listener; admin: boolean }[] = config.server.listeners.map((l) => ({
+    listener: createListener(
+      l,
+      { request: (req, res) => request(req, res, false), upgrade },
+      listenerOptions,
+    ),
+    admin: false,
+  }));
+  if (config.admin?.listener !== undefined) {
+    listeners.push({
+      listener: createListener(
+        config.admin.listener,
+        { request: (req, res) => request(req, res, true), upgrade: (_r, s) => s.destroy() },
+        listenerOptions,
+      ),
+      admin: true,
+    });
+  }
+  const addresses: { protocol: string; address: AddressInfo; admin: boolean }[] = [];
+  for (const { listener, admin } of listeners) {
+    addresses.push({ protocol: listener.protocol, address: await listener.listen(), admin });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const staticPart = (c: GatewayConfig) =>
+    JSON.stringify([
+      c.server.listeners,
+      c.admin?.listener,
+      c.workers,
+      // Built once per process, so that counters survive reloads.
+      c.metrics,
+      c.accessLog,
+      c.tracing,
+    ]);
+
+  return {
+    addresses,
+    get routes() {
+      return current.rows;
+    },
+    get draining() {
+      return draining;
+    },
+    async reload(next) {
+      if (staticPart(next.config) !== staticPart(loadedConfig.config)) {
+        log(
+          "listeners, admin listener, workers, metrics, accessLog or tracing changed: restart to apply those; reloading the rest",
+        );
+      }
+      const old = current;
+      current = await build(next);
+      loadedConfig = next;
+      for (const { listener } of listeners) listener.reloadCertificates();
+      // Calls in flight on the old backends finish there; close them once they had time to.
+      const grace = next.config.shutdown?.gracePeriodMs ?? defaultGracePeriodMs;
+      setTimeout(() => old.close(), grace).unref();
+      log(
+        `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
+      );
+    },
+    shutdown(reason) {
+      stopping ??= (async () => {
+        draining = true;
+        const shutdown = loadedConfig.config.shutdown ?? {};
+        log(`${reason}: draining (readyz 503)`);
+        await sleep(shutdown.drainDelayMs ?? defaultDrainDelayMs);
+        const deadline = Date.now() + (shutdown.gracePeriodMs ?? defaultGracePeriodMs);
+        // API listeners first; the admin listener keeps answering probes (503) until they are done.
+        await Promise.all(listeners.filter((l) => !l.admin).map((l) => l.listener.close(deadline)));
+        await Promise.all(
+          listeners.filter((l) => l.admin).map((l) => l.listener.close(Date.now())),
+        );
+        current.close();
+        log(`${reason}: stopped`);
+      })();
+      return stopping;
+    },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

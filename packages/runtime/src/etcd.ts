@@ -1,6 +1,0 @@
-// @ts-gateway/runtime/etcd: a gRPC server registering itself in etcd under a
-// lease, in the layout the balancer's `etcd:///` targets watch. Loads etcd3.
-
-export { registerInEtcd } from "./balancer/etcd-registration.js";
-export type { EtcdRegistration, EtcdRegistrationOptions } from "./balancer/etcd-registration.js";
-export type { EtcdEndpointValue } from "./balancer/etcd-endpoint.js";

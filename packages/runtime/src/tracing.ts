@@ -1,5 +1,0 @@
-// @ts-gateway/runtime/tracing: OpenTelemetry server spans of the gateway
-// (@opentelemetry/api, an optional peer), started by a pipeline middleware.
-
-export { tracerName, tracing } from "./observability/tracing.js";
-export type { TracingOptions } from "./observability/tracing.js";
