@@ -48,8 +48,12 @@ export function buildDocument(
       // Paths that differ only in parameter names are one path item.
       const shape = pathShape(entry.path);
       const first = shapes.get(shape);
+      // (Unless that item has the method already: a `*` and a `**` route at
+      // one place, which the router tells apart, stay two paths.)
       if (first === undefined) shapes.set(shape, entry.path);
-      else if (first !== entry.path) entry = underPath(entry, first);
+      else if (first !== entry.path && paths[first]?.[entry.method] === undefined) {
+        entry = underPath(entry, first);
+      }
       const key = `${entry.method} ${entry.path}`;
       const owner = owners.get(key);
       if (owner !== undefined) {
