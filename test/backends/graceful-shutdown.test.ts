@@ -12,7 +12,7 @@ import { readyzHandler } from "../../packages/runtime/src/health/health-endpoint
 import { gracefulShutdown } from "../../packages/runtime/src/lifecycle/graceful-shutdown.js";
 import { HealthCheckResponse_ServingStatus as Status } from "../../packages/runtime/src/proto/grpc/health/v1/health_pb.js";
 import { startEchoBackend, WhoAmIClient, whoAmI } from "../support/echo-backend.js";
-import { eventually } from "../support/wait.js";
+import { eventually, next } from "../support/wait.js";
 
 it("gateway: readiness turns 503, in-flight requests finish, then listener and channels close", async () => {
   const backend = await startEchoBackend("slow", { delayMs: 300 });
@@ -40,8 +40,9 @@ it("gateway: readiness turns 503, in-flight requests finish, then listener and c
     });
     draining = () => shutdown.draining;
 
+    const arrived = next(http, "request");
     const inFlight = fetch(`${base}/call`).then(async (r) => [r.status, await r.text()] as const);
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived;
     const done = shutdown.shutdown("test");
     assert.equal((await fetch(`${base}/readyz`)).status, 503, "readiness during the drain delay");
     assert.deepEqual(await inFlight, [200, "slow"]);
@@ -60,10 +61,11 @@ it("backend: health NOT_SERVING first, then in-flight calls finish before the gR
   const client = new WhoAmIClient(backend.address, grpc.credentials.createInsecure());
   try {
     const call = whoAmI(client);
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => backend.received === 1, 5000, "the call at the backend");
     const shutdown = gracefulShutdown({
       grpcServers: [backend.server],
       health: backend.health,
+      drainDelayMs: 0,
       signals: [],
     });
     const done = shutdown.shutdown();
@@ -84,6 +86,7 @@ it("SIGTERM starts the shutdown", async () => {
     grpcServers: [backend.server],
     health: backend.health,
     signals: ["SIGTERM"],
+    drainDelayMs: 0,
     onShutdown: (r) => {
       reason = r;
     },

@@ -2,6 +2,7 @@
 // seeded, bounded fuzz run throws random request lines, paths, query strings,
 // headers and bodies over raw sockets at the Library example (Express app,
 // generated client, real grpc-js backend) and checks every answer's status.
+// Runs in test:integration: a fuzz run of thousands of raw requests.
 import assert from "node:assert/strict";
 import type { Server as HttpServer } from "node:http";
 import { connect } from "node:net";

@@ -23,7 +23,7 @@ import {
 
 after(stopAll);
 
-const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+const readme = readFileSync(join(repoRoot, "docs/standalone.md"), "utf8");
 const section = readme.slice(
   readme.indexOf("<!-- section:run-gateway -->"),
   readme.indexOf("<!-- /section:run-gateway -->"),

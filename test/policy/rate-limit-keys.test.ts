@@ -3,6 +3,7 @@
 // within a window, so keys a client picks (a header, a subject) could grow
 // memory without bound. The capped limiter holds at most `maxKeys`, evicting
 // the key whose window started first; measured here with 100k keys.
+// Runs in test:integration: the capped limiter filled to its key bound.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";

@@ -3,6 +3,7 @@
 // producer pauses far before the end: a structural check) and its heap must
 // not grow with the stream. Then the client reads everything, to show the
 // stream was paused, not broken.
+// Runs in test:integration: hundreds of MiB streamed to a client that does not read.
 import assert from "node:assert/strict";
 import { get, type IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";

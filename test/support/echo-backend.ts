@@ -40,6 +40,8 @@ export interface EchoBackend {
   delayMs: number;
   /** When set, every call fails with this code. */
   failWith: grpc.status | undefined;
+  /** Calls received so far. */
+  readonly received: number;
   stop(): Promise<void>;
 }
 
@@ -49,12 +51,14 @@ export async function startEchoBackend(
   options: { port?: number; delayMs?: number } = {},
 ): Promise<EchoBackend> {
   const server = new grpc.Server();
-  const backend = { delayMs: options.delayMs ?? 0, failWith: undefined } as {
+  const backend = { delayMs: options.delayMs ?? 0, failWith: undefined, received: 0 } as {
     delayMs: number;
     failWith: grpc.status | undefined;
+    received: number;
   };
   server.addService(whoAmIDefinition, {
     get(call: grpc.ServerUnaryCall<WhoAmIRequest, unknown>, callback: grpc.sendUnaryData<unknown>) {
+      backend.received++;
       if (backend.failWith !== undefined) {
         callback({ code: backend.failWith, details: `${id} fails` });
         return;

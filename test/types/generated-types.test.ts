@@ -1,6 +1,7 @@
 // Type tests for generated code, with the TypeScript compiler API (typescript@5):
 // the generated files compile under --strict (and this repo's stricter flags),
 // and misuse — a wrong field name or type — fails to compile.
+// Runs in test:integration: the TypeScript compiler over generated code.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -56,6 +56,8 @@ attachWebSocket(server, mux);
 const backendShutdown = gracefulShutdown({
   grpcServers: [backend.server],
   health: backend.health,
+  // Only the gateway calls it, and the gateway has drained by then.
+  drainDelayMs: 0,
   signals: [],
 });
 const shutdown = gracefulShutdown({

@@ -80,8 +80,10 @@ export {
   headersFromMetadata,
 } from "./headers/outgoing-headers.js";
 export { httpCodeMetadataKey, httpHeaderMetadataPrefix } from "./headers/response-metadata.js";
-export type { GracefulShutdown, GracefulShutdownOptions } from "./lifecycle/graceful-shutdown.js";
 // Lifecycle
+export type { DrainCloseOptions } from "./lifecycle/drain.js";
+export { ConnectionDrain, drainDefaults } from "./lifecycle/drain.js";
+export type { GracefulShutdown, GracefulShutdownOptions } from "./lifecycle/graceful-shutdown.js";
 export { gracefulShutdown } from "./lifecycle/graceful-shutdown.js";
 export type { NextFunction, PathHandler, RegisterOptions } from "./mux/mux.js";
 // The mux: routing and transcoding

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { runPrimary, type WorkerMessage, workerCount } from "../cluster/workers.js";
+import { unusedOptions } from "../config/config-notes.js";
 import { gatewayConfigSchema } from "../config/config-schema.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load-config.js";
 import { type RunningGateway, startGateway } from "../lifecycle/gateway.js";
@@ -79,14 +80,23 @@ function parse(argv: readonly string[]) {
 async function check(file: string): Promise<void> {
   const loaded = loadConfig(file);
   const { rows } = await loadServices(loaded, log);
+  warnUnused(loaded);
   process.stdout.write(`${formatRouteTable(rows)}\n`);
   process.stdout.write(
     `${file}: ok, ${rows.length} routes, backends ${Object.keys(loaded.config.backends).join(", ")}\n`,
   );
 }
 
+/** Writes a warning line (stderr) for each option that does nothing in this config. */
+function warnUnused(loaded: LoadedConfig): void {
+  for (const { key, message } of unusedOptions(loaded.config)) {
+    process.stderr.write(`warning: ${loaded.where(key)}: ${message}\n`);
+  }
+}
+
 async function serve(file: string, printRoutes: boolean, workersFlag?: string): Promise<void> {
   let loaded = loadConfig(file);
+  if (cluster.isPrimary) warnUnused(loaded);
   const count = workerCount(
     workersFlag === undefined
       ? loaded.config.workers

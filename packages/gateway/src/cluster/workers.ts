@@ -1,7 +1,8 @@
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
+import { drainDefaults } from "@ts-gateway/runtime";
 import type { GatewayConfig } from "../config/config-schema.js";
-import { defaultDrainDelayMs, defaultGracePeriodMs, type Log } from "../shared/defaults.js";
+import type { Log } from "../shared/defaults.js";
 
 /** Messages a worker sends the primary over the cluster IPC channel. */
 export type WorkerMessage =
@@ -79,8 +80,8 @@ export function runPrimary(options: PrimaryOptions): void {
     stopping = true;
     const shutdown = options.shutdown() ?? {};
     const bound =
-      (shutdown.drainDelayMs ?? defaultDrainDelayMs) +
-      (shutdown.gracePeriodMs ?? defaultGracePeriodMs) +
+      (shutdown.drainDelayMs ?? drainDefaults.drainDelayMs) +
+      (shutdown.gracePeriodMs ?? drainDefaults.gracePeriodMs) +
       5000;
     log(`${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");

@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
+import { drainDefaults } from "@ts-gateway/runtime";
+import { restartOnlyChanges } from "../config/config-notes.js";
 import type { GatewayConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { createObservability, type Observability } from "../observability/observability.js";
 import { createListener, type Listener } from "../server/listener.js";
 import type { RouteRow } from "../services/route-rows.js";
-import { defaultDrainDelayMs, defaultGracePeriodMs, type Log } from "../shared/defaults.js";
+import type { Log } from "../shared/defaults.js";
 import { buildGeneration } from "./generation.js";
 
 /** A running gateway process (one worker, or the only process). */
@@ -48,9 +50,7 @@ export async function startGateway(
   const workerHeader = config.server.workerHeader === true ? options.workerId : undefined;
   const request = (req: IncomingMessage, res: ServerResponse, admin: boolean): void => {
     if (workerHeader !== undefined) res.setHeader("X-Gateway-Worker", workerHeader);
-    // While draining, HTTP/1.1 connections close after their response, so a
-    // proxy stops reusing them before the listener closes.
-    if (draining && req.httpVersionMajor === 1) res.setHeader("Connection", "close");
+    // While draining, the listener's drain marks HTTP/1.1 answers `Connection: close`.
     const mux = admin ? (current.adminMux ?? current.mux) : current.mux;
     mux.handle(req, res);
   };
@@ -91,17 +91,6 @@ export async function startGateway(
   }
 
   let stopping: Promise<void> | undefined;
-  const staticPart = (c: GatewayConfig) =>
-    JSON.stringify([
-      c.server.listeners,
-      c.admin?.listener,
-      c.workers,
-      // Built once per process, so that counters survive reloads.
-      c.metrics,
-      c.accessLog,
-      c.tracing,
-    ]);
-
   return {
     addresses,
     get routes() {
@@ -111,17 +100,17 @@ export async function startGateway(
       return draining;
     },
     async reload(next) {
-      if (staticPart(next.config) !== staticPart(loadedConfig.config)) {
-        log(
-          "listeners, admin listener, workers, metrics, accessLog or tracing changed: restart to apply those; reloading the rest",
-        );
+      // Against the config the process started with: what a restart would apply.
+      const changed = restartOnlyChanges(loaded.config, next.config);
+      if (changed.length > 0) {
+        log(`${changed.join(", ")} changed: restart to apply; reloading the rest`);
       }
       const old = current;
       current = await build(next);
       loadedConfig = next;
       for (const { listener } of listeners) listener.reloadCertificates();
       // Calls in flight on the old backends finish there; close them once they had time to.
-      const grace = next.config.shutdown?.gracePeriodMs ?? defaultGracePeriodMs;
+      const grace = next.config.shutdown?.gracePeriodMs ?? drainDefaults.gracePeriodMs;
       setTimeout(() => old.close(), grace).unref();
       log(
         `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
@@ -130,10 +119,13 @@ export async function startGateway(
     shutdown(reason) {
       stopping ??= (async () => {
         draining = true;
+        // HTTP/1.1 connections close after their response from now on, so a
+        // proxy stops reusing them before the listener closes.
+        for (const { listener } of listeners) listener.drain();
         const shutdown = loadedConfig.config.shutdown ?? {};
         log(`${reason}: draining (readyz 503)`);
-        await sleep(shutdown.drainDelayMs ?? defaultDrainDelayMs);
-        const deadline = Date.now() + (shutdown.gracePeriodMs ?? defaultGracePeriodMs);
+        await sleep(shutdown.drainDelayMs ?? drainDefaults.drainDelayMs);
+        const deadline = Date.now() + (shutdown.gracePeriodMs ?? drainDefaults.gracePeriodMs);
         // API listeners first; the admin listener keeps answering probes (503) until they are done.
         await Promise.all(listeners.filter((l) => !l.admin).map((l) => l.listener.close(deadline)));
         await Promise.all(

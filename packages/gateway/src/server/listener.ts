@@ -6,7 +6,12 @@ import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import * as net from "node:net";
 import { type Duplex, Duplex as DuplexStream } from "node:stream";
 import type { SecureContextOptions } from "node:tls";
-import { gatewayServer } from "@ts-gateway/runtime";
+import {
+  ConnectionDrain,
+  type DrainCloseOptions,
+  drainDefaults,
+  gatewayServer,
+} from "@ts-gateway/runtime";
 import { readPem } from "../backends/pem.js";
 import type { ListenerConfig } from "../config/config-schema.js";
 
@@ -25,11 +30,16 @@ export interface Listener {
   /** Re-reads the certificate files now (SIGHUP); true if they changed and were applied. */
   reloadCertificates(): boolean;
   /**
-   * Stops accepting, lets in-flight requests finish (HTTP/2 sessions get a
-   * GOAWAY, HTTP/1.1 connections close after their response), and destroys
-   * whatever is still open at `deadline` (ms since the epoch).
+   * Starts draining: HTTP/1.1 answers say `Connection: close`, HTTP/2
+   * sessions get a GOAWAY; requests are still served.
    */
-  close(deadline: number): Promise<void>;
+  drain(): void;
+  /**
+   * Stops accepting, lets in-flight requests finish, closes keep-alive
+   * connections once quiet, and destroys whatever is still open at `deadline`
+   * (ms since the epoch). `onClosing` runs once it stopped accepting.
+   */
+  close(deadline: number, options?: DrainCloseOptions): Promise<void>;
 }
 
 /** Errors on a connection (resets, TLS failures) are the client's; they never reach the process. */
@@ -47,6 +57,8 @@ export function createListener(
   options: {
     path: (p: string) => string;
     keepAliveTimeoutMs: number;
+    /** While draining, a keep-alive connection quiet this long closes (default {@link drainDefaults}). */
+    idleCloseMs?: number | undefined;
     /** `server` bounds: headers and whole-request timeouts, connections per listener. */
     headersTimeoutMs?: number | undefined;
     requestTimeoutMs?: number | undefined;
@@ -56,38 +68,16 @@ export function createListener(
   },
 ): Listener {
   const protocol = config.protocol ?? (config.tls === undefined ? "http1" : "h2");
-  const idleCloseMs = 5000;
-  const sockets = new Set<Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const httpServers: http.Server[] = [];
+  // One drain for every protocol: the runtime's, as gracefulShutdown uses.
+  const drain = new ConnectionDrain(options.idleCloseMs ?? drainDefaults.idleCloseMs);
   let outer: NetServer;
   let tlsServer: { setSecureContext(options: SecureContextOptions): void } | undefined;
 
-  /** When each HTTP/1.1 connection's last response ended (absent while one is under way or none came yet). */
-  const idleSince = new Map<Socket, number>();
   const track = (server: NetServer, event: "connection" | "secureConnection") => {
-    server.on(event, (socket: Socket) => {
-      socket.on("error", ignore);
-      sockets.add(socket);
-      socket.once("close", () => {
-        sockets.delete(socket);
-        idleSince.delete(socket);
-      });
-    });
-  };
-  const onSession = (session: http2.ServerHttp2Session) => {
-    session.on("error", ignore);
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    drain.watchConnections(server, event);
   };
   const setupHttp = (server: http.Server) => {
-    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-      const socket = req.socket as Socket;
-      idleSince.delete(socket);
-      res.once("close", () => {
-        if (!socket.destroyed) idleSince.set(socket, Date.now());
-      });
-    });
+    drain.watchRequests(server);
     // The runtime's bounds and its google.rpc.Status answers to Node's parser
     // and timeout errors (400, 408, 413, 431) and to a stalled body (408).
     gatewayServer(server, {
@@ -101,7 +91,6 @@ export function createListener(
     });
     server.on("request", handlers.request);
     server.on("upgrade", handlers.upgrade);
-    httpServers.push(server);
   };
 
   let certState = "";
@@ -125,8 +114,9 @@ export function createListener(
       throw new Error(`protocol h2 needs tls (use h2c for cleartext HTTP/2)`);
     if (protocol === "h2") {
       const server = http2.createSecureServer({ ...tlsOptions(), allowHTTP1: true });
+      drain.watchRequests(server);
+      drain.watchSessions(server);
       server.on("request", handlers.request as never);
-      server.on("session", onSession);
       // HTTP/1.1 over TLS on the same port (ALPN http/1.1): Node serves it with an http.Server inside.
       server.on("upgrade", handlers.upgrade);
       server.on("sessionError", ignore);
@@ -146,8 +136,8 @@ export function createListener(
     const h1 = http.createServer();
     setupHttp(h1);
     const h2 = http2.createServer();
+    drain.watchSessions(h2);
     h2.on("request", handlers.request as never);
-    h2.on("session", onSession);
     h2.on("sessionError", ignore);
     outer = net.createServer((socket) => sniff(socket, h1, h2));
     track(outer, "connection");
@@ -195,36 +185,11 @@ export function createListener(
         });
       }),
     reloadCertificates,
-    close: (deadline) =>
-      new Promise((resolve) => {
-        if (timer !== undefined) clearInterval(timer);
-        const finish = () => {
-          clearInterval(sweep);
-          clearTimeout(force);
-          resolve();
-        };
-        const sweep = setInterval(() => {
-          // Only connections quiet for longer than a proxy's upstream keepalive timeout
-          // (4 s in deploy/): closing one sooner races a request the proxy may be
-          // writing on it. Every request while draining gets Connection: close anyway.
-          const now = Date.now();
-          for (const [socket, since] of idleSince) {
-            if (now - since >= idleCloseMs) socket.end();
-          }
-          for (const session of sessions) if (!session.closed) session.close();
-          if (sockets.size === 0 && !outer.listening) finish();
-        }, 50);
-        const force = setTimeout(
-          () => {
-            for (const socket of sockets) socket.destroy();
-            for (const session of sessions) session.destroy();
-            finish();
-          },
-          Math.max(0, deadline - Date.now()),
-        );
-        if (outer.listening) outer.close();
-        for (const session of sessions) session.close();
-      }),
+    drain: () => drain.drain(),
+    close: (deadline, closeOptions) => {
+      if (timer !== undefined) clearInterval(timer);
+      return drain.close(outer, deadline, closeOptions);
+    },
   };
 }
 

@@ -1,8 +1,7 @@
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
-import { Server as NetServer } from "node:net";
-import type { Duplex } from "node:stream";
+import type { Server as HttpServer } from "node:http";
 import type * as grpc from "@grpc/grpc-js";
 import type { HealthService } from "../health/health-service.js";
+import { ConnectionDrain, drainDefaults } from "./drain.js";
 
 /** Options for {@link gracefulShutdown}. */
 export interface GracefulShutdownOptions {
@@ -21,10 +20,11 @@ export interface GracefulShutdownOptions {
   channels?: readonly grpc.Channel[];
   /**
    * Keep serving this long after readiness turns 503 and health NOT_SERVING,
-   * before refusing connections, so load balancers notice; default 0.
+   * before refusing connections, so load balancers notice; default 5000
+   * ({@link drainDefaults}, as the gateway's `shutdown.drainDelayMs`).
    */
   drainDelayMs?: number;
-  /** Longest wait for in-flight requests and streams before forcing; default 25 000 ms. */
+  /** Longest wait for in-flight requests and streams before forcing; default 20 000 ms. */
   gracePeriodMs?: number;
   /**
    * While draining, a keep-alive connection quiet this long is closed (one
@@ -51,111 +51,6 @@ export interface GracefulShutdown {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Default of `idleCloseMs`: above the 4 s upstream `keepalive_timeout` the
- * README's nginx config and deploy/ set, so the proxy always closes an idle
- * connection before the gateway does and never writes a request on one the
- * gateway is closing.
- */
-const defaultIdleCloseMs = 5000;
-
-interface Connection {
-  /** Responses in progress on it. */
-  busy: number;
-  /** When its last response ended; 0 while it never had one (new, or upgraded). */
-  idleSince: number;
-}
-
-/**
- * Follows an HTTP server's connections and responses from the start, so a
- * shutdown can drain them without resetting one a request may be on:
- * while draining every response says `Connection: close` (the connection
- * closes after it), a keep-alive connection closes only after `idleCloseMs`
- * without requests, and at the deadline whatever is left (upgraded sockets
- * too, which `closeAllConnections()` does not know) is destroyed.
- */
-class ConnectionTracker {
-  readonly #connections = new Map<Duplex, Connection>();
-  readonly #responses = new Set<ServerResponse>();
-  draining = false;
-
-  constructor(
-    readonly server: HttpServer,
-    readonly idleCloseMs: number,
-  ) {
-    server.on("connection", (socket: Duplex) => {
-      this.#connections.set(socket, { busy: 0, idleSince: 0 });
-      socket.once("close", () => this.#connections.delete(socket));
-    });
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      const connection = this.#connections.get(req.socket);
-      if (connection !== undefined) connection.busy++;
-      this.#responses.add(res);
-      if (this.draining && !res.headersSent) res.setHeader("Connection", "close");
-      res.once("close", () => {
-        this.#responses.delete(res);
-        if (connection === undefined) return;
-        connection.busy--;
-        connection.idleSince = Date.now();
-      });
-    });
-  }
-
-  /**
-   * Marks every response from now on, and those not yet answered, `Connection: close`.
-   * A response whose headers already went out keeps its connection: ending it
-   * after that response would race the next request the proxy may write on it
-   * (it was told keep-alive); that request gets `Connection: close` instead,
-   * or the connection closes once quiet for `idleCloseMs`.
-   */
-  drain(): void {
-    this.draining = true;
-    for (const res of this.#responses) {
-      if (!res.headersSent) res.setHeader("Connection", "close");
-    }
-  }
-
-  /** Closes keep-alive connections quiet for `idleCloseMs`. */
-  closeQuiet(): void {
-    const now = Date.now();
-    for (const [socket, connection] of this.#connections) {
-      if (
-        connection.busy === 0 &&
-        connection.idleSince > 0 &&
-        now - connection.idleSince >= this.idleCloseMs
-      )
-        socket.end();
-    }
-  }
-
-  destroyAll(): void {
-    for (const socket of this.#connections.keys()) socket.destroy();
-  }
-}
-
-function closeHttp(tracker: ConnectionTracker, deadline: number): Promise<void> {
-  const server = tracker.server;
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    const sweep = setInterval(() => tracker.closeQuiet(), 250);
-    const force = setTimeout(
-      () => {
-        tracker.destroyAll();
-        server.closeAllConnections();
-      },
-      Math.max(0, deadline - Date.now()),
-    );
-    // net.Server's close: stop accepting, but unlike http.Server's do not reset idle
-    // keep-alive connections at once (a proxy may be writing a request on one).
-    NetServer.prototype.close.call(server, () => {
-      clearInterval(sweep);
-      clearTimeout(force);
-      resolve();
-    });
-    tracker.closeQuiet();
-  });
-}
-
 function closeGrpc(server: grpc.Server, deadline: number): Promise<void> {
   return new Promise((resolve) => {
     const force = setTimeout(() => server.forceShutdown(), Math.max(0, deadline - Date.now()));
@@ -175,18 +70,27 @@ function closeGrpc(server: grpc.Server, deadline: number): Promise<void> {
 export function gracefulShutdown(options: GracefulShutdownOptions = {}): GracefulShutdown {
   let running: Promise<void> | null = null;
   const signals = options.signals ?? ["SIGTERM", "SIGINT"];
-  const trackers = (options.httpServers ?? []).map(
-    (server) => new ConnectionTracker(server, options.idleCloseMs ?? defaultIdleCloseMs),
-  );
+  const servers = (options.httpServers ?? []).map((server) => {
+    const drain = new ConnectionDrain(options.idleCloseMs ?? drainDefaults.idleCloseMs);
+    drain.watchConnections(server);
+    drain.watchRequests(server);
+    return { server, drain };
+  });
 
   const run = async (reason: string): Promise<void> => {
     options.health?.shutdown();
-    for (const tracker of trackers) tracker.drain();
-    if ((options.drainDelayMs ?? 0) > 0) await sleep(options.drainDelayMs ?? 0);
-    const deadline = Date.now() + (options.gracePeriodMs ?? 25_000);
-    for (const mux of options.muxes ?? []) mux.closeWebSockets();
+    for (const { drain } of servers) drain.drain();
+    const drainDelayMs = options.drainDelayMs ?? drainDefaults.drainDelayMs;
+    if (drainDelayMs > 0) await sleep(drainDelayMs);
+    const deadline = Date.now() + (options.gracePeriodMs ?? drainDefaults.gracePeriodMs);
+    const onClosing = (): void => {
+      for (const mux of options.muxes ?? []) mux.closeWebSockets();
+    };
+    if (servers.length === 0) onClosing();
     await Promise.all([
-      ...trackers.map((t) => closeHttp(t, deadline)),
+      ...servers.map(({ server, drain }, i) =>
+        drain.close(server, deadline, i === 0 ? { onClosing } : {}),
+      ),
       ...(options.grpcServers ?? []).map((s) => closeGrpc(s, deadline)),
     ]);
     for (const channel of options.channels ?? []) channel.close();
