@@ -48,6 +48,8 @@ let ws: { dir: string; dispose: () => Promise<void> };
 before(async () => {
   ws = await googleWorkspace();
   await symlink(join(repoRoot, "node_modules"), join(ws.dir, "node_modules"));
+  // The generated code is ES modules, as in a user's project.
+  await writeFile(join(ws.dir, "package.json"), '{ "type": "module" }\n');
 });
 after(() => ws.dispose());
 
@@ -57,6 +59,7 @@ function template(out: string, gatewayOptions: string[], withEs: boolean): strin
   - local: ${join(repoRoot, "node_modules/.bin/protoc-gen-es")}
     out: ${out}
     strategy: all
+    include_imports: true
     opt: [target=ts, import_extension=js]`;
   return `version: v2
 plugins:${withEs ? es : ""}
