@@ -5,6 +5,7 @@
 // unmatched requests get their spans; with the API's no-op tracer the client's
 // trace headers pass through untouched and nothing is recorded.
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Metadata } from "@grpc/grpc-js";
 import {
@@ -24,7 +25,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { accessLog, type CallContext } from "@ts-gateway/runtime";
+import { accessLog, type CallContext, type Middleware } from "@ts-gateway/runtime";
 import { tracing } from "@ts-gateway/runtime/tracing";
 import { WebSocket } from "ws";
 import {
@@ -33,6 +34,7 @@ import {
   type PipelineGateway,
   startPipelineGateway,
 } from "../pipeline/pipeline-fixture.js";
+import { eventually, next } from "../support/wait.js";
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -82,14 +84,12 @@ async function clientFetch(url: string, init: RequestInit = {}) {
 }
 
 /** Waits (bounded) until a span named `name` was exported, and returns it. */
-async function spanNamed(name: string): Promise<ReadableSpan> {
-  for (let i = 0; i < 100; i++) {
-    const span = exporter.getFinishedSpans().find((s) => s.name === name);
-    if (span !== undefined) return span;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const names = exporter.getFinishedSpans().map((s) => s.name);
-  assert.fail(`no span ${name} after 2 s; spans: ${names.join(", ")}`);
+function spanNamed(name: string): Promise<ReadableSpan> {
+  return eventually(
+    () => exporter.getFinishedSpans().find((s) => s.name === name),
+    5000,
+    `a span ${name}`,
+  );
 }
 
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -311,15 +311,23 @@ describe("tracing and the access log", () => {
 
 describe("tracing without an SDK (the API's no-op tracer)", () => {
   let g: PipelineGateway;
+  // Around the tracing middleware: a call's "ended" comes after tracing
+  // finished with it, which is when a span would have been exported.
+  const calls = new EventEmitter();
+  const ended: Middleware = async (_call, next) => {
+    await next();
+    calls.emit("ended");
+  };
   before(async () => {
     const noop = new ProxyTracerProvider().getTracer("noop");
-    g = await startPipelineGateway("remote", [tracing({ tracer: noop })]);
+    g = await startPipelineGateway("remote", [ended, tracing({ tracer: noop })]);
   });
   after(() => g.close());
 
   test("records nothing and forwards the client's trace headers as they came", async () => {
     exporter.reset();
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const callEnded = next(calls, "ended");
     const res = await fetch(`${g.url}/v1/echo/x`, {
       headers: { traceparent, tracestate: "a=b" },
     });
@@ -330,7 +338,7 @@ describe("tracing without an SDK (the API's no-op tracer)", () => {
     const call = g.backendCalls.at(-1);
     assert.deepEqual(call?.metadata.traceparent, [traceparent]);
     assert.deepEqual(call?.metadata.tracestate, ["a=b"]);
-    await new Promise((r) => setTimeout(r, 50));
+    await callEnded;
     assert.equal(exporter.getFinishedSpans().length, 0);
   });
 });

@@ -14,6 +14,7 @@ import {
 import { resolveMuxOptions } from "../../packages/runtime/src/mux/mux-options.js";
 import { gatewayContext } from "../../packages/runtime/src/pipeline/gateway-context.js";
 import { startGrpcServer } from "../support/servers.js";
+import { eventually } from "../support/wait.js";
 
 function fakeExchange(): { req: IncomingMessage; res: ServerResponse & EventEmitter } {
   const req = { headers: {}, socket: { remoteAddress: "127.0.0.1" } } as unknown as IncomingMessage;
@@ -110,8 +111,7 @@ test("a gateway context passed as call options cancels the gRPC call when the cl
     await started;
     res.emit("close");
     await assert.rejects(call, (err: RpcError) => err.code === Code.Cancelled);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(backendSignal?.aborted, true);
+    await eventually(() => backendSignal?.aborted, 5000, "the backend's signal aborted");
   } finally {
     client.close();
     await server.close();
