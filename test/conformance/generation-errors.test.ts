@@ -61,10 +61,10 @@ const cases: Case[] = [
     error: /v1\/items/,
   },
   {
-    name: "invalid template: ** not last",
-    rpcs: rpc("Get", `get: "/v1/**/items"`),
+    name: "invalid template: a variable after **",
+    rpcs: rpc("Get", `get: "/v1/**/{id}"`),
     method: "Get",
-    error: /\*\*/,
+    error: /'\*\*' may be followed only by literal segments, not by the variable 'id'/,
   },
   {
     name: "path variable naming a missing field",
@@ -191,6 +191,42 @@ describe("generation-time checks", { concurrency: 4 }, () => {
       }
     });
   }
+
+  test("every invalid rule of a run is named at once; on_invalid_rule=skip generates the rest", async () => {
+    const text = proto(
+      [
+        rpc("Get", `get: "/v1/{missing}"`),
+        rpc("List", `get: "/v1/items" body: "*"`),
+        rpc("Put", `put: "/v1/{name=items/*}" body: "*"`),
+        rpc("Dup", `put: "/v1/{n=items/*}" body: "*"`),
+      ].join("\n"),
+    );
+    const line = (m: string) => text.split("\n").findIndex((l) => l.includes(`rpc ${m}(`)) + 1;
+    const expected = [
+      `${file}:${line("Get")}:3: gen.v1.Svc.Get: path variable "missing"`,
+      `${file}:${line("List")}:3: gen.v1.Svc.List: a GET route cannot have a body`,
+      `${file}:${line("Dup")}:3: gen.v1.Svc.Dup: route "Svc.Dup" conflicts with route "Svc.Put"`,
+    ];
+    const strict = await generateInline({ [file]: text }, [], { gatewayOnly: true });
+    try {
+      assert.notEqual(strict.code, 0);
+      for (const e of expected) assert.ok(strict.stderr.includes(e), `${e}\n${strict.stderr}`);
+      assert.match(strict.stderr, /3 google\.api\.http rules cannot be served/);
+    } finally {
+      await strict.cleanup();
+    }
+    const skip = await generateInline({ [file]: text }, ["on_invalid_rule=skip"], {
+      gatewayOnly: true,
+    });
+    try {
+      assert.equal(skip.code, 0, skip.stderr);
+      for (const e of expected) {
+        assert.ok(skip.stderr.includes(`warning: skipped ${e}`), `${e}\n${skip.stderr}`);
+      }
+    } finally {
+      await skip.cleanup();
+    }
+  });
 
   test("a valid file generates", async () => {
     const result = await generateInline(

@@ -6,6 +6,7 @@ import {
   parsePathTemplate,
   pattern,
   TemplateError,
+  variableEnd,
 } from "../../packages/runtime/src/core/path-template.js";
 import { prng as random } from "../support/prng.js";
 
@@ -104,6 +105,37 @@ describe("compilePathTemplate", () => {
         variables: [{ fieldPath: "p", start: 1, end: -1 }],
       },
     },
+    // '**' followed by literals (Google's production routes, accepted by Envoy):
+    // the variable's end counts from the end of the path.
+    {
+      template: "/v1/{parent=projects/*/dataStores/**}/suggestionDenyListEntries:purge",
+      want: {
+        segments: [
+          lit("v1"),
+          lit("projects"),
+          star,
+          lit("dataStores"),
+          deep,
+          lit("suggestionDenyListEntries"),
+        ],
+        verb: "purge",
+        variables: [{ fieldPath: "parent", start: 1, end: -2 }],
+      },
+    },
+    {
+      template: "/v1/{a=**/b}/c/d",
+      want: {
+        segments: [lit("v1"), deep, lit("b"), lit("c"), lit("d")],
+        variables: [{ fieldPath: "a", start: 1, end: -3 }],
+      },
+    },
+    {
+      template: "/v1/{a=x}/**/y",
+      want: {
+        segments: [lit("v1"), lit("x"), deep, lit("y")],
+        variables: [{ fieldPath: "a", start: 1, end: 2 }],
+      },
+    },
     // Literals are stored percent-decoded.
     { template: "/%76%31/a%20b", want: { segments: [lit("v1"), lit("a b")], variables: [] } },
     { template: "/v1/caf%C3%A9", want: { segments: [lit("v1"), lit("café")], variables: [] } },
@@ -153,10 +185,17 @@ describe("invalid templates", () => {
     { template: "/v1/{a}/{a}", reason: "duplicate variable 'a'", position: 8 },
     { template: "/v1/{a.b}/{a.b}", reason: "duplicate variable 'a.b'", position: 10 },
     { template: "/v1/{a}/{a.b}", reason: "variables 'a' and 'a.b' overlap", position: 8 },
-    { template: "/v1/**/a", reason: "'**' must be the last segment", position: 4 },
-    { template: "/v1/{a=**}/b", reason: "'**' must be the last segment", position: 7 },
-    { template: "/v1/{a=**/b}", reason: "'**' must be the last segment", position: 7 },
-    { template: "/v1/{a=**}/{b}", reason: "'**' must be the last segment", position: 7 },
+    // After '**' only literals, as in Envoy (firestore's ListDocuments is refused there too).
+    {
+      template: "/v1/{parent=projects/*/databases/*/documents/**}/{collection_id}",
+      reason: "'**' may be followed only by literal segments, not by the variable 'collection_id'",
+      position: 49,
+    },
+    { template: "/v1/{a=**}/{b}", reason: "not by the variable 'b'", position: 11 },
+    { template: "/v1/**/{b=c}", reason: "not by the variable 'b'", position: 7 },
+    { template: "/v1/**/*", reason: "'*' cannot follow '**'", position: 7 },
+    { template: "/v1/{a=**/*}", reason: "'*' cannot follow '**'", position: 10 },
+    { template: "/v1/**/x/**", reason: "'**' cannot follow '**'", position: 9 },
     { template: "/v1/***", reason: "neither '*' nor '**'", position: 4 },
     { template: "/v1/{1a}", reason: "invalid field name '1a'", position: 5 },
     { template: "/v1/{a.}", reason: "expected a field name", position: 7 },
@@ -229,13 +268,19 @@ describe("property: the parser only ever throws TemplateError", () => {
         valid++;
         assert.deepEqual(JSON.parse(JSON.stringify(compiled)), compiled);
         assert.equal(compiled.template, template);
+        const n = compiled.segments.length;
+        const deepAt = compiled.segments.findIndex((s) => s.kind === "deep");
         for (const v of compiled.variables) {
-          const end = v.end === -1 ? compiled.segments.length : v.end;
-          assert.ok(v.start >= 0 && v.start < end && end <= compiled.segments.length, template);
+          const end = variableEnd(v, n);
+          assert.ok(v.start >= 0 && v.start < end && end <= n, template);
+          // A negative end exactly when the variable holds the '**'.
+          assert.equal(v.end < 0, deepAt >= v.start && deepAt < end, template);
         }
+        // Only literals after '**', and no variable starts after it.
         compiled.segments.forEach((s, k) => {
-          assert.ok(s.kind !== "deep" || k === compiled.segments.length - 1, template);
+          assert.ok(deepAt === -1 || k <= deepAt || s.kind === "literal", template);
         });
+        for (const v of compiled.variables) assert.ok(deepAt === -1 || v.start <= deepAt, template);
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
         assert.ok(error.position >= 0 && error.position <= template.length, error.message);

@@ -182,6 +182,134 @@ describe("precedence: literal beats * beats **, whatever the registration order"
   });
 });
 
+describe("'**' followed by literals, as Envoy matches it", () => {
+  const purge = "/v1/{parent=projects/*/dataStores/**}/suggestionDenyListEntries:purge";
+  const raw = "/v1/{name=projects/*/schemas/**}/schema";
+  const routes: Route[] = [
+    ["POST", purge],
+    ["GET", raw],
+    ["GET", "/v1/{name=projects/*/schemas/**}"],
+    ["GET", "/v1/{name=projects/*/schemas/*}/schema"],
+    ["GET", "/x/{a=**/b}/c"],
+  ];
+  const cases: Array<readonly [string, string, Want]> = [
+    [
+      "POST",
+      "/v1/projects/p/dataStores/d/suggestionDenyListEntries:purge",
+      { route: `POST ${purge}`, params: { parent: "projects/p/dataStores/d" } },
+    ],
+    [
+      "POST",
+      "/v1/projects/p/dataStores/a/b/c/suggestionDenyListEntries:purge",
+      { route: `POST ${purge}`, params: { parent: "projects/p/dataStores/a/b/c" } },
+    ],
+    // '**' before literals takes at least one segment (Envoy's rule).
+    ["POST", "/v1/projects/p/dataStores/suggestionDenyListEntries:purge", "not-found"],
+    ["POST", "/v1/projects/p/dataStores/d/suggestionDenyListEntries", "not-found"],
+    // One segment: the '*' route wins over '**' (literal beats * beats **).
+    [
+      "GET",
+      "/v1/projects/p/schemas/s/schema",
+      {
+        route: "GET /v1/{name=projects/*/schemas/*}/schema",
+        params: { name: "projects/p/schemas/s" },
+      },
+    ],
+    [
+      "GET",
+      "/v1/projects/p/schemas/s/versions/3/schema",
+      { route: `GET ${raw}`, params: { name: "projects/p/schemas/s/versions/3" } },
+    ],
+    // The shortest '**' whose literals match: a segment named like the literal is taken when needed.
+    [
+      "GET",
+      "/v1/projects/p/schemas/schema/x/schema",
+      { route: `GET ${raw}`, params: { name: "projects/p/schemas/schema/x" } },
+    ],
+    // No trailing literal: the '**' route that ends the template takes it all.
+    [
+      "GET",
+      "/v1/projects/p/schemas/s/versions/3",
+      {
+        route: "GET /v1/{name=projects/*/schemas/**}",
+        params: { name: "projects/p/schemas/s/versions/3" },
+      },
+    ],
+    ["GET", "/x/1/b/c", { route: "GET /x/{a=**/b}/c", params: { a: "1/b" } }],
+    ["GET", "/x/1/b/2/b/c", { route: "GET /x/{a=**/b}/c", params: { a: "1/b/2/b" } }],
+    ["GET", "/x/b/c", "not-found"],
+    ["GET", "/x/1/b/c/d", "not-found"],
+    ["DELETE", "/x/1/b/c", { allow: ["GET"] }],
+  ];
+  const orders = permutations(routes);
+  test(`all ${orders.length} registration orders agree`, () => {
+    orders.forEach((order, index) => {
+      const table = tableOf(order);
+      for (const [method, path, want] of cases) {
+        check(table.match(method, path), want, `order #${index} ${method} ${path}`);
+      }
+    });
+  });
+
+  test("conflicts are found by shape, as for any pattern", () => {
+    const table = tableOf([["GET", "/v1/{a=**}/x:y"]]);
+    assert.throws(() => table.add("GET", compilePathTemplate("/v1/**/x:y"), "b"), /conflicts/);
+    table.add("GET", compilePathTemplate("/v1/**/x"), "no verb");
+    table.add("GET", compilePathTemplate("/v1/**/z:y"), "other literal");
+    assert.equal(patternKey(compilePathTemplate("/v1/{a=**}/x:y")), "/v1/**/x:y");
+  });
+});
+
+describe("property: '**' with literals matches as Envoy's path matcher", () => {
+  // A direct transcription of grpc-httpjson-transcoding's PathMatcherNode::LookupPath
+  // for one pattern: '**' consumes one or more segments (zero at the end), trying
+  // the literal after it at each position, shortest first.
+  function envoyMatches(segments: readonly string[], parts: readonly string[]): boolean {
+    const go = (k: number, i: number): boolean => {
+      if (k === segments.length) return i === parts.length;
+      const s = segments[k]!;
+      if (s === "**") {
+        if (k === segments.length - 1) return true;
+        for (let j = i + 1; j < parts.length; j++) if (go(k + 1, j)) return true;
+        return false;
+      }
+      if (i === parts.length) return false;
+      return (s === "*" || s === parts[i]) && go(k + 1, i + 1);
+    };
+    return go(0, 0);
+  }
+  const words = ["a", "b", "c"];
+  test("2000 random templates and paths", () => {
+    const next = random(0x2a);
+    const pick = <X>(xs: readonly X[]): X => xs[Math.floor(next() * xs.length)]!;
+    let matched = 0;
+    for (let t = 0; t < 2000; t++) {
+      const before = Array.from({ length: Math.floor(next() * 3) }, () => pick([...words, "*"]));
+      const after = Array.from({ length: Math.floor(next() * 3) }, () => pick(words));
+      const segments = [...before, "**", ...after];
+      const template = `/${before.map((s, i) => (s === "*" ? `{v${i}}` : s)).join("/")}${before.length > 0 ? "/" : ""}{deep=${["**", ...after].join("/")}}`;
+      const table = tableOf([["GET", template]]);
+      for (let p = 0; p < 10; p++) {
+        const parts = Array.from({ length: Math.floor(next() * 7) }, () => pick(words));
+        const path = `/${parts.join("/")}`;
+        const result = table.match("GET", parts.length === 0 ? "/" : path);
+        const want = envoyMatches(segments, parts);
+        assert.equal(result.kind === "match", want, `${template} ${path}`);
+        if (result.kind !== "match") continue;
+        matched++;
+        // The '**' variable holds the segments between the fixed ones.
+        const deep = parts.slice(before.length, parts.length - after.length).join("/");
+        assert.equal(
+          Object.fromEntries(result.params).deep,
+          [deep, ...after].filter(Boolean).join("/"),
+          `${template} ${path}`,
+        );
+      }
+    }
+    assert.ok(matched > 500, `only ${matched} matches`);
+  });
+});
+
 describe("custom verbs and colons", () => {
   runCases(
     [
@@ -447,12 +575,12 @@ describe("conflicts", () => {
           "GET",
           {
             template: "/x",
-            segments: [{ kind: "deep" }, { kind: "literal", value: "x" }],
+            segments: [{ kind: "deep" }, { kind: "wildcard" }],
             variables: [],
           },
           1,
         ),
-      /'\*\*' must be the last segment/,
+      /only literals may follow '\*\*'/,
     );
     assert.throws(
       () =>
@@ -536,6 +664,7 @@ describe("property: match never throws", () => {
     ["GET", "/v1/a/**:verb"],
     ["PUT", "/{x}/{y}/{z=**}"],
     ["GET", "/v1/*/x"],
+    ["POST", "/v1/{name=books/**}/x/a:verb"],
   ];
   const pieces = [
     "/",

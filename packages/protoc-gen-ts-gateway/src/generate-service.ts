@@ -1,6 +1,7 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { type GeneratedFile, getComments, type Printable } from "@bufbuild/protoplugin";
 import type { RouteInfo } from "./http-rules.js";
+import { SchemaImports } from "./schema-imports.js";
 
 const RUNTIME = "@ts-gateway/runtime";
 const RUNTIME_EXPRESS = "@ts-gateway/runtime/express";
@@ -20,12 +21,13 @@ export function generateService(
   target: Target,
   service: DescService,
   routes: readonly RouteInfo[],
+  imports: SchemaImports = new SchemaImports(f),
 ): void {
   const names = serviceNames(service);
-  if (target !== "js") printApi(f, service, names);
-  printClient(f, target, service, names);
-  printDefinition(f, target, service, names);
-  printRoutes(f, target, service, names, routes);
+  if (target !== "js") printApi(f, imports, service, names);
+  printClient(f, imports, target, service, names);
+  printDefinition(f, imports, target, service, names);
+  printRoutes(f, imports, target, service, names, routes);
   printRouter(f, target, names);
 }
 
@@ -109,7 +111,12 @@ function printConst(
   else f.print(f.export("const", name), ": ", type, " = ", value, ";");
 }
 
-function printApi(f: GeneratedFile, service: DescService, names: ServiceNames): void {
+function printApi(
+  f: GeneratedFile,
+  imports: SchemaImports,
+  service: DescService,
+  names: ServiceNames,
+): void {
   const CallContext = f.import("CallContext", RUNTIME, true);
   const MessageInitShape = f.import("MessageInitShape", PROTOBUF, true);
   f.print(
@@ -126,10 +133,10 @@ function printApi(f: GeneratedFile, service: DescService, names: ServiceNames): 
     const output: Printable = [
       MessageInitShape,
       "<typeof ",
-      f.importSchema(method.output, true),
+      imports.schema(method.output, true),
       ">",
     ];
-    const { param, result } = signature(method, f.importShape(method.input), output);
+    const { param, result } = signature(method, imports.shape(method.input), output);
     f.print(f.jsDoc(method, "  "));
     const params = paramList("ts", [param, { name: "context", type: CallContext }]);
     f.print("  ", method.localName, params, ": ", result, ";");
@@ -140,6 +147,7 @@ function printApi(f: GeneratedFile, service: DescService, names: ServiceNames): 
 
 function printClient(
   f: GeneratedFile,
+  imports: SchemaImports,
   target: Target,
   service: DescService,
   names: ServiceNames,
@@ -151,7 +159,7 @@ function printClient(
   const ClientOptions = f.import("ClientOptions", GRPC, true);
   const Channel = f.import("Channel", GRPC, true);
   const MessageInitShape = f.import("MessageInitShape", PROTOBUF, true);
-  const desc = f.importSchema(service, types);
+  const desc = imports.schema(service, types);
   f.print(
     f.jsDoc(
       `A @grpc/grpc-js client of ${service.typeName}.\n\n` +
@@ -209,10 +217,10 @@ function printClient(
     const input: Printable = [
       MessageInitShape,
       "<typeof ",
-      f.importSchema(method.input, true),
+      imports.schema(method.input, true),
       ">",
     ];
-    const kind = signature(method, input, f.importShape(method.output));
+    const kind = signature(method, input, imports.shape(method.output));
     f.print();
     f.print(f.jsDoc(method, "  "));
     printCallable(
@@ -270,6 +278,7 @@ function signature(
 
 function printDefinition(
   f: GeneratedFile,
+  imports: SchemaImports,
   target: Target,
   service: DescService,
   names: ServiceNames,
@@ -279,7 +288,7 @@ function printDefinition(
   const Server = f.import("Server", GRPC, true);
   const createServiceDefinition = f.import("createServiceDefinition", RUNTIME, types);
   const grpcHandlers = f.import("grpcHandlers", RUNTIME, types);
-  const desc = f.importSchema(service, types);
+  const desc = imports.schema(service, types);
   f.print(
     f.jsDoc(`The grpc-js service definition of ${service.typeName}, for \`server.addService\`.`),
   );
@@ -318,13 +327,14 @@ function printDefinition(
 
 function printRoutes(
   f: GeneratedFile,
+  imports: SchemaImports,
   target: Target,
   service: DescService,
   names: ServiceNames,
   routes: readonly RouteInfo[],
 ): void {
   const ServiceRoutes = f.import("ServiceRoutes", RUNTIME, true);
-  const desc = f.importSchema(service, target === "dts");
+  const desc = imports.schema(service, target === "dts");
   const type: Printable = [ServiceRoutes, "<typeof ", desc, ">"];
   f.print(f.jsDoc(`The HTTP routes of ${service.typeName}, from its google.api.http rules.`));
   if (target === "dts") {

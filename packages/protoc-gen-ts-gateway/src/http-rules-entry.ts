@@ -3,7 +3,7 @@
 // set) and must derive exactly the routes generated code would have.
 
 export { ApiConfigurationError, readApiConfiguration } from "./api-configuration.js";
-export type { RouteInfo } from "./http-rules.js";
+export type { ReportInvalidRule, RouteInfo } from "./http-rules.js";
 export { collectRoutes } from "./http-rules.js";
 export type { GatewayPluginOptions } from "./options.js";
 export { checkRouteConflicts } from "./route-conflicts.js";

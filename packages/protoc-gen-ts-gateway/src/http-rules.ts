@@ -30,32 +30,53 @@ export interface RouteInfo {
   readonly responseBody: string;
 }
 
+/** Receives a rule that cannot be served; the rule is left out. */
+export type ReportInvalidRule = (error: GenerationError) => void;
+
 /**
  * The routes of a service: each method's `google.api.http` rule (or the rule
  * from the API configuration file, which wins), its `additional_bindings`, and
  * with `generate_unbound_methods` a `POST /pkg.Service/Method` for the rest.
+ * Without `report` the first invalid rule throws its {@link GenerationError};
+ * with it, every invalid rule (a binding at a time) is reported and left out,
+ * so that one run names them all.
  */
 export function collectRoutes(
   service: DescService,
   options: Pick<GatewayPluginOptions, "generateUnboundMethods">,
   configuredRules: ReadonlyMap<string, HttpRule>,
+  report?: ReportInvalidRule,
 ): RouteInfo[] {
   const routes: RouteInfo[] = [];
+  const add = (build: () => RouteInfo): void => {
+    if (report === undefined) {
+      routes.push(build());
+      return;
+    }
+    try {
+      routes.push(build());
+    } catch (err) {
+      if (!(err instanceof GenerationError)) throw err;
+      report(err);
+    }
+  };
   for (const method of service.methods) {
     const rule =
       configuredRules.get(`${service.typeName}.${method.name}`) ??
       (hasOption(method, http) ? getOption(method, http) : undefined);
     if (rule !== undefined) {
-      routes.push(ruleToRoute(method, rule));
+      add(() => ruleToRoute(method, rule));
       for (const binding of rule.additionalBindings) {
-        if (binding.additionalBindings.length > 0) {
-          throw new GenerationError(method, "additional_bindings may not be nested");
-        }
-        routes.push(ruleToRoute(method, binding));
+        add(() => {
+          if (binding.additionalBindings.length > 0) {
+            throw new GenerationError(method, "additional_bindings may not be nested");
+          }
+          return ruleToRoute(method, binding);
+        });
       }
     } else if (options.generateUnboundMethods) {
       const path = `/${service.typeName}/${method.name}`;
-      routes.push(validate(method, "POST", path, "*", ""));
+      add(() => validate(method, "POST", path, "*", ""));
     }
   }
   return routes;

@@ -1,3 +1,5 @@
+import type { InvalidRuleMode } from "./invalid-rules.js";
+
 /** Options of protoc-gen-ts-gateway, besides protoplugin's own (`target`, `import_extension`, …). */
 export interface GatewayPluginOptions {
   /**
@@ -12,6 +14,12 @@ export interface GatewayPluginOptions {
   grpcApiConfiguration: string | undefined;
   /** The OpenAPI documents to write besides (or instead of) the TypeScript; see {@link OpenApiOptions}. */
   openapi: OpenApiOptions;
+  /**
+   * `on_invalid_rule=error|skip`: a rule that cannot be served (a bad template
+   * or field, two routes that conflict) fails the run, every such rule named
+   * (default `error`), or is left out with a warning on stderr (`skip`).
+   */
+  onInvalidRule: InvalidRuleMode;
 }
 
 /** `openapi*` options: OpenAPI 3.1 documents describing the routes (README "OpenAPI"). */
@@ -49,6 +57,7 @@ export function parseOptions(
       enumAsInteger: false,
       configuration: undefined,
     },
+    onInvalidRule: "error",
   };
   for (const { key, value } of raw) {
     switch (key) {
@@ -90,9 +99,15 @@ export function parseOptions(
         if (value === "") throw new Error(`option ${key} needs a file path`);
         options.openapi.configuration = value;
         break;
+      case "on_invalid_rule":
+        if (value !== "error" && value !== "skip") {
+          throw new Error(`option ${key} takes error or skip, not "${value}"`);
+        }
+        options.onInvalidRule = value;
+        break;
       default:
         throw new Error(
-          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration, openapi, openapi_merge, openapi_format, openapi_use_proto_field_name, openapi_enum_as_integer, openapi_configuration and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
+          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration, on_invalid_rule, openapi, openapi_merge, openapi_format, openapi_use_proto_field_name, openapi_enum_as_integer, openapi_configuration and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
         );
     }
   }

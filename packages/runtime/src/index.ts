@@ -53,6 +53,8 @@ export { findConflicts, RouteTable } from "./core/route-table.js";
 export type { OutgoingDetail, RpcErrorDetail, RpcErrorOptions } from "./core/rpc-error.js";
 // Errors
 export { Code, codeToString, findDetails, isCode, RpcError } from "./core/rpc-error.js";
+export type { Site } from "./core/site-routes.js";
+export { SiteRoutes } from "./core/site-routes.js";
 export type {
   GrpcClientOptions,
   InterceptedChannel,

@@ -86,7 +86,7 @@ function parse(argv: readonly string[]) {
 
 async function check(file: string): Promise<void> {
   const loaded = loadConfig(file);
-  const { rows } = await loadServices(loaded);
+  const { rows } = await loadServices(loaded, log);
   warnUnused(loaded);
   process.stdout.write(`${formatRouteTable(rows)}\n`);
   process.stdout.write(
@@ -126,7 +126,7 @@ async function serve(file: string, printRoutes: boolean, workersFlag?: string): 
         : positiveInt(workersFlag),
   );
   if (cluster.isPrimary && count > 1) {
-    const { rows } = await loadServices(loaded); // fail once, here, not in every worker
+    const { rows } = await loadServices(loaded, log); // fail once, here, not in every worker
     if (printRoutes) process.stdout.write(`${formatRouteTable(rows)}\n`);
     // /metrics in a worker answers with every worker's sum, which the primary collects.
     const onMessage =

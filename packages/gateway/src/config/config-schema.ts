@@ -281,6 +281,13 @@ const service = z
     apiConfiguration: z.string().min(1).exactOptional(),
     /** Descriptor sets: serve methods without rules at `POST /pkg.Service/Method`. Default false. */
     generateUnboundMethods: z.boolean().exactOptional(),
+    /** Serve these routes only for requests to these hosts (`Host`/`:authority`; `name`, `name:port`, `*.name`). Default: any host. */
+    hosts: z.array(z.string().min(1)).min(1).exactOptional(),
+    /** Serve these routes under this prefix (`/aiplatform`), stripped before matching. Default none. */
+    pathPrefix: z
+      .string()
+      .regex(/^(\/[^/?#{}*]+)+$/, "write /name or /name/name (no trailing '/')")
+      .exactOptional(),
   })
   .superRefine((s, ctx) => {
     if ((s.descriptorSet === undefined) === (s.module === undefined)) {
@@ -323,6 +330,8 @@ export const gatewayConfigSchema = z.strictObject({
   docs: z.union([z.boolean(), docsSection]).exactOptional(),
   backends: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), backend),
   services: z.array(service).min(1),
+  /** A google.api.http rule that cannot be served: `error` (default) stops, naming every one; `skip` serves the rest and logs each. */
+  onInvalidRule: z.enum(["error", "skip"]).exactOptional(),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

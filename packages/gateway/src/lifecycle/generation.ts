@@ -31,7 +31,7 @@ export async function buildGeneration(
   log: Log,
 ): Promise<Generation> {
   const config = loaded.config;
-  const { services, rows } = await loadServices(loaded);
+  const { services, rows } = await loadServices(loaded, log);
   const channels = new Map<string, grpc.Channel>();
   const opened: Backend[] = [];
   const byBackend = new Map<string, RoutedService[]>();
@@ -61,9 +61,9 @@ export async function buildGeneration(
     for (const middleware of [...observability.middlewares, ...policies.middlewares]) {
       mux.use(middleware);
     }
-    for (const { service, backend } of services) {
+    for (const { service, backend, site } of services) {
       const { deadlineMs, streamDeadlineMs } = config.backends[backend]!;
-      service.register(mux, channels.get(backend)!, undefined, {
+      service.register(mux, channels.get(backend)!, site, {
         unaryMs: deadlineMs,
         streamMs: streamDeadlineMs,
       });

@@ -1,17 +1,25 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import {
+  create,
   createFileRegistry,
   type DescMethod,
   type DescService,
   fromBinary,
 } from "@bufbuild/protobuf";
-import { type FileDescriptorSet, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import {
+  type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  type FileDescriptorSet,
+  FileDescriptorSetSchema,
+} from "@bufbuild/protobuf/wkt";
 import type { CallContext, RouteSpec, ServiceRoutes } from "@ts-gateway/runtime";
 import { GrpcClient } from "@ts-gateway/runtime";
 import {
   checkRouteConflicts,
   collectRoutes,
+  type ReportInvalidRule,
   type RouteInfo,
   readApiConfiguration,
 } from "protoc-gen-ts-gateway/http-rules";
@@ -35,12 +43,17 @@ export interface DescriptorSetSource {
  * registry (dynamic, no generated code), routes from the `google.api.http`
  * options by the plugin's own `collectRoutes`, so a descriptor set serves
  * exactly the routes generated code would. Throws the plugin's errors
- * (`file.proto:line:col: pkg.Service.Method: …`) for a bad rule.
+ * (`file.proto:line:col: pkg.Service.Method: …`) for a bad rule; with
+ * `report`, every bad rule (and the later of two conflicting routes) goes
+ * there and is left out.
  */
-export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayService[] {
+export function servicesFromDescriptorSet(
+  source: DescriptorSetSource,
+  report?: ReportInvalidRule,
+): GatewayService[] {
   let set: FileDescriptorSet;
   try {
-    set = fromBinary(FileDescriptorSetSchema, readFileSync(source.file));
+    set = readDescriptorSet(readFileSync(source.file));
   } catch (err) {
     throw new Error(
       `${basename(source.file)} is not a descriptor set (${(err as Error).message}): build it with \`buf build -o\` or \`protoc --include_imports --descriptor_set_out\``,
@@ -67,13 +80,27 @@ export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayS
       return found;
     });
   }
-  const services: GatewayService[] = [];
-  const allRoutes: RouteInfo[] = [];
+  const perService: Array<{ service: DescService; infos: RouteInfo[] }> = [];
   for (const service of chosen) {
-    const infos = collectRoutes(service, options, rules);
+    const infos = collectRoutes(service, options, rules, report);
     if (infos.length === 0 && source.include === undefined) continue;
-    allRoutes.push(...infos);
-    const routes: ServiceRoutes = { service, routes: infos.map(routeSpec) };
+    perService.push({ service, infos });
+  }
+  const kept = new Set(
+    checkRouteConflicts(
+      perService.flatMap((s) => s.infos),
+      report,
+    ),
+  );
+  // Source info (comments, spans) only serves the errors above: a descriptor
+  // set of Google's Cloud APIs holds 500 MB less without it.
+  for (const file of registry.files) file.proto.sourceCodeInfo = undefined;
+  const services: GatewayService[] = [];
+  for (const { service, infos } of perService) {
+    const routes: ServiceRoutes = {
+      service,
+      routes: infos.filter((info) => kept.has(info)).map(routeSpec),
+    };
     services.push({
       routes,
       routeInfos: infos,
@@ -84,7 +111,6 @@ export function servicesFromDescriptorSet(source: DescriptorSetSource): GatewayS
       },
     });
   }
-  checkRouteConflicts(allRoutes);
   return services;
 }
 
@@ -126,4 +152,39 @@ function callFor(method: DescMethod, client: GrpcClient): Call {
     case "bidi_streaming":
       return (requests, context) => client.bidiStream(m, requests as never, context);
   }
+}
+
+// Field numbers in descriptor.proto.
+const SET_FILE = 1;
+const FILE_SERVICE = 6;
+const SERVICE_METHOD = 2;
+
+/**
+ * A descriptor set read one file at a time, each file's source info cut down
+ * to the locations of its services and methods (their spans name a bad
+ * rule's `file:line:col`; comments and the rest serve no request). Google's
+ * Cloud APIs with source info are 50 MB of descriptors whose source info,
+ * decoded whole, took most of 850 MB.
+ */
+function readDescriptorSet(bytes: Uint8Array): FileDescriptorSet {
+  const reader = new BinaryReader(bytes);
+  const files: FileDescriptorProto[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field !== SET_FILE || wireType !== WireType.LengthDelimited) {
+      reader.skip(wireType);
+      continue;
+    }
+    const file = fromBinary(FileDescriptorProtoSchema, reader.bytes());
+    const info = file.sourceCodeInfo;
+    if (info !== undefined) {
+      info.location = info.location.filter(
+        ({ path }) =>
+          path[0] === FILE_SERVICE &&
+          (path.length === 2 || (path.length === 4 && path[2] === SERVICE_METHOD)),
+      );
+    }
+    files.push(file);
+  }
+  return create(FileDescriptorSetSchema, { file: files });
 }

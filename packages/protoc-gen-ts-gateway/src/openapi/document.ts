@@ -1,10 +1,11 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
+import { getComments } from "../comments.js";
 import type { RouteInfo } from "../http-rules.js";
 import { GenerationError } from "../source-location.js";
 import type { OpenApiConfiguration } from "./config.js";
 import { errorComponents } from "./errors.js";
 import { routeOperation } from "./operations.js";
+import { pathShape, underPath } from "./path-items.js";
 import { type JsonSchema, type SchemaJsonOptions, SchemaSet } from "./schemas.js";
 
 /** The methods an OpenAPI path item has keys for. */
@@ -39,10 +40,20 @@ export function buildDocument(
   const paths: Record<string, Record<string, JsonSchema>> = {};
   const owners = new Map<string, RouteInfo>();
   const operationIds = new Map<string, string>();
+  const shapes = new Map<string, string>();
   for (const { routes } of input.services) {
     for (const route of routes) {
       const id = operationId(route, operationIds);
-      const entry = routeOperation(route, id, schemas);
+      let entry = routeOperation(route, id, schemas);
+      // Paths that differ only in parameter names are one path item.
+      const shape = pathShape(entry.path);
+      const first = shapes.get(shape);
+      // (Unless that item has the method already: a `*` and a `**` route at
+      // one place, which the router tells apart, stay two paths.)
+      if (first === undefined) shapes.set(shape, entry.path);
+      else if (first !== entry.path && paths[first]?.[entry.method] === undefined) {
+        entry = underPath(entry, first);
+      }
       const key = `${entry.method} ${entry.path}`;
       const owner = owners.get(key);
       if (owner !== undefined) {

@@ -7,9 +7,9 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { stringify } from "yaml";
 import { readApiConfiguration } from "../api-configuration.js";
-import { collectRoutes } from "../http-rules.js";
+import { collectFileRoutes } from "../file-routes.js";
+import type { ReportInvalidRule } from "../http-rules.js";
 import type { GatewayPluginOptions } from "../options.js";
-import { checkRouteConflicts } from "../route-conflicts.js";
 import { readOpenApiConfiguration } from "./config.js";
 import { buildDocument, type DocumentServices } from "./document.js";
 
@@ -17,12 +17,14 @@ import { buildDocument, type DocumentServices } from "./document.js";
  * The OpenAPI documents for a generation request: one `<file>.openapi.json`
  * (or `.yaml`) per proto file with services, or with `openapi_merge=<name>`
  * one `<name>.openapi.json` for all of them. Built from the same routes the
- * router is generated from (`collectRoutes`), so the two cannot disagree.
+ * router is generated from (`collectFileRoutes`), so the two cannot disagree;
+ * rules that cannot be served go to `report` and are left out.
  */
 export function generateOpenApi(
   request: CodeGeneratorRequest,
   options: GatewayPluginOptions,
   pluginVersion: string,
+  report: ReportInvalidRule,
 ): CodeGeneratorResponse_File[] {
   const { openapi } = options;
   if (openapi.mode === "off") return [];
@@ -33,11 +35,7 @@ export function generateOpenApi(
   for (const name of request.fileToGenerate) {
     const file = registry.getFile(name);
     if (file === undefined || file.services.length === 0) continue;
-    const services = file.services.map((service) => ({
-      service,
-      routes: collectRoutes(service, options, configuredRules),
-    }));
-    checkRouteConflicts(services.flatMap((s) => s.routes));
+    const services = collectFileRoutes(file, options, configuredRules, report);
     documents.push({ name: file.name, sources: [file.proto.name], title: titleOf(file), services });
   }
   if (documents.length === 0) return [];

@@ -1,5 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
+import { getComments } from "../comments.js";
 import type { RouteInfo } from "../http-rules.js";
 import { errorResponses, statusSchema } from "./errors.js";
 import { formMedia } from "./form-bodies.js";

@@ -1,5 +1,6 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
+import { variableEnd } from "@ts-gateway/runtime/path-template";
+import { getComments } from "../comments.js";
 import type { RouteInfo } from "../http-rules.js";
 import { type JsonSchema, type SchemaSet, wellKnownSchema } from "./schemas.js";
 
@@ -35,7 +36,8 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
   };
   for (let i = 0; i < pattern.segments.length; i++) {
     const segment = pattern.segments[i]!;
-    const variable = pattern.variables.find((v) => i >= v.start && (v.end === -1 || i < v.end));
+    const length = pattern.segments.length;
+    const variable = pattern.variables.find((v) => i >= v.start && i < variableEnd(v, length));
     if (segment.kind === "literal") {
       parts.push(encodeLiteral(segment.value));
       continue;
@@ -49,9 +51,7 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
       continue;
     }
     const field = fieldAt(route.method.input, variable.fieldPath);
-    const only =
-      variable.end === variable.start + 1 ||
-      (variable.end === -1 && i === variable.start && i === pattern.segments.length - 1);
+    const only = variableEnd(variable, length) === variable.start + 1;
     if (only) {
       const name = unique(variable.fieldPath);
       parts.push(`{${name}}`);
@@ -107,7 +107,8 @@ function variableTemplate(
   current: number,
   name: string,
 ): string {
-  const segments = route.pattern.segments.slice(start, end === -1 ? undefined : end);
+  const all = route.pattern.segments;
+  const segments = all.slice(start, variableEnd({ fieldPath: "", start, end }, all.length));
   return segments
     .map((s, k) => {
       if (s.kind === "literal") return s.value;

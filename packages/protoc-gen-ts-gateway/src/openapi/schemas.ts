@@ -6,7 +6,7 @@ import {
   hasOption,
   ScalarType,
 } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
+import { getComments } from "../comments.js";
 import { FieldBehavior, field_behavior } from "../proto/google/api/field_behavior_pb.js";
 import { celExtension, fieldRuleKeywords, messageCel, ZeroValueRules } from "./validation-rules.js";
 

@@ -31,7 +31,11 @@ export interface WildcardNode {
   readonly position: number;
 }
 
-/** `**`: zero or more path segments; only allowed at the end of the template. */
+/**
+ * `**`: zero or more path segments at the end of the template, or one or more
+ * when literal segments follow it (`/v1/{name=a/**}/b:verb`, as Envoy's and
+ * ESP's transcoder match Google's routes); only literals may follow it.
+ */
 export interface DeepWildcardNode {
   readonly kind: "deep";
   readonly position: number;

@@ -42,7 +42,10 @@ export type PatternSegment =
   | { readonly kind: "literal"; readonly value: string }
   /** `*`: matches exactly one non-empty segment. */
   | { readonly kind: "wildcard" }
-  /** `**`: matches zero or more segments; always the last segment. */
+  /**
+   * `**`: matches zero or more segments when last, one or more (the fewest
+   * that let the rest match) when literal segments follow it.
+   */
   | { readonly kind: "deep" };
 
 /** A variable of a {@link CompiledPattern}, as a range of its segments. */
@@ -51,7 +54,11 @@ export interface PatternVariable {
   readonly fieldPath: string;
   /** Index of the first segment the variable covers. */
   readonly start: number;
-  /** Index after the last segment it covers, or `-1` when it ends with `**` (to the end of the path). */
+  /**
+   * Index after the last segment it covers; when it contains `**`, a negative
+   * index counted from the end of the request path, as in Envoy's transcoder:
+   * `-1` to the end, `-2` up to the last segment (`{name=a/**}/b`).
+   */
   readonly end: number;
 }
 
@@ -254,18 +261,34 @@ class Parser {
     return { kind: "variable", fieldPath, segments, explicit: true, position: open };
   }
 
-  /** Checks the rules the grammar alone does not: `**` placement and distinct field paths. */
+  /**
+   * Checks the rules the grammar alone does not: what may follow `**`, and
+   * distinct field paths. After a `**` only literal segments may come (Envoy's
+   * and ESP's rule): `/v1/{name=a/**}/b:verb` is accepted; a `*`, another
+   * `**` or a variable after it would make the match ambiguous and is refused.
+   */
   private validate(node: TemplateNode): TemplateNode {
-    const last = node.segments.length - 1;
     const seen: string[] = [];
-    node.segments.forEach((segment, index) => {
+    let deepAt = -1;
+    for (const segment of node.segments) {
+      if (segment.kind === "variable" && deepAt !== -1) {
+        this.fail(
+          `'**' may be followed only by literal segments, not by the variable '${segment.fieldPath.join(".")}' (its extent would be ambiguous)`,
+          segment.position,
+        );
+      }
       const inner = segment.kind === "variable" ? segment.segments : [segment];
-      inner.forEach((s, innerIndex) => {
-        if (s.kind === "deep" && (index !== last || innerIndex !== inner.length - 1)) {
-          this.fail("'**' must be the last segment of the template", s.position);
+      for (const s of inner) {
+        if (s.kind === "literal") continue;
+        if (deepAt !== -1) {
+          this.fail(
+            `'${s.kind === "deep" ? "**" : "*"}' cannot follow '**': only literal segments may`,
+            s.position,
+          );
         }
-      });
-      if (segment.kind !== "variable") return;
+        if (s.kind === "deep") deepAt = s.position;
+      }
+      if (segment.kind !== "variable") continue;
       const path = segment.fieldPath.join(".");
       for (const other of seen) {
         if (other === path) this.fail(`duplicate variable '${path}'`, segment.position);
@@ -274,7 +297,7 @@ class Parser {
         }
       }
       seen.push(path);
-    });
+    }
     return node;
   }
 }
@@ -291,7 +314,7 @@ export function parsePathTemplate(template: string): TemplateNode {
 /** Flattens a parsed template into the plain-data form the route table matches. */
 export function compileTemplateNode(node: TemplateNode): CompiledPattern {
   const segments: PatternSegment[] = [];
-  const variables: PatternVariable[] = [];
+  const variables: Array<PatternVariable & { deep: boolean }> = [];
   const plain = (s: PlainSegmentNode): PatternSegment =>
     s.kind === "literal" ? { kind: "literal", value: s.value } : { kind: s.kind };
   for (const segment of node.segments) {
@@ -302,14 +325,29 @@ export function compileTemplateNode(node: TemplateNode): CompiledPattern {
     const start = segments.length;
     for (const s of segment.segments) segments.push(plain(s));
     const deep = segment.segments.some((s) => s.kind === "deep");
-    variables.push({
-      fieldPath: segment.fieldPath.join("."),
-      start,
-      end: deep ? -1 : segments.length,
-    });
+    variables.push({ fieldPath: segment.fieldPath.join("."), start, end: segments.length, deep });
   }
-  const compiled: CompiledPattern = { template: node.template, segments, variables };
+  const total = segments.length;
+  const compiled: CompiledPattern = {
+    template: node.template,
+    segments,
+    // A variable with `**` ends a fixed number of segments before the path's end.
+    variables: variables.map(({ fieldPath, start, end, deep }) => ({
+      fieldPath,
+      start,
+      end: deep ? end - total - 1 : end,
+    })),
+  };
   return node.verb === undefined ? compiled : { ...compiled, verb: node.verb };
+}
+
+/**
+ * The index after a variable's last segment in a path of `length` segments
+ * (the pattern's own length for a pattern): resolves a negative
+ * {@link PatternVariable.end}.
+ */
+export function variableEnd(variable: PatternVariable, length: number): number {
+  return variable.end < 0 ? length + variable.end + 1 : variable.end;
 }
 
 /**
@@ -338,5 +376,5 @@ export function pattern(template: string): CompiledPattern {
 
 /** Whether the variable covers more than one segment (its value is joined with `/`). */
 export function isMultiSegment(variable: PatternVariable): boolean {
-  return variable.end === -1 || variable.end - variable.start !== 1;
+  return variable.end < 0 || variable.end - variable.start !== 1;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type CompiledPattern, isMultiSegment } from "./path-template.js";
+import { type CompiledPattern, isMultiSegment, variableEnd } from "./path-template.js";
 import {
   isUnescapeMode,
   type UnescapeMode,
@@ -74,13 +74,15 @@ interface Route<T> {
 class Node<T> {
   literals: Map<string, Node<T>> | undefined = undefined;
   wildcard: Node<T> | undefined = undefined;
+  /**
+   * The node after a `**`: its `end`/`endVerbs` are the patterns ending with
+   * `**`, its literal children those where literals follow the `**`.
+   */
+  deep: Node<T> | undefined = undefined;
   /** The route without verb whose pattern ends here. */
   end: Route<T> | undefined = undefined;
   /** Routes with a verb whose pattern ends here, by verb. */
   endVerbs: Map<string, Route<T>> | undefined = undefined;
-  /** The route without verb whose pattern is this node's path followed by `**`. */
-  deep: Route<T> | undefined = undefined;
-  deepVerbs: Map<string, Route<T>> | undefined = undefined;
 }
 
 interface MethodTrie<T> {
@@ -102,21 +104,27 @@ function conflictMessage(method: string, first: string, second: string, template
 /** Rejects hand-made patterns that compilePathTemplate would never produce. */
 function checkPattern(pattern: CompiledPattern): void {
   const n = pattern.segments.length;
+  const deepAt = pattern.segments.findIndex((s) => s.kind === "deep");
   pattern.segments.forEach((s, i) => {
-    if (s.kind === "deep" && i !== n - 1) {
-      throw new Error(`invalid pattern ${pattern.template}: '**' must be the last segment`);
+    if (deepAt !== -1 && i > deepAt && s.kind !== "literal") {
+      throw new Error(`invalid pattern ${pattern.template}: only literals may follow '**'`);
     }
   });
   for (const v of pattern.variables) {
-    const end = v.end === -1 ? n : v.end;
-    const deepEnd = v.end !== -1 || pattern.segments[n - 1]?.kind === "deep";
-    if (!(v.start >= 0 && v.start < end && end <= n && deepEnd)) {
+    const end = variableEnd(v, n);
+    // A variable holds the `**` exactly when its end counts from the path's end.
+    const holdsDeep = deepAt >= v.start && deepAt < end;
+    if (!(v.start >= 0 && v.start < end && end <= n && holdsDeep === v.end < 0)) {
       throw new Error(`invalid pattern ${pattern.template}: bad range for variable ${v.fieldPath}`);
     }
   }
 }
 
-/** Finds the route for `segs[i..n)` below `node`: literal beats `*` beats `**`, backtracking. */
+/**
+ * Finds the route for `segs[i..n)` below `node`: literal beats `*` beats `**`,
+ * backtracking. A `**` followed by literals takes the fewest segments (at
+ * least one) after which the literals match, as Envoy's path matcher does.
+ */
 function search<T>(
   node: Node<T>,
   segs: readonly string[],
@@ -142,7 +150,18 @@ function search<T>(
       if (found !== undefined) return found;
     }
   }
-  return verb === "" ? node.deep : node.deepVerbs?.get(verb);
+  const deep = node.deep;
+  if (deep === undefined) return undefined;
+  const after = deep.literals;
+  if (after !== undefined) {
+    for (let j = i + 1; j < n; j++) {
+      const child = after.get(segs[j]!);
+      if (child === undefined) continue;
+      const found = search(child, segs, j + 1, n, verb);
+      if (found !== undefined) return found;
+    }
+  }
+  return verb === "" ? deep.end : deep.endVerbs?.get(verb);
 }
 
 /**
@@ -150,7 +169,10 @@ function search<T>(
  *
  * Matching is deterministic and independent of registration order: at each
  * segment a literal beats `*`, which beats `**`, and a more specific branch
- * that fails further on falls back to the next one. Patterns that match the
+ * that fails further on falls back to the next one. A `**` followed by
+ * literal segments (`/v1/{name=a/**}/b`) takes the fewest segments, at least
+ * one, after which those literals match, and beats a `**` that ends the
+ * pattern (Envoy's path matcher does the same). Patterns that match the
  * same paths for the same method are rejected by {@link RouteTable.add}.
  *
  * Path rules:
@@ -203,7 +225,7 @@ export class RouteTable<T> {
       variables: pattern.variables.map((v) => ({
         fieldPath: v.fieldPath,
         start: v.start + 1,
-        end: v.end === -1 ? -1 : v.end + 1,
+        end: v.end < 0 ? v.end : v.end + 1,
         multi: isMultiSegment(v),
       })),
     };
@@ -214,7 +236,6 @@ export class RouteTable<T> {
       this.methods = [...this.methods, httpMethod].sort();
     }
     let node = trie.root;
-    let deep = false;
     for (const segment of pattern.segments) {
       if (segment.kind === "literal") {
         node.literals ??= new Map();
@@ -228,21 +249,19 @@ export class RouteTable<T> {
         node.wildcard ??= new Node<T>();
         node = node.wildcard;
       } else {
-        deep = true;
+        node.deep ??= new Node<T>();
+        node = node.deep;
       }
     }
     const verb = pattern.verb ?? "";
     let existing: Route<T> | undefined;
     if (verb === "") {
-      existing = deep ? node.deep : node.end;
-      if (existing === undefined && deep) node.deep = route;
-      else if (existing === undefined) node.end = route;
+      existing = node.end;
+      if (existing === undefined) node.end = route;
     } else {
-      if (deep) node.deepVerbs ??= new Map();
-      else node.endVerbs ??= new Map();
-      const slot = (deep ? node.deepVerbs : node.endVerbs)!;
-      existing = slot.get(verb);
-      if (existing === undefined) slot.set(verb, route);
+      node.endVerbs ??= new Map();
+      existing = node.endVerbs.get(verb);
+      if (existing === undefined) node.endVerbs.set(verb, route);
       trie.verbs.add(verb);
     }
     if (existing !== undefined) {
@@ -348,7 +367,7 @@ export class RouteTable<T> {
           continue;
         }
         // Segments are contiguous in the path: slice it rather than join them.
-        const end = v.end === -1 ? n : v.end;
+        const end = v.end < 0 ? n + v.end + 1 : v.end;
         let from = 0;
         for (let i = 0; i < v.start; i++) from += segs[i]!.length + 1;
         let to = from - 1;

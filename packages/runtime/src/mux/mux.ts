@@ -8,9 +8,10 @@ import { HttpStatusError } from "../core/http-status-error.js";
 import { compilePathTemplate } from "../core/path-template.js";
 import type { SelectedRoute } from "../core/route-selector.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
-import { type MatchResult, RouteTable } from "../core/route-table.js";
+import type { MatchResult } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import { rpcProtocolOf } from "../core/rpc-protocols.js";
+import { type Site, SiteRoutes } from "../core/site-routes.js";
 import { metadataFromHeaders } from "../headers/header-matcher.js";
 import { duplicateHost } from "../headers/host-header.js";
 import {
@@ -48,8 +49,8 @@ export type PathHandler = (
   params: Readonly<Record<string, string>>,
 ) => void | Promise<void>;
 
-/** Per-service options of {@link Mux.register}: JSON options overriding the mux's. */
-export interface RegisterOptions extends JsonOptions {
+/** Per-service options of {@link Mux.register}: where the routes are served, JSON options overriding the mux's. */
+export interface RegisterOptions extends JsonOptions, Site {
   /** Answer 400 for query parameters that name no field. Defaults to the mux's option. */
   rejectUnknownQueryParameters?: boolean;
 }
@@ -62,9 +63,9 @@ export interface RegisterOptions extends JsonOptions {
  */
 export class Mux {
   readonly options: ResolvedMuxOptions;
-  readonly #table: RouteTable<MuxRoute<RouteHandler>>;
+  readonly #table: SiteRoutes<MuxRoute<RouteHandler>>;
   /** Streaming routes served over WebSocket, when the `webSocket` option is on. */
-  readonly #upgradeTable: RouteTable<MuxRoute<UpgradeHandler>> | undefined;
+  readonly #upgradeTable: SiteRoutes<MuxRoute<UpgradeHandler>> | undefined;
   readonly #webSocketServer: WebSocketServer | undefined;
   /** The request pipeline, in registration order; empty costs nothing per request. */
   readonly #middlewares: Middleware[] = [];
@@ -79,7 +80,7 @@ export class Mux {
 
   constructor(options?: MuxOptions) {
     this.options = resolveMuxOptions(options);
-    this.#table = new RouteTable({ unescape: this.options.unescape });
+    this.#table = new SiteRoutes({ unescape: this.options.unescape });
     if (this.options.protocols.size > (this.options.protocols.has("rest") ? 1 : 0)) {
       this.#rpc = new RpcRouter({
         ...rpcOptions(this.options),
@@ -87,7 +88,7 @@ export class Mux {
       });
     }
     if (this.options.webSocket) {
-      this.#upgradeTable = new RouteTable({ unescape: this.options.unescape });
+      this.#upgradeTable = new SiteRoutes({ unescape: this.options.unescape });
       this.#webSocketServer = createWebSocketServer(
         this.options.limits.maxRequestBytes,
         this.options.errors.registry,
@@ -143,10 +144,12 @@ export class Mux {
    * client (a gateway in front of a remote server) or a local implementation.
    */
   register(routes: ServiceRoutes, backend: object, options?: RegisterOptions): this {
-    const resolved =
-      options === undefined
-        ? this.options
-        : resolveMuxOptions({ ...this.options.input, ...options });
+    const { hosts, pathPrefix, ...json } = options ?? {};
+    const site: Site = { hosts, pathPrefix };
+    // Only JSON options resolve anew (each resolution builds an error-details registry).
+    const resolved = Object.values(json).every((v) => v === undefined)
+      ? this.options
+      : resolveMuxOptions({ ...this.options.input, ...json });
     this.#rpc?.add(routes.service, backend, rpcOptions(resolved));
     if (!this.options.protocols.has("rest")) return this;
     for (const route of routes.routes) {
@@ -164,7 +167,7 @@ export class Mux {
               throw new RpcError(`method ${method.name} is not implemented`, Code.Unimplemented);
             };
       const info: RouteInfo = {
-        template: route.path,
+        template: (pathPrefix ?? "") + route.path,
         httpMethod: route.method,
         service: method.parent.typeName,
         rpc: method.name,
@@ -179,6 +182,7 @@ export class Mux {
       const rawStream =
         method.output.typeName === "google.api.HttpBody" && (route.responseBody ?? "") === "";
       this.#table.add(
+        site,
         route.method,
         route.pattern,
         { serve, info, rawStream },
@@ -190,6 +194,7 @@ export class Mux {
         this.#webSocketServer !== undefined
       ) {
         this.#upgradeTable.add(
+          site,
           route.method,
           route.pattern,
           {
@@ -245,6 +250,7 @@ export class Mux {
       ...(route.operational === true ? { operational: true } : {}),
     };
     this.#table.add(
+      {},
       httpMethod,
       pattern,
       { serve, info, rawStream: false },
@@ -331,8 +337,8 @@ export class Mux {
       this.#handleRpc(req, res, path, rpc);
       return;
     }
-    let m = this.#table.match(method, path);
-    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(path, m);
+    let m = this.#table.match(authority(req), method, path);
+    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(req, path, m);
     if (m.kind === "not-found" && next !== undefined && this.options.notFound === "next") {
       next();
       return;
@@ -355,17 +361,18 @@ export class Mux {
    * (Node sends no body for HEAD, RFC 9110 §9.3.2); streams stay a 405.
    */
   #headAsGet(
+    req: IncomingMessage,
     path: string,
     m: MatchResult<MuxRoute<RouteHandler>>,
   ): MatchResult<MuxRoute<RouteHandler>> {
-    const get = this.#table.match("GET", path);
+    const get = this.#table.match(authority(req), "GET", path);
     return get.kind === "match" && get.value.info.methodKind === "unary" ? get : m;
   }
 
   /** The route `method` matches on `path` (HEAD: the GET route it is served as), for a preflight. */
-  #routeFor(method: string, path: string): RouteInfo | undefined {
-    let m = this.#table.match(method, path);
-    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(path, m);
+  #routeFor(req: IncomingMessage, method: string, path: string): RouteInfo | undefined {
+    let m = this.#table.match(authority(req), method, path);
+    if (method === "HEAD" && m.kind === "method-not-allowed") m = this.#headAsGet(req, path, m);
     return m.kind === "match" ? m.value.info : undefined;
   }
 
@@ -464,7 +471,7 @@ export class Mux {
       unmatched: m.kind,
       allow: m.kind === "method-not-allowed" ? m.allow : [],
       ...(m.kind === "method-not-allowed"
-        ? { routeFor: (method) => this.#routeFor(method, path) }
+        ? { routeFor: (method) => this.#routeFor(req, method, path) }
         : {}),
       transport: "unary",
       path,
@@ -597,9 +604,10 @@ export class Mux {
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q + 1);
-    let m = this.#upgradeTable.match("GET", path);
+    const host = authority(req);
+    let m = this.#upgradeTable.match(host, "GET", path);
     if (m.kind === "method-not-allowed" && m.allow[0] !== undefined) {
-      m = this.#upgradeTable.match(m.allow[0], path);
+      m = this.#upgradeTable.match(host, m.allow[0], path);
     }
     if (m.kind !== "match") return false;
     guardSocket(socket);
@@ -705,6 +713,12 @@ function rpcOptions(options: ResolvedMuxOptions): RpcOptions {
     registry: options.errors.registry,
     ignoreUnknownFields: options.decode.readJson.ignoreUnknownFields,
   };
+}
+
+/** The host a request is for: HTTP/2's `:authority`, else `Host`. */
+function authority(req: IncomingMessage): string | undefined {
+  const a = req.headers[":authority"] ?? req.headers.host;
+  return typeof a === "string" ? a : undefined;
 }
 
 /** A route's handler and what the pipeline tells middlewares about it. */

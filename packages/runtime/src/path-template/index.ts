@@ -10,6 +10,7 @@ export {
   parsePathTemplate,
   pattern,
   TemplateError,
+  variableEnd,
 } from "../core/path-template.js";
 export type {
   DeepWildcardNode,
@@ -28,3 +29,5 @@ export type {
   UnescapeMode,
 } from "../core/route-table.js";
 export { findConflicts, RouteTable } from "../core/route-table.js";
+export type { Site } from "../core/site-routes.js";
+export { SiteRoutes } from "../core/site-routes.js";
