@@ -50,7 +50,7 @@ test("the example serves /metrics and logs each request as JSON", async () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(
       metrics,
-      /grpc_gateway_requests_total\{service="library\.v1\.LibraryService",method="CreateShelf",route="\/v1\/shelves",http_method="POST",http_status="201",grpc_code="OK"\} 1/,
+      /grpc_gateway_requests_total\{service="library\.v1\.LibraryService",method="CreateShelf",route="\/v1\/shelves",http_method="POST",protocol="rest",http_status="201",grpc_code="OK"\} 1/,
     );
     assert.match(
       metrics,

@@ -64,7 +64,12 @@ export class SpecChecker {
   constructor(doc: Doc, id = "spec") {
     this.doc = doc;
     this.#id = id;
-    this.#ajv = new Ajv2020({ strict: false, allErrors: true });
+    this.#ajv = new Ajv2020({
+      strict: false,
+      allErrors: true,
+      // A field named like an Object.prototype member (`constructor`) is absent from `{}`.
+      ownProperties: true,
+    });
     addFormats(this.#ajv);
     for (const f of ["int32", "uint32", "int64", "uint64", "float", "double", "byte"]) {
       this.#ajv.addFormat(f, true);

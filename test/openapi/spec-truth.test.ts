@@ -141,6 +141,12 @@ describe("the example's document tells the truth", () => {
       200,
     ],
     ["GET", "/v1/shelves/1/books/1", { headers: { "grpc-timeout": "bogus" }, invalid: true }, 400],
+    [
+      "POST",
+      "/v1/uploads",
+      { json: { description: "notes", file: { contentType: "text/plain", data: "aGk=" } } },
+      200,
+    ],
     ["DELETE", "/v1/shelves/1/books/2", {}, 200],
     ["DELETE", "/v1/shelves/2", {}, 200],
     ["DELETE", "/v1/shelves/2", {}, 404],

@@ -278,6 +278,15 @@ class Answer {
   /** The grpc-js failure as an RpcError, with a plain message when the gateway's side raised it. */
   error(err: unknown): RpcError {
     const error = RpcError.from(err);
+    // The gateway's deadline passed: whatever grpc-js or the backend says (a Go
+    // handler returning ctx.Err() answers UNKNOWN "context deadline exceeded"),
+    // the deadline ended the call.
+    if (this.deadline !== undefined && Date.now() >= this.deadline) {
+      return new RpcError(plainMessage(Code.DeadlineExceeded), Code.DeadlineExceeded, {
+        metadata: error.metadata,
+        cause: error,
+      });
+    }
     if (!this.raisedByGateway(error)) return error;
     return new RpcError(plainMessage(error.code), error.code, {
       metadata: error.metadata,
@@ -286,10 +295,6 @@ class Answer {
   }
 
   private raisedByGateway(error: RpcError): boolean {
-    // The gateway's deadline passed: whatever grpc-js says, the gateway stopped the call.
-    if (error.code === Code.DeadlineExceeded && this.deadline !== undefined) {
-      if (Date.now() >= this.deadline) return true;
-    }
     // A backend's status comes with response headers, or is a trailers-only
     // response, which carries the backend's content-type.
     return this.headers === null && error.metadata.get("content-type").length === 0;
