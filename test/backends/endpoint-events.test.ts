@@ -4,6 +4,7 @@
  * that comes back is connected again within about a second, however long it
  * was down (grpc-js's own backoff grows to 120 s; ours stops at 800 ms).
  */
+// Runs in test:integration: an endpoint stays down 6 s (longer than grpc-js's default backoff would wait).
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
 import type { EndpointEvent } from "@ts-gateway/runtime/balancer";

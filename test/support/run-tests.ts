@@ -9,6 +9,7 @@
 // file is sorted by what it does; there is no list to keep.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -85,6 +86,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "tsx",
       "--test",
       `--test-timeout=${timeout}`,
+      // Unit tests are in-process: one file per core (node's default leaves one core idle).
+      ...(kind === "unit" ? [`--test-concurrency=${availableParallelism()}`] : []),
       "--test-reporter=spec",
       ...selected.map((f) => relative(root, f)),
     ],
