@@ -105,25 +105,30 @@ export class RequestMessageBuilder {
         maskPaths = this.#maskFiller?.pathsOf(parsed);
       }
     }
+    const message = this.#decode(json, params, query);
+    if (message instanceof RpcError) return message;
+    if (maskPaths !== undefined) this.#maskFiller?.fill(message, maskPaths);
+    if (this.#httpBody !== undefined) return this.#httpBody.set(message, body, contentType);
+    return message;
+  }
+
+  /** The end of every request's decoding: path variables win, the query fills the rest, then the codec. */
+  #decode(
+    json: Record<string, unknown>,
+    params: ReadonlyArray<[string, string]>,
+    query: string,
+  ): MessageShape<DescMessage> | RpcError {
     const path = applyPathParams(this.#schema, json, params);
     if (!path.ok) return invalid(path.message);
     if (this.#query !== undefined && query !== "") {
       const q = applyQueryPlan(this.#query, json, query);
       if (!q.ok) return invalid(q.message);
     }
-    let message: MessageShape<DescMessage>;
     try {
-      message = this.#options.codec.fromJson(
-        this.#schema,
-        json as JsonValue,
-        this.#options.readJson,
-      );
+      return this.#options.codec.fromJson(this.#schema, json as JsonValue, this.#options.readJson);
     } catch (err) {
       return invalid((err as Error).message);
     }
-    if (maskPaths !== undefined) this.#maskFiller?.fill(message, maskPaths);
-    if (this.#httpBody !== undefined) return this.#httpBody.set(message, body, contentType);
-    return message;
   }
 
   /** Why this route takes no form body (415), or undefined when it does. */
@@ -152,22 +157,8 @@ export class RequestMessageBuilder {
     const json = newObject();
     const f = this.#form.apply(json, form);
     if (!f.ok) return invalid(f.message);
-    const path = applyPathParams(this.#schema, json, params);
-    if (!path.ok) return invalid(path.message);
-    if (this.#query !== undefined && query !== "") {
-      const q = applyQueryPlan(this.#query, json, query);
-      if (!q.ok) return invalid(q.message);
-    }
-    let message: MessageShape<DescMessage>;
-    try {
-      message = this.#options.codec.fromJson(
-        this.#schema,
-        json as JsonValue,
-        this.#options.readJson,
-      );
-    } catch (err) {
-      return invalid((err as Error).message);
-    }
+    const message = this.#decode(json, params, query);
+    if (message instanceof RpcError) return message;
     for (const file of files) setFile(message, file.target, file.data, file.contentType);
     return message;
   }
