@@ -31,6 +31,8 @@ export interface ExampleProcess {
   kill(): Promise<void>;
 }
 
+const MAX_OUTPUT = 8 * 1024 * 1024;
+
 /** Starts the example on free ports; `env` sets its limits (HEADERS_TIMEOUT_MS, …). */
 export async function startExample(env: Record<string, string> = {}): Promise<ExampleProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "--import", probe, main], {
@@ -39,22 +41,27 @@ export async function startExample(env: Record<string, string> = {}): Promise<Ex
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error("example did not spawn");
+  // The child logs one JSON line per call; a soak writes hundreds of MB. Only
+  // the newest MAX_OUTPUT characters are kept (tests look at recent lines).
   let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
+  const append = (chunk: Buffer) => {
     out += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
+    if (out.length > MAX_OUTPUT) out = out.slice(out.length - MAX_OUTPUT / 2);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
   const exit = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`example did not start in time:\n${out}`));
     }, 20_000);
+    // Removed once the port is known: scanning the whole output on every
+    // chunk made a soak's load generator (this process) quadratic.
     const check = () => {
       const match = /REST gateway {2}http:\/\/[^:]+:(\d+)/.exec(out);
       if (match) {
+        child.stdout?.off("data", check);
         clearTimeout(timer);
         resolve(Number(match[1]));
       }
