@@ -58,6 +58,8 @@ export interface BalancerReadiness {
   readonly endpoints: readonly EndpointStatus[];
 }
 
+const BRAND = Symbol.for("@ts-gateway/runtime.ReadinessSource");
+
 /**
  * One balanced channel's readiness, as its load-balancing policies report it:
  * the channel owns it and hands it to the policies (which grpc-js creates) in
@@ -67,6 +69,18 @@ export interface BalancerReadiness {
  * @internal
  */
 export class ReadinessSource {
+  /**
+   * Recognizes a source made by any copy of this module. grpc-js keeps one
+   * policy registry per process, so when two copies of the runtime are loaded
+   * (an app's and a dependency's, or dist and source in one test process) the
+   * policies registered last serve both copies' channels: `instanceof` would
+   * not know the other copy's sources, and readiness would stay empty.
+   */
+  static is(value: unknown): value is ReadinessSource {
+    return typeof value === "object" && value !== null && BRAND in value;
+  }
+
+  readonly [BRAND] = true;
   #snapshot: (() => BalancerReadiness) | undefined;
   #ejections: (() => ReadonlySet<string>) | undefined;
 

@@ -139,7 +139,7 @@ export abstract class WrappingLoadBalancer<C extends WrappingConfig>
     if (!(config instanceof this.configClass)) return false;
     this.config = config;
     const source = options[READINESS_SOURCE_OPTION];
-    if (source instanceof ReadinessSource && source !== this.#source) {
+    if (ReadinessSource.is(source) && source !== this.#source) {
       if (this.#source !== null) this.withdraw(this.#source);
       this.#source = source;
       this.publish(source);
