@@ -2,7 +2,6 @@
 // the published build and the source): grpc-js has one policy registry per
 // process, so the health-check policy registered last serves both copies'
 // channels. Each channel's readiness must still list its endpoints.
-import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import * as dist from "@ts-gateway/runtime/balancer";
 import * as source from "../../packages/runtime/src/balancer/balancer.js";
