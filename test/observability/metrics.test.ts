@@ -12,6 +12,7 @@ import {
   type PipelineGateway,
   startPipelineGateway,
 } from "../pipeline/pipeline-fixture.js";
+import { eventually } from "../support/wait.js";
 
 /** One sample of the text format: name, labels and value. */
 interface Sample {
@@ -94,9 +95,19 @@ for (const mode of modes as Mode[]) {
       await wsExchange(`${g.wsUrl}/v1/rooms/r1:echo`, ['{"text":"a"}', '{"text":"b"}']).catch(
         () => 0,
       );
-      // The pipeline resolves an outcome once the response closed: give the last one a moment.
-      await new Promise((r) => setTimeout(r, 100));
-      samples = await scrape(g);
+      // The pipeline counts a call once its response closed, which may be after
+      // the client read it: scrape until every call below is counted.
+      samples = await eventually(
+        async () => {
+          const scraped = await scrape(g);
+          const counted = rows.every(
+            (row) => value(scraped, "grpc_gateway_requests_total", row.labels) >= row.count,
+          );
+          return counted && scraped;
+        },
+        5000,
+        "every call counted in /metrics",
+      );
     });
     after(() => g.close());
 
