@@ -3,7 +3,7 @@
 // Connect and gRPC-Web, with CORS, including a server stream. The page runs
 // the connect-web snippet of docs/protocols.md, bundled with esbuild.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,13 +12,14 @@ import { credentials } from "@grpc/grpc-js";
 import { Mux } from "@ts-gateway/runtime";
 import { cors } from "@ts-gateway/runtime/policy";
 import { build } from "esbuild";
-import { type Browser, type BrowserServer, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import {
   addLibraryService,
   LibraryServiceClient,
   registerLibraryService,
 } from "../../examples/library/src/gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "../../examples/library/src/library-service.js";
+import { browserSkip, launchBrowser, STEP_MS, type TestBrowser } from "../support/browser.js";
 import { repoRoot } from "../support/generate-inline.js";
 import {
   type GrpcTestServer,
@@ -26,10 +27,6 @@ import {
   startGrpcServer,
   startHttpServer,
 } from "../support/servers.js";
-
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"];
-const STEP_MS = 20_000;
 
 /** The connect-web snippet of docs/protocols.md (the ts block after its marker). */
 function docsSnippet(): string {
@@ -39,17 +36,19 @@ function docsSnippet(): string {
   return m[1];
 }
 
-describe("connect-web in headless Chromium, across origins", { timeout: 120_000 }, () => {
+describe("connect-web in headless Chromium, across origins", {
+  timeout: 120_000,
+  skip: browserSkip,
+}, () => {
   let backend: GrpcTestServer;
   let client: LibraryServiceClient;
   let gateway: HttpTestServer;
   let page: HttpTestServer;
-  let server: BrowserServer;
+  let chromium: TestBrowser | undefined;
   let browser: Browser;
   let out = "";
 
   before(async () => {
-    assert.ok(existsSync(executablePath), `${executablePath} missing: .ci/run installs chromium`);
     backend = await startGrpcServer((s) => addLibraryService(s, new InMemoryLibrary()));
     client = new LibraryServiceClient(backend.address, credentials.createInsecure());
     // The page is served from its own origin; the gateway admits it by CORS.
@@ -108,18 +107,12 @@ import { firstBook } from "./connect-web-snippet.ts";
       );
     });
     pageBox.origin = page.url;
-    server = await chromium.launchServer({
-      executablePath,
-      args: flags,
-      headless: true,
-      timeout: STEP_MS,
-    });
-    browser = await chromium.connect(server.wsEndpoint(), { timeout: STEP_MS });
+    chromium = await launchBrowser();
+    browser = chromium.browser;
   });
 
   after(async () => {
-    await browser?.close().catch(() => {});
-    await Promise.race([server?.close(), new Promise((r) => setTimeout(r, 5000))]);
+    await chromium?.close();
     await page?.close();
     await gateway?.close();
     client?.close();

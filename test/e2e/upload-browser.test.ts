@@ -4,29 +4,23 @@
 // browser shows the backend's answer, whose size and sha256 are the file's.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import express from "express";
-import { type Browser, type BrowserServer, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { createGatewayApp } from "../../examples/library/src/gateway.js";
 import {
   addLibraryService,
   LibraryServiceClient,
 } from "../../examples/library/src/gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "../../examples/library/src/library-service.js";
+import { browserSkip, launchBrowser, STEP_MS, type TestBrowser } from "../support/browser.js";
 import {
   type GrpcTestServer,
   type HttpTestServer,
   startGrpcServer,
   startHttpServer,
 } from "../support/servers.js";
-import { tool } from "../support/tools.js";
-
-const chromiumTool = tool("chromium");
-const executablePath = process.env.CHROMIUM_PATH ?? chromiumTool.bin ?? "/usr/bin/chromium";
-const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"];
-const STEP_MS = 20_000;
 
 const page = `<!doctype html>
 <form method="post" action="/v1/uploads" enctype="multipart/form-data">
@@ -37,16 +31,15 @@ const page = `<!doctype html>
 
 describe("an HTML multipart form in headless Chromium", {
   timeout: 120_000,
-  skip: chromiumTool.skip,
+  skip: browserSkip,
 }, () => {
   let backend: GrpcTestServer;
   let http: HttpTestServer;
   let client: LibraryServiceClient;
-  let server: BrowserServer;
+  let chromium: TestBrowser | undefined;
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(executablePath), `${executablePath} missing: .ci/run installs chromium`);
     backend = await startGrpcServer((s) => addLibraryService(s, new InMemoryLibrary()));
     client = new LibraryServiceClient(backend.address, credentials.createInsecure());
     const app = express();
@@ -55,25 +48,11 @@ describe("an HTML multipart form in headless Chromium", {
     });
     app.use(createGatewayApp(client));
     http = await startHttpServer(app);
-    server = await chromium.launchServer({
-      executablePath,
-      args: flags,
-      headless: true,
-      timeout: STEP_MS,
-    });
-    browser = await chromium.connect(server.wsEndpoint(), { timeout: STEP_MS });
+    chromium = await launchBrowser();
+    browser = chromium.browser;
   });
   after(async () => {
-    await browser?.close().catch(() => {});
-    const pid = server?.process().pid;
-    await Promise.race([server?.close(), new Promise((r) => setTimeout(r, 5000))]);
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    await chromium?.close();
     await http?.close();
     client?.close();
     await backend?.close();

@@ -4,18 +4,18 @@
 // against the live gateway shows the shelf's JSON. A screenshot is kept in
 // test/out/ (gitignored).
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { credentials } from "@grpc/grpc-js";
-import { type Browser, type BrowserServer, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { createGatewayApp, librarySpecFile } from "../../examples/library/src/gateway.js";
 import {
   addLibraryService,
   LibraryServiceClient,
 } from "../../examples/library/src/gen/library/v1/library_gateway.js";
 import { InMemoryLibrary } from "../../examples/library/src/library-service.js";
+import { browserSkip, launchBrowser, STEP_MS, type TestBrowser } from "../support/browser.js";
 import { repoRoot } from "../support/generate-inline.js";
 import {
   type GrpcTestServer,
@@ -24,37 +24,20 @@ import {
   startGrpcServer,
   startHttpServer,
 } from "../support/servers.js";
-import { tool } from "../support/tools.js";
-
-const chromiumTool = tool("chromium");
-const executablePath = process.env.CHROMIUM_PATH ?? chromiumTool.bin ?? "/usr/bin/chromium";
-const flags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-/** Upper bound for any one browser step. */
-const STEP_MS = 20_000;
 
 describe("the docs page in headless Chromium", {
   timeout: 120_000,
-  skip: chromiumTool.skip,
+  skip: browserSkip,
 }, () => {
   let backend: GrpcTestServer;
   let http: HttpTestServer;
   let client: LibraryServiceClient;
-  let server: BrowserServer;
+  let chromium: TestBrowser | undefined;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
 
   before(async () => {
-    assert.ok(existsSync(executablePath), `${executablePath} missing: .ci/run installs chromium`);
     backend = await startGrpcServer((s) => addLibraryService(s, new InMemoryLibrary()));
     client = new LibraryServiceClient(backend.address, credentials.createInsecure());
     http = await startHttpServer(createGatewayApp(client));
@@ -63,13 +46,8 @@ describe("the docs page in headless Chromium", {
       json: { theme: "Fiction" },
     });
     assert.equal(created.status, 201);
-    server = await chromium.launchServer({
-      executablePath,
-      args: flags,
-      headless: true,
-      timeout: STEP_MS,
-    });
-    browser = await chromium.connect(server.wsEndpoint(), { timeout: STEP_MS });
+    chromium = await launchBrowser();
+    browser = chromium.browser;
     page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     page.setDefaultTimeout(STEP_MS);
     // Anything loaded from elsewhere than the gateway, and any console error
@@ -86,16 +64,7 @@ describe("the docs page in headless Chromium", {
   });
 
   after(async () => {
-    await browser?.close().catch(() => {});
-    const pid = server?.process().pid;
-    await Promise.race([server?.close(), new Promise((r) => setTimeout(r, 5000))]);
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    await chromium?.close();
     await http?.close();
     client?.close();
     await backend?.close();
