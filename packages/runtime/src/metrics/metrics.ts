@@ -79,27 +79,30 @@ export function gatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetr
     labelNames: [...routeLabels, "http_status", "grpc_code"],
     registers: [registry],
   });
-  const duration = new Histogram({
-    name: "grpc_gateway_request_duration_seconds",
-    help: "Time from a request's arrival to the end of its response (streams: their whole life).",
-    labelNames: routeLabels,
-    buckets: [...(options.durationBuckets ?? defaultDurationBuckets)],
-    registers: [registry],
-  });
-  const requestSize = new Histogram({
-    name: "grpc_gateway_request_size_bytes",
-    help: "Request body bytes read (streams: all messages).",
-    labelNames: routeLabels,
-    buckets: [...(options.sizeBuckets ?? defaultSizeBuckets)],
-    registers: [registry],
-  });
-  const responseSize = new Histogram({
-    name: "grpc_gateway_response_size_bytes",
-    help: "Response body bytes written (streams: all messages).",
-    labelNames: routeLabels,
-    buckets: [...(options.sizeBuckets ?? defaultSizeBuckets)],
-    registers: [registry],
-  });
+  const routeHistogram = (name: string, help: string, buckets: readonly number[]) =>
+    new Histogram({
+      name,
+      help,
+      labelNames: routeLabels,
+      buckets: [...buckets],
+      registers: [registry],
+    });
+  const sizeBuckets = options.sizeBuckets ?? defaultSizeBuckets;
+  const duration = routeHistogram(
+    "grpc_gateway_request_duration_seconds",
+    "Time from a request's arrival to the end of its response (streams: their whole life).",
+    options.durationBuckets ?? defaultDurationBuckets,
+  );
+  const requestSize = routeHistogram(
+    "grpc_gateway_request_size_bytes",
+    "Request body bytes read (streams: all messages).",
+    sizeBuckets,
+  );
+  const responseSize = routeHistogram(
+    "grpc_gateway_response_size_bytes",
+    "Response body bytes written (streams: all messages).",
+    sizeBuckets,
+  );
   const inFlight = new Gauge({
     name: "grpc_gateway_in_flight_requests",
     help: "Requests being served.",
