@@ -6,10 +6,11 @@
  * starts receiving calls, one removed stops, within the re-resolution interval.
  */
 import assert from "node:assert/strict";
+import { Resolver } from "node:dns/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { tool } from "../support/tools.js";
-import { freePort, sleep } from "../support/wait.js";
+import { eventually, freePort, sleep } from "../support/wait.js";
 import {
   buildDescriptorSet,
   freshRequest,
@@ -23,6 +24,21 @@ import {
 after(stopAll);
 
 const dnsmasqTool = tool("dnsmasq");
+
+/** Resolves once dnsmasq on `port` answers `name` (`rrtype` A or TXT): it is up and has read its files. */
+function dnsmasqAnswers(port: number, name: string, rrtype: "A" | "TXT"): Promise<unknown> {
+  const resolver = new Resolver({ timeout: 500, tries: 1 });
+  resolver.setServers([`127.0.0.1:${port}`]);
+  return eventually(
+    () =>
+      resolver.resolve(name, rrtype).then(
+        () => true,
+        () => false,
+      ),
+    10_000,
+    `dnsmasq on port ${port} answering ${name} ${rrtype}`,
+  );
+}
 
 describe("dns:/// backends whose records change", {
   skip: dnsmasqTool.skip,
@@ -50,7 +66,7 @@ describe("dns:/// backends whose records change", {
       "--pid-file=",
       "--log-facility=-",
     ]);
-    await sleep(500);
+    await dnsmasqAnswers(dnsPort, "inventory.test", "A");
     const port = await freePort();
     const intervalMs = 1000;
     await startGateway(
@@ -154,7 +170,7 @@ services:
       "--pid-file=",
       "--log-facility=-",
     ]);
-    await sleep(500);
+    await dnsmasqAnswers(dnsPort, "weighted.test", "TXT");
     const port = await freePort();
     await startGateway(
       work.write(
