@@ -10,7 +10,7 @@ import type { SelectedRoute } from "../core/route-selector.js";
 import type { RouteSpec, ServiceRoutes } from "../core/route-spec.js";
 import type { MatchResult } from "../core/route-table.js";
 import { Code, RpcError } from "../core/rpc-error.js";
-import { rpcProtocolOf } from "../core/rpc-protocols.js";
+import { type Protocol, rpcProtocolOf } from "../core/rpc-protocols.js";
 import { type Site, SiteRoutes } from "../core/site-routes.js";
 import { metadataFromHeaders } from "../headers/header-matcher.js";
 import { duplicateHost } from "../headers/host-header.js";
@@ -442,14 +442,13 @@ export class Mux {
     m: MatchResult<MuxRoute<RouteHandler>>,
   ): void {
     const options = this.options;
-    let call: PipelineCall;
     if (m.kind === "match") {
       const route = m.value;
       const md = metadataFromHeaders(req.headers, {
         headerMatcher: options.setup.headerMatcher,
         peerAddress: req.socket.remoteAddress,
       });
-      call = new PipelineCall({
+      const call = new PipelineCall({
         route: route.info,
         transport: httpTransport(route.info.methodKind, req.headers.accept, route.rawStream),
         path,
@@ -466,13 +465,36 @@ export class Mux {
       );
       return;
     }
-    call = new PipelineCall({
+    this.#unmatchedInPipeline(
+      req,
+      res,
+      path,
+      m,
+      m.kind === "method-not-allowed"
+        ? { routeFor: (method) => this.#routeFor(req, method, path) }
+        : {},
+      (c, error) => writeError(error, req, res, options.errors, undefined, c),
+    );
+  }
+
+  /**
+   * Runs a request no route serves (or a preflight) through the middlewares,
+   * which may answer it (CORS, auth) or see it (metrics, logs), then answers
+   * it with {@link #unmatched}.
+   */
+  #unmatchedInPipeline(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    m: Exclude<MatchResult<unknown>, { kind: "match" }>,
+    about: { routeFor?: (httpMethod: string) => RouteInfo | undefined; protocol?: Protocol },
+    onError: (call: PipelineCall, error: RpcError) => void,
+  ): void {
+    const call = new PipelineCall({
       route: undefined,
       unmatched: m.kind,
       allow: m.kind === "method-not-allowed" ? m.allow : [],
-      ...(m.kind === "method-not-allowed"
-        ? { routeFor: (method) => this.#routeFor(req, method, path) }
-        : {}),
+      ...about,
       transport: "unary",
       path,
       req,
@@ -480,12 +502,7 @@ export class Mux {
       metadata: new Metadata(),
       metadataError: undefined,
     });
-    runPipeline(
-      this.#middlewares,
-      call,
-      (c) => this.#unmatched(req, res, path, m, c),
-      (c, error) => writeError(error, req, res, options.errors, undefined, c),
-    );
+    runPipeline(this.#middlewares, call, (c) => this.#unmatched(req, res, path, m, c), onError);
   }
 
   /**
@@ -505,24 +522,16 @@ export class Mux {
         this.#unmatched(req, res, path, m, undefined);
         return;
       }
-      const call = new PipelineCall({
-        route: undefined,
-        unmatched: m.kind,
-        allow,
-        routeFor: (method) =>
-          method === "POST" ? rpc.info : method === "GET" ? rpc.getInfo : undefined,
-        transport: "unary",
-        protocol,
-        path,
+      this.#unmatchedInPipeline(
         req,
         res,
-        metadata: new Metadata(),
-        metadataError: undefined,
-      });
-      runPipeline(
-        this.#middlewares,
-        call,
-        (c) => this.#unmatched(req, res, path, m, c),
+        path,
+        m,
+        {
+          routeFor: (method) =>
+            method === "POST" ? rpc.info : method === "GET" ? rpc.getInfo : undefined,
+          protocol,
+        },
         (c, error) => router.refuse(req, res, protocol, error, c),
       );
       return;
