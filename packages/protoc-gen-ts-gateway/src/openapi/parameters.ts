@@ -1,6 +1,5 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { variableEnd } from "@ts-gateway/runtime/path-template";
-import { getComments } from "../comments.js";
 import type { RouteInfo } from "../http-rules.js";
 import { type JsonSchema, type SchemaSet, wellKnownSchema } from "./schemas.js";
 
@@ -53,9 +52,11 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
     const field = fieldAt(route.method.input, variable.fieldPath);
     const only = variableEnd(variable, length) === variable.start + 1;
     if (only) {
-      const name = unique(variable.fieldPath);
+      const name = unique(
+        field === undefined ? variable.fieldPath : schemas.pathParamName(field, variable.fieldPath),
+      );
       parts.push(`{${name}}`);
-      const comment = field === undefined ? undefined : getComments(field).leading?.trim();
+      const comment = field === undefined ? undefined : schemas.comment(field);
       parameters.push(
         pathParameter(
           name,
@@ -161,11 +162,11 @@ export function queryParameters(route: RouteInfo, schemas: SchemaSet): Parameter
   if (route.body !== "") excluded.add(route.body);
   const parameters: Parameter[] = [];
   const walk = (message: DescMessage, prefix: string, namePrefix: string, seen: string[]) => {
-    for (const field of message.fields) {
+    for (const field of schemas.fields(message)) {
       const protoPath = `${prefix}${field.name}`;
       if (excluded.has(protoPath)) continue;
       const name = `${namePrefix}${schemas.jsonName(field)}`;
-      const comment = getComments(field).leading?.trim();
+      const comment = schemas.comment(field);
       const add = (schema: JsonSchema, extra: JsonSchema = {}) => {
         const p: Parameter = { name, in: "query", schema, ...extra };
         if (prefix === "" && schemas.required(field)) p.required = true;
