@@ -68,15 +68,29 @@ export class OpenApiV2Annotations {
   readonly #fields = new Map<string, JSONSchema>();
 
   constructor(configured: ConfiguredOptions = {}, registry?: FileRegistry) {
+    // buf runs the plugin once per directory: an entry for a package (or
+    // file) this run does not have is someone else's; a name in a package it
+    // has must exist.
+    const packages = new Set([...(registry?.files ?? [])].map((f) => f.proto.package));
+    const inRun = (name: string) => {
+      for (let dot = name.lastIndexOf("."); dot > 0; dot = name.lastIndexOf(".", dot - 1)) {
+        if (packages.has(name.slice(0, dot))) return true;
+      }
+      return false;
+    };
     const load = <T extends { $typeName: string }>(
       kind: string,
       entries: ReadonlyArray<{ name: string; option: JsonValue }> | undefined,
       schema: GenMessage<T>,
       into: Map<string, T>,
       exists: (name: string) => boolean,
+      ours: (name: string) => boolean = inRun,
     ) => {
       for (const { name, option } of entries ?? []) {
-        if (!exists(name)) throw new ConfiguredOptionError(`no ${kind} ${name} found`);
+        if (!exists(name)) {
+          if (!ours(name)) continue;
+          throw new ConfiguredOptionError(`no ${kind} ${name} found`);
+        }
         try {
           into.set(name, fromJson(schema, option));
         } catch (err) {
@@ -87,7 +101,8 @@ export class OpenApiV2Annotations {
     };
     const kindOf = (name: string) => registry?.get(name)?.kind;
     const files = configured.file?.map((e) => ({ name: e.file, option: e.option }));
-    load("file", files, SwaggerSchema, this.#files, (n) => registry?.getFile(n) !== undefined);
+    const hasFile = (n: string) => registry?.getFile(n) !== undefined;
+    load("file", files, SwaggerSchema, this.#files, hasFile, hasFile);
     const methods = configured.method?.map((e) => ({ name: e.method, option: e.option }));
     load("method", methods, OperationSchema, this.#methods, (n) => {
       const dot = n.lastIndexOf(".");
