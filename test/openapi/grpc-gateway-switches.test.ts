@@ -266,6 +266,14 @@ const cases: ReadonlyArray<{
     },
   },
   {
+    name: "openapi_enum_as_integer (grpc-gateway's enums_as_ints)",
+    options: ["openapi_enum_as_integer=true"],
+    check: (doc) => {
+      const cover = doc.components.schemas["shop.v1.Cover"].anyOf;
+      assert.deepEqual(cover[0], { type: "integer", enum: [0, 1, 2] });
+    },
+  },
+  {
     name: "openapi_configuration with grpc-gateway's openapiOptions",
     options: ["openapi_configuration=<config>"],
     check: (doc) => {
@@ -356,6 +364,41 @@ describe("grpc-gateway's generator switches", () => {
       assert.ok(result.valid, compileErrors(result));
     });
   }
+
+  test("docs/openapi.md: its openapiOptions example does what it says", async () => {
+    const page = await readFile(join(repoRoot, "docs/openapi.md"), "utf8");
+    const block = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .find((b) => b.startsWith("openapiOptions:"));
+    assert.ok(block, "a yaml block starting with openapiOptions:");
+    const path = join(dir, "docs-example.yaml");
+    await writeFile(path, block);
+    const { doc, error } = generate(files, `openapi=only,openapi_configuration=${path}`);
+    assert.equal(error, undefined);
+    assert.deepEqual(doc!.info, { title: "Shop", version: "2.0" });
+    assert.deepEqual(doc!.servers, [{ url: "https://api.example.com" }]);
+    const op = operation(doc!, "/v1/books/{name}");
+    assert.deepEqual([op.summary, op.operationId], ["Gets a book", "fetchBook"]);
+    const book = doc!.components.schemas["shop.v1.Book"];
+    assert.deepEqual([book.title, book.required], ["Book", ["name"]]);
+    assert.equal(book.properties.name.pattern, "^books/[a-z]+$");
+    assert.equal(doc!.tags[0].description, "Books for sale");
+  });
+
+  test("docs/openapi.md: every openapi_* option of the flag table has a row here", async () => {
+    const page = await readFile(join(repoRoot, "docs/openapi.md"), "utf8");
+    const section = page.slice(page.indexOf("| protoc-gen-openapiv2 flag |"));
+    const table = section.slice(0, section.indexOf("\n\n"));
+    const documented = new Set([...table.matchAll(/`(openapi_[a-z_]+)=/g)].map((m) => m[1]!));
+    const covered = new Set(cases.flatMap((c) => c.options.map((o) => o.split("=")[0]!)));
+    // Older options with tests of their own (generator.test.ts).
+    for (const own of ["openapi_use_proto_field_name", "openapi_merge", "openapi_format"]) {
+      covered.add(own);
+    }
+    covered.add("openapi_visibility_restriction_selectors"); // grpc-gateway-visibility.test.ts
+    assert.ok(documented.size >= 12, [...documented].join());
+    for (const option of documented) assert.ok(covered.has(option), option);
+  });
 
   // buf runs the plugin once per directory (shop/v1, other/v1): the
   // configuration's entries for shop.v1 are skipped in the other/v1 run.

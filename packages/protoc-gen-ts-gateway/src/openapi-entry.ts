@@ -3,10 +3,11 @@
 // `docs: true`) and must describe exactly the routes they serve, as the
 // plugin's `openapi=true` would.
 
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescEnum, DescFile, DescMessage, DescService } from "@bufbuild/protobuf";
+import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import type { RouteInfo } from "./http-rules.js";
 import { readOpenApiConfiguration } from "./openapi/config.js";
-import { buildDocument } from "./openapi/document.js";
+import { buildDocument, plainSwitches } from "./openapi/document.js";
 import type { JsonSchema } from "./openapi/schemas.js";
 import { checkRouteConflicts } from "./route-conflicts.js";
 
@@ -36,5 +37,30 @@ export function openApiDocument(options: OpenApiDocumentOptions): JsonSchema {
       enumAsInteger: options.enumAsInteger ?? false,
     },
     readOpenApiConfiguration(options.configuration),
+    {
+      ...plainSwitches,
+      shape: {
+        ...plainSwitches.shape,
+        lookup: typeLookup(options.services.map((s) => s.service.file)),
+      },
+    },
   );
+}
+
+/** Messages and enums by full name, of the files and everything they import (`json_schema.ref`). */
+function typeLookup(
+  files: readonly DescFile[],
+): (name: string) => DescMessage | DescEnum | undefined {
+  const types = new Map<string, DescMessage | DescEnum>();
+  const seen = new Set<DescFile>();
+  const visit = (file: DescFile) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const type of nestedTypes(file)) {
+      if (type.kind === "message" || type.kind === "enum") types.set(type.typeName, type);
+    }
+    for (const dep of file.dependencies) visit(dep);
+  };
+  for (const file of files) visit(file);
+  return (name) => types.get(name);
 }
