@@ -379,6 +379,32 @@ describe("grpc-gateway's a_bit_of_everything.proto: annotations in the 3.1 docum
     assert.ok(annotated >= 8, String(annotated));
   });
 
+  test("openapiv2_field: on the path and query parameters the field fills", () => {
+    let checked = 0;
+    for (const op of operations(doc)) {
+      for (const field of methodOf(op).input.fields) {
+        const own = annotation(field, ext.field);
+        if (own === undefined) continue;
+        const rename = (own.fieldConfiguration as Doc | undefined)?.pathParamName;
+        const p = (op.parameters ?? []).find(
+          (x: Doc) => x.name === (x.in === "path" && rename ? rename : field.jsonName),
+        );
+        if (p === undefined) continue;
+        checked++;
+        const at = `${op.operationId} ${p.name}`;
+        for (const key of ["pattern", "format"]) {
+          if (own[key] !== undefined) assert.equal(p.schema[key], own[key], `${at} ${key}`);
+        }
+        if (own.minLength !== undefined) assert.equal(p.schema.minLength, Number(own.minLength));
+        if (own.description !== undefined) assert.equal(p.description, own.description, at);
+        if (own.default !== undefined) {
+          assert.deepEqual(p.schema.default, jsonText(own.default as string), at);
+        }
+      }
+    }
+    assert.ok(checked >= 5, String(checked));
+  });
+
   test("openapiv2_enum: on the enum's schema", () => {
     let annotated = 0;
     for (const e of nestedTypes(file)) {

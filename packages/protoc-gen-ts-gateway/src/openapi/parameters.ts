@@ -56,11 +56,11 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
         field === undefined ? variable.fieldPath : schemas.pathParamName(field, variable.fieldPath),
       );
       parts.push(`{${name}}`);
-      const comment = field === undefined ? undefined : schemas.comment(field);
+      const comment = field === undefined ? undefined : schemas.parameterDescription(field);
       parameters.push(
         pathParameter(
           name,
-          field && !deep ? schemas.field(field) : { type: "string" },
+          field && !deep ? schemas.parameterSchema(field) : { type: "string" },
           comment,
           deep,
         ),
@@ -166,7 +166,7 @@ export function queryParameters(route: RouteInfo, schemas: SchemaSet): Parameter
       const protoPath = `${prefix}${field.name}`;
       if (excluded.has(protoPath)) continue;
       const name = `${namePrefix}${schemas.jsonName(field)}`;
-      const comment = schemas.comment(field);
+      const comment = schemas.parameterDescription(field);
       const add = (schema: JsonSchema, extra: JsonSchema = {}) => {
         const p: Parameter = { name, in: "query", schema, ...extra };
         if (prefix === "" && schemas.required(field)) p.required = true;
@@ -177,10 +177,10 @@ export function queryParameters(route: RouteInfo, schemas: SchemaSet): Parameter
       switch (field.fieldKind) {
         case "scalar":
         case "enum":
-          add(schemas.field(field));
+          add(schemas.parameterSchema(field));
           break;
         case "list":
-          if (field.listKind !== "message") add(schemas.field(field), { explode: true });
+          if (field.listKind !== "message") add(schemas.parameterSchema(field), { explode: true });
           break;
         case "map":
           if (field.mapKind !== "message") {

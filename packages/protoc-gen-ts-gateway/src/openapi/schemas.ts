@@ -291,6 +291,27 @@ export class SchemaSet {
     return schema;
   }
 
+  /**
+   * A field's schema as a path or query parameter's: with its
+   * `openapiv2_field` keywords, as grpc-gateway documents its parameters
+   * (the description goes on the parameter: {@link parameterDescription}).
+   */
+  parameterSchema(field: DescField): JsonSchema {
+    const schema = this.field(field);
+    const option = this.#shape.annotations.field(field);
+    if (option === undefined) return schema;
+    const { description: _, title: __, ...keywords } = v2.jsonSchema(option, this.resolveRef);
+    if (Object.keys(keywords).length === 0) return schema;
+    const plainRef = "$ref" in schema && Object.keys(schema).length === 1;
+    return plainRef ? { allOf: [schema], ...keywords } : { ...schema, ...keywords };
+  }
+
+  /** A parameter's description: the field's `openapiv2_field` description, else its comment. */
+  parameterDescription(field: DescField): string | undefined {
+    const described = this.#shape.annotations.field(field)?.description ?? "";
+    return described === "" ? this.comment(field) : described;
+  }
+
   /** A field's schema with its comment, deprecation and field_behavior annotations. */
   property(field: DescField): JsonSchema {
     let schema = this.field(field);
