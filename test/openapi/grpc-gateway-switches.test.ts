@@ -18,6 +18,7 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { protocGenTsGateway } from "protoc-gen-ts-gateway";
+import { schemaNames } from "../../packages/protoc-gen-ts-gateway/src/openapi/naming.js";
 import { generateInline, repoRoot, run } from "../support/generate-inline.js";
 
 type Doc = Record<string, any>;
@@ -341,6 +342,26 @@ function generate(files: FileDescriptorProto[], parameter: string): { doc?: Doc;
   assert.ok(file, response.file.map((f) => f.name).join(", "));
   return { doc: JSON.parse(file.content) };
 }
+
+// grpc-gateway's own naming table (protoc-gen-openapiv2/internal/genopenapi/naming_test.go).
+describe("openapi_naming_strategy: grpc-gateway's naming table", () => {
+  const table: Record<string, { fqn: string; legacy: string; simple: string; package: string }> = {
+    A: { fqn: "A", legacy: "A", simple: "A", package: "A" },
+    "a.B.C": { fqn: "a.B.C", legacy: "aBC", simple: "B.C", package: "B.C" },
+    "a.D.C": { fqn: "a.D.C", legacy: "aDC", simple: "D.C", package: "D.C" },
+    "a.E.F": { fqn: "a.E.F", legacy: "aEF", simple: "a.E.F", package: "a.E.F" },
+    "b.E.F": { fqn: "b.E.F", legacy: "bEF", simple: "b.E.F", package: "b.E.F" },
+    "c.G.H": { fqn: "c.G.H", legacy: "GH", simple: "H", package: "G.H" },
+  };
+  for (const strategy of ["fqn", "legacy", "simple", "package"] as const) {
+    test(strategy, () => {
+      const names = schemaNames(Object.keys(table), strategy);
+      for (const [full, expected] of Object.entries(table)) {
+        assert.equal(names.get(full), expected[strategy], full);
+      }
+    });
+  }
+});
 
 describe("grpc-gateway's generator switches", () => {
   let dir: string;
