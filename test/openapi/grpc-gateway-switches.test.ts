@@ -33,6 +33,22 @@ option (grpc.gateway.protoc_gen_openapiv2.options.openapiv2_swagger) = {
   host: "api.example.com"
   base_path: "/shop"
   schemes: [HTTPS, WSS]
+  security_definitions: {
+    security: {
+      key: "Implicit"
+      value: { type: TYPE_OAUTH2 flow: FLOW_IMPLICIT authorization_url: "https://auth.example.com/a"
+               scopes: { scope: { key: "read" value: "Read" } } }
+    }
+    security: {
+      key: "Password"
+      value: { type: TYPE_OAUTH2 flow: FLOW_PASSWORD token_url: "https://auth.example.com/t" }
+    }
+    security: {
+      key: "Machine"
+      value: { type: TYPE_OAUTH2 flow: FLOW_APPLICATION token_url: "https://auth.example.com/t" }
+    }
+    security: { key: "Key" value: { type: TYPE_API_KEY in: IN_QUERY name: "key" description: "A key" } }
+  }
 };
 
 // Books for sale.
@@ -46,6 +62,10 @@ service BookService {
     option (google.api.http) = { get: "/v1/books/{name}" };
     option (grpc.gateway.protoc_gen_openapiv2.options.openapiv2_operation) = {
       schemes: [HTTP]
+      security: {}
+      parameters: {
+        headers: { name: "X-Request-Id" type: STRING format: "uuid" required: true description: "Trace id" }
+      }
     };
   }
   rpc Compare(other.v1.Book) returns (Book) {
@@ -57,11 +77,21 @@ enum Cover { COVER_UNSPECIFIED = 0; HARD = 1; SOFT = 2; }
 
 // A book.
 message Book {
-  message Page { int32 number = 1; }
+  option (grpc.gateway.protoc_gen_openapiv2.options.openapiv2_schema) = { discriminator: "name" };
+  message Page {
+    int32 number = 1 [(grpc.gateway.protoc_gen_openapiv2.options.openapiv2_field) = {
+      minimum: 1 maximum: 1000 exclusive_maximum: true multiple_of: 1
+    }];
+  }
   string name = 1;
   optional string subtitle = 2;
   Cover cover = 3;
-  repeated Page pages = 4;
+  repeated Page pages = 4 [(grpc.gateway.protoc_gen_openapiv2.options.openapiv2_field) = {
+    max_items: 500 unique_items: true
+  }];
+  string format_name = 5 [(grpc.gateway.protoc_gen_openapiv2.options.openapiv2_field) = {
+    enum: ["paper", "ebook"] read_only: true
+  }];
 }
 message GetBookRequest { string name = 1; }
 message ListBooksRequest { int32 page_size = 1; }
@@ -146,6 +176,43 @@ const cases: ReadonlyArray<{
       ]);
       assert.deepEqual(op.servers, [{ url: "http://api.example.com/shop" }]);
       assert.equal(operation(doc, "/v1/books").servers, undefined);
+      // The annotations a_bit_of_everything.proto does not use.
+      assert.deepEqual(doc.components.securitySchemes, {
+        Implicit: {
+          type: "oauth2",
+          flows: {
+            implicit: { authorizationUrl: "https://auth.example.com/a", scopes: { read: "Read" } },
+          },
+        },
+        Password: {
+          type: "oauth2",
+          flows: { password: { tokenUrl: "https://auth.example.com/t", scopes: {} } },
+        },
+        Machine: {
+          type: "oauth2",
+          flows: { clientCredentials: { tokenUrl: "https://auth.example.com/t", scopes: {} } },
+        },
+        Key: { type: "apiKey", name: "key", in: "query", description: "A key" },
+      });
+      assert.deepEqual(op.security, [{}]);
+      assert.deepEqual(op.parameters.at(-1), {
+        name: "X-Request-Id",
+        in: "header",
+        description: "Trace id",
+        required: true,
+        schema: { type: "string", format: "uuid" },
+      });
+      const book = doc.components.schemas["shop.v1.Book"];
+      assert.deepEqual(book.discriminator, { propertyName: "name" });
+      assert.deepEqual(book.properties.pages.maxItems, 500);
+      assert.deepEqual(book.properties.pages.uniqueItems, true);
+      assert.deepEqual(book.properties.formatName.enum, ["paper", "ebook"]);
+      assert.deepEqual(book.properties.formatName.readOnly, true);
+      const page = doc.components.schemas["shop.v1.Book.Page"].properties.number;
+      assert.deepEqual(
+        [page.minimum, page.exclusiveMaximum, page.maximum, page.multipleOf],
+        [1, 1000, undefined, 1],
+      );
       const subtitle = doc.components.schemas["shop.v1.Book"].properties.subtitle;
       assert.deepEqual(subtitle, { type: "string" });
       const cover = doc.components.schemas["shop.v1.Cover"].anyOf[0];
