@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import {
   type AnyDesc,
   createFileRegistry,
@@ -21,9 +22,10 @@ import type { GenExtension } from "@bufbuild/protobuf/codegenv2";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { compileErrors, validate } from "@readme/openapi-parser";
-import { repoRoot } from "../support/generate-inline.js";
 
 type Doc = Record<string, any>;
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 const gen = join(repoRoot, "test/gen/grpc-gateway");
 const options = "grpc.gateway.protoc_gen_openapiv2.options";

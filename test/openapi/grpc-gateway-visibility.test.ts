@@ -8,10 +8,12 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { compileErrors, validate } from "@readme/openapi-parser";
-import { repoRoot } from "../support/generate-inline.js";
 
 type Doc = Record<string, any>;
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 const examplepb = "examples/internal/proto/examplepb";
 
