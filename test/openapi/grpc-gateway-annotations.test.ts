@@ -22,6 +22,8 @@ import type { GenExtension } from "@bufbuild/protobuf/codegenv2";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { compileErrors, validate } from "@readme/openapi-parser";
+import { collectRoutes } from "protoc-gen-ts-gateway/http-rules";
+import { openApiDocument } from "protoc-gen-ts-gateway/openapi";
 
 type Doc = Record<string, any>;
 
@@ -427,6 +429,19 @@ describe("grpc-gateway's a_bit_of_everything.proto: annotations in the 3.1 docum
       }
     }
     assert.ok(annotated >= 1);
+  });
+
+  test("the gateway's runtime document (openApiDocument, docs: true) says the same", async () => {
+    const services = file.services.map((service) => ({
+      service,
+      routes: collectRoutes(service, { generateUnboundMethods: false }, new Map(), () => {}),
+    }));
+    const runtime = openApiDocument({ title: "abe", services }) as Doc;
+    const result = await validate(structuredClone(runtime) as never);
+    assert.ok(result.valid, compileErrors(result));
+    const { info: _, ...rest } = runtime;
+    const { info: __, ...plugin } = doc;
+    assert.deepEqual(rest, plugin);
   });
 
   /** The method an operation calls. */
