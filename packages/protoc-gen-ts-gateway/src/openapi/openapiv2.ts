@@ -1,6 +1,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
 import {
+  type EnumSchema,
   type ExternalDocumentation,
   type Header,
   type HeaderParameter,
@@ -9,6 +10,7 @@ import {
   type JSONSchema,
   JSONSchema_JSONSchemaSimpleTypes,
   type Response,
+  type Schema,
   Scheme,
   type SecurityRequirement,
   type SecurityScheme,
@@ -259,4 +261,31 @@ export function jsonSchema(v2: JSONSchema, resolve: ResolveRef): JsonSchema {
 /** The object without its empty-string values. */
 function compact(values: Record<string, string>): JsonSchema {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ""));
+}
+
+/** A message's `openapiv2_schema`: its `json_schema` keywords (not `required`) and the Schema's own fields. */
+export function schemaOption(v2: Schema, resolve: ResolveRef): JsonSchema {
+  const out: JsonSchema = {};
+  if (v2.jsonSchema !== undefined) {
+    const { required: _, ...keywords } = jsonSchema(v2.jsonSchema, resolve);
+    Object.assign(out, keywords);
+  }
+  if (v2.discriminator !== "") out.discriminator = { propertyName: v2.discriminator };
+  if (v2.readOnly) out.readOnly = true;
+  if (v2.externalDocs !== undefined) out.externalDocs = externalDocs(v2.externalDocs);
+  if (v2.example !== "") out.example = jsonText(v2.example);
+  return out;
+}
+
+/** An enum's schema with its `openapiv2_enum` (if any) over it. */
+export function enumOption(v2: EnumSchema | undefined, schema: JsonSchema): JsonSchema {
+  if (v2 === undefined) return schema;
+  const out: JsonSchema = { ...schema };
+  if (v2.title !== "") out.title = v2.title;
+  if (v2.description !== "") out.description = v2.description;
+  if (v2.default !== "") out.default = v2.default;
+  if (v2.example !== "") out.example = jsonText(v2.example);
+  if (v2.readOnly) out.readOnly = true;
+  if (v2.externalDocs !== undefined) out.externalDocs = externalDocs(v2.externalDocs);
+  return { ...out, ...extensionsOf(v2.extensions) };
 }

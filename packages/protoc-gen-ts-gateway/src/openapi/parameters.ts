@@ -1,7 +1,8 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { variableEnd } from "@ts-gateway/runtime/path-template";
 import type { RouteInfo } from "../http-rules.js";
-import { type JsonSchema, type SchemaSet, wellKnownSchema } from "./schemas.js";
+import type { JsonSchema, SchemaSet } from "./schemas.js";
+import { wellKnownSchema } from "./well-known-schemas.js";
 
 /** An OpenAPI parameter object. */
 export type Parameter = JsonSchema & { name: string; in: "path" | "query" };

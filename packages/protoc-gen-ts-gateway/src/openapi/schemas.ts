@@ -13,6 +13,7 @@ import { type CommentText, commentText } from "./comment-text.js";
 import * as v2 from "./openapiv2.js";
 import { celExtension, fieldRuleKeywords, messageCel, ZeroValueRules } from "./validation-rules.js";
 import { isVisible } from "./visibility.js";
+import { scalarSchema, wellKnownSchema } from "./well-known-schemas.js";
 
 /** A JSON Schema (2020-12, the dialect of OpenAPI 3.1) as plain data. */
 export type JsonSchema = { [key: string]: unknown };
@@ -51,93 +52,6 @@ export const plainShape: SchemaShape = {
 /** `$ref` to a component schema. */
 export function schemaRef(name: string): JsonSchema {
   return { $ref: `#/components/schemas/${name}` };
-}
-
-const int64: JsonSchema = { type: "string", format: "int64", pattern: "^-?[0-9]+$" };
-const uint64: JsonSchema = { type: "string", format: "uint64", pattern: "^[0-9]+$" };
-const bytes: JsonSchema = { type: "string", format: "byte", contentEncoding: "base64" };
-/** proto3 JSON writes non-finite floats as these strings. */
-const nonFinite: JsonSchema = { type: "string", enum: ["NaN", "Infinity", "-Infinity"] };
-
-/** The proto3 JSON form of a scalar, as protobuf-es (and so the gateway) writes and reads it. */
-export function scalarSchema(scalar: ScalarType): JsonSchema {
-  switch (scalar) {
-    case ScalarType.DOUBLE:
-      return { anyOf: [{ type: "number", format: "double" }, nonFinite] };
-    case ScalarType.FLOAT:
-      return { anyOf: [{ type: "number", format: "float" }, nonFinite] };
-    case ScalarType.INT64:
-    case ScalarType.SINT64:
-    case ScalarType.SFIXED64:
-      return { ...int64 };
-    case ScalarType.UINT64:
-    case ScalarType.FIXED64:
-      return { ...uint64 };
-    case ScalarType.INT32:
-    case ScalarType.SINT32:
-    case ScalarType.SFIXED32:
-      return { type: "integer", format: "int32" };
-    case ScalarType.UINT32:
-    case ScalarType.FIXED32:
-      return { type: "integer", format: "uint32", minimum: 0 };
-    case ScalarType.BOOL:
-      return { type: "boolean" };
-    case ScalarType.STRING:
-      return { type: "string" };
-    case ScalarType.BYTES:
-      return { ...bytes };
-  }
-}
-
-/** Wrapper types: their scalar, or `null`. */
-const wrappers: Record<string, ScalarType> = {
-  "google.protobuf.DoubleValue": ScalarType.DOUBLE,
-  "google.protobuf.FloatValue": ScalarType.FLOAT,
-  "google.protobuf.Int64Value": ScalarType.INT64,
-  "google.protobuf.UInt64Value": ScalarType.UINT64,
-  "google.protobuf.Int32Value": ScalarType.INT32,
-  "google.protobuf.UInt32Value": ScalarType.UINT32,
-  "google.protobuf.BoolValue": ScalarType.BOOL,
-  "google.protobuf.StringValue": ScalarType.STRING,
-  "google.protobuf.BytesValue": ScalarType.BYTES,
-};
-
-/**
- * Well-known types whose JSON form is not an object of their fields, or
- * undefined for any other message. These are the types the query string
- * accepts as one value too.
- */
-export function wellKnownSchema(typeName: string): JsonSchema | undefined {
-  const wrapped = wrappers[typeName];
-  if (wrapped !== undefined) return { anyOf: [scalarSchema(wrapped), { type: "null" }] };
-  switch (typeName) {
-    case "google.protobuf.Timestamp":
-      return { type: "string", format: "date-time", description: "RFC 3339, in UTC (`Z`)" };
-    case "google.protobuf.Duration":
-      return {
-        type: "string",
-        pattern: "^-?[0-9]+(\\.[0-9]{1,9})?s$",
-        description: "Seconds with an `s` suffix, e.g. `1.5s`",
-      };
-    case "google.protobuf.FieldMask":
-      return { type: "string", description: "Field paths, comma-separated, e.g. `title,read`" };
-    case "google.protobuf.Struct":
-      return { type: "object", additionalProperties: true };
-    case "google.protobuf.Value":
-      return { description: "Any JSON value" };
-    case "google.protobuf.ListValue":
-      return { type: "array", items: true };
-    case "google.protobuf.Any":
-      return {
-        type: "object",
-        description: "A message of the type its `@type` URL names, with that message's fields",
-        properties: { "@type": { type: "string" } },
-        required: ["@type"],
-        additionalProperties: true,
-      };
-    default:
-      return undefined;
-  }
 }
 
 /**
@@ -237,7 +151,10 @@ export class SchemaSet {
       if (desc.deprecated) schema.deprecated = true;
       this.#components.set(
         desc.typeName,
-        this.#enumAnnotation(desc, withComment(schema, this.#shape.comment(desc))),
+        v2.enumOption(
+          this.#shape.annotations.enum(desc),
+          withComment(schema, this.#shape.comment(desc)),
+        ),
       );
     }
     return schemaRef(desc.typeName);
@@ -381,36 +298,8 @@ export class SchemaSet {
     if (desc.deprecated) schema.deprecated = true;
     const cel = messageCel(desc);
     if (cel.length > 0) schema[celExtension] = cel;
-    if (option !== undefined) Object.assign(schema, this.#schemaAnnotation(option));
+    if (option !== undefined) Object.assign(schema, v2.schemaOption(option, this.resolveRef));
     return schema;
-  }
-
-  /** A message's `openapiv2_schema`: its `json_schema` keywords and the Schema's own fields. */
-  #schemaAnnotation(option: NonNullable<ReturnType<OpenApiV2Annotations["message"]>>): JsonSchema {
-    const out: JsonSchema = {};
-    if (option.jsonSchema !== undefined) {
-      const { required: _, ...keywords } = v2.jsonSchema(option.jsonSchema, this.resolveRef);
-      Object.assign(out, keywords);
-    }
-    if (option.discriminator !== "") out.discriminator = { propertyName: option.discriminator };
-    if (option.readOnly) out.readOnly = true;
-    if (option.externalDocs !== undefined) out.externalDocs = v2.externalDocs(option.externalDocs);
-    if (option.example !== "") out.example = v2.jsonText(option.example);
-    return out;
-  }
-
-  /** An enum's `openapiv2_enum`. */
-  #enumAnnotation(desc: DescEnum, schema: JsonSchema): JsonSchema {
-    const option = this.#shape.annotations.enum(desc);
-    if (option === undefined) return schema;
-    const out: JsonSchema = { ...schema };
-    if (option.title !== "") out.title = option.title;
-    if (option.description !== "") out.description = option.description;
-    if (option.default !== "") out.default = option.default;
-    if (option.example !== "") out.example = v2.jsonText(option.example);
-    if (option.readOnly) out.readOnly = true;
-    if (option.externalDocs !== undefined) out.externalDocs = v2.externalDocs(option.externalDocs);
-    return { ...out, ...v2.extensionsOf(option.extensions) };
   }
 }
 
