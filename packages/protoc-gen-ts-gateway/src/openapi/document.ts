@@ -90,21 +90,14 @@ export function buildDocument(
   );
   const fileResponses: Record<string, Response> = {};
   for (const s of swagger) Object.assign(fileResponses, s.responses);
-  const last = <T>(pick: (s: Swagger) => T, empty: (v: T) => boolean): T | undefined =>
+  // A file's set value over an earlier file's (one file but with openapi_merge).
+  const lastSet = <K extends keyof Swagger>(key: K): Swagger[K] | undefined =>
     swagger
-      .map(pick)
-      .filter((v) => !empty(v))
+      .map((s) => s[key])
+      .filter((v) => v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0))
       .pop();
-  const host =
-    last(
-      (s) => s.host,
-      (v) => v === "",
-    ) ?? "";
-  const basePath =
-    last(
-      (s) => s.basePath,
-      (v) => v === "",
-    ) ?? "";
+  const host = lastSet("host") ?? "";
+  const basePath = lastSet("basePath") ?? "";
   const visible = input.services
     .filter(({ service }) => isVisible(service, selectors))
     .map(({ service, routes }) => ({
@@ -120,16 +113,8 @@ export function buildDocument(
       tags: switches.disableServiceTags ? [] : [tagName(service, switches)],
       defaultResponse: !switches.disableDefaultResponses,
       defaultErrors: !switches.disableDefaultErrors,
-      consumes:
-        last(
-          (s) => s.consumes,
-          (v) => v.length === 0,
-        ) ?? [],
-      produces:
-        last(
-          (s) => s.produces,
-          (v) => v.length === 0,
-        ) ?? [],
+      consumes: lastSet("consumes") ?? [],
+      produces: lastSet("produces") ?? [],
       responses: fileResponses,
       host,
       basePath,
@@ -186,35 +171,16 @@ export function buildDocument(
   };
   for (const s of swagger) if (s.info !== undefined) Object.assign(info, v2.info(s.info));
   const document: JsonSchema = { openapi: "3.1.0", info: { ...info, ...config.info } };
-  const servers =
-    config.servers ??
-    v2.servers(
-      host,
-      basePath,
-      last(
-        (s) => s.schemes,
-        (v) => v.length === 0,
-      ) ?? [],
-    );
+  const servers = config.servers ?? v2.servers(host, basePath, lastSet("schemes") ?? []);
   if (servers.length > 0) document.servers = servers;
-  const security =
-    config.security ??
-    v2.security(
-      last(
-        (s) => s.security,
-        (v) => v.length === 0,
-      ) ?? [],
-    );
+  const security = config.security ?? v2.security(lastSet("security") ?? []);
   if (security.length > 0) document.security = security;
   document.tags = mergeTags([
     ...(switches.disableServiceTags ? [] : tags(visible, schemas, switches)),
     ...swagger.flatMap((s) => s.tags.map(v2.tag)),
     ...(config.tags ?? []),
   ]);
-  const docs = last(
-    (s) => s.externalDocs,
-    (v) => v === undefined,
-  );
+  const docs = lastSet("externalDocs");
   if (docs !== undefined) document.externalDocs = v2.externalDocs(docs);
   if (config.externalDocs !== undefined) document.externalDocs = config.externalDocs;
   for (const s of swagger) Object.assign(document, v2.extensionsOf(s.extensions));
