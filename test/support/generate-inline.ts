@@ -51,7 +51,7 @@ export interface InlineGeneration {
 
 /**
  * Writes inline `.proto` files (path → text) into a temporary buf module that
- * can import google/api and google/rpc, and runs the real protoc-gen-es and
+ * can import google/api, google/rpc and protoc-gen-openapiv2/options, and runs the real protoc-gen-es and
  * protoc-gen-ts-gateway over it with `buf generate`. Plugin options go to the
  * gateway plugin; `gatewayOnly` skips protoc-gen-es (faster, for error tests);
  * `esTarget` is protoc-gen-es's `target` (default `ts`).
@@ -72,6 +72,8 @@ export async function generateInline(
   }
   // buf wants module paths relative to the workspace: link googleapis in.
   await symlink(join(repoRoot, "node_modules/google-proto-files"), join(dir, "googleapis"));
+  // grpc-gateway's openapiv2 options, as a user's `buf.build/grpc-ecosystem/grpc-gateway` dep.
+  await symlink(join(repoRoot, "third_party/grpc-gateway"), join(dir, "grpc-gateway"));
   await writeFile(
     join(dir, "buf.yaml"),
     [
@@ -80,6 +82,8 @@ export async function generateInline(
       "  - path: proto",
       "  - path: googleapis",
       "    includes: [googleapis/google/api, googleapis/google/rpc]",
+      "  - path: grpc-gateway",
+      "    includes: [grpc-gateway/protoc-gen-openapiv2]",
       "",
     ].join("\n"),
   );

@@ -1,4 +1,5 @@
 import type { InvalidRuleMode } from "./invalid-rules.js";
+import { type NamingStrategy, namingStrategies } from "./openapi/naming.js";
 
 /** Options of protoc-gen-ts-gateway, besides protoplugin's own (`target`, `import_extension`, …). */
 export interface GatewayPluginOptions {
@@ -38,8 +39,39 @@ export interface OpenApiOptions {
   useProtoFieldName: boolean;
   /** `openapi_enum_as_integer=true`: enums as numbers first, as the mux option `enumAsInteger`. */
   enumAsInteger: boolean;
-  /** `openapi_configuration=<file.yaml>`: info, servers, security schemes, security, tags. */
+  /**
+   * `openapi_configuration=<file.yaml>`: info, servers, security schemes,
+   * security, tags; and grpc-gateway's `openapiOptions` (per file, method,
+   * message, service, field).
+   */
   configuration: string | undefined;
+  // grpc-gateway's protoc-gen-openapiv2 switches, each `openapi_<its flag>`:
+  /** `openapi_disable_default_errors=true`: no gateway error responses (400, 503, …, `default`). */
+  disableDefaultErrors: boolean;
+  /** `openapi_disable_default_responses=true`: no `2XX` success response. */
+  disableDefaultResponses: boolean;
+  /** `openapi_disable_service_tags=true`: operations carry no service tag. */
+  disableServiceTags: boolean;
+  /** `openapi_naming_strategy=fqn|legacy|simple|package`: component schema names (default fqn). */
+  namingStrategy: NamingStrategy;
+  /** `openapi_simple_operation_ids=true`: `Method` instead of `Service_Method`. */
+  simpleOperationIds: boolean;
+  /** `openapi_include_package_in_tags=true`: tag `pkg.v1.Service` instead of `Service`. */
+  includePackageInTags: boolean;
+  /** `openapi_ignore_comments=true`: no proto comments in the document. */
+  ignoreComments: boolean;
+  /** `openapi_remove_internal_comments=true`: comments without their `(-- … --)` parts. */
+  removeInternalComments: boolean;
+  /** `openapi_proto3_optional_nullable=true`: proto3 `optional` fields also allow `null`. */
+  proto3OptionalNullable: boolean;
+  /** `openapi_omit_enum_default_value=true`: enums without their zero value. */
+  omitEnumDefaultValue: boolean;
+  /**
+   * `openapi_visibility_restriction_selectors=<LABEL>` (repeatable): elements
+   * restricted by `google.api.visibility` to one of these labels are shown;
+   * other restricted elements leave the document.
+   */
+  visibilityRestrictionSelectors: string[];
 }
 
 /** Parses the plugin's own options; unknown keys are an error naming the known ones. */
@@ -56,6 +88,17 @@ export function parseOptions(
       useProtoFieldName: false,
       enumAsInteger: false,
       configuration: undefined,
+      disableDefaultErrors: false,
+      disableDefaultResponses: false,
+      disableServiceTags: false,
+      namingStrategy: "fqn",
+      simpleOperationIds: false,
+      includePackageInTags: false,
+      ignoreComments: false,
+      removeInternalComments: false,
+      proto3OptionalNullable: false,
+      omitEnumDefaultValue: false,
+      visibilityRestrictionSelectors: [],
     },
     onInvalidRule: "error",
   };
@@ -99,6 +142,47 @@ export function parseOptions(
         if (value === "") throw new Error(`option ${key} needs a file path`);
         options.openapi.configuration = value;
         break;
+      case "openapi_disable_default_errors":
+        options.openapi.disableDefaultErrors = parseBool(key, value);
+        break;
+      case "openapi_disable_default_responses":
+        options.openapi.disableDefaultResponses = parseBool(key, value);
+        break;
+      case "openapi_disable_service_tags":
+        options.openapi.disableServiceTags = parseBool(key, value);
+        break;
+      case "openapi_naming_strategy": {
+        const strategy = namingStrategies.find((s) => s === value);
+        if (strategy === undefined) {
+          throw new Error(`option ${key} takes ${namingStrategies.join(", ")}, not "${value}"`);
+        }
+        options.openapi.namingStrategy = strategy;
+        break;
+      }
+      case "openapi_simple_operation_ids":
+        options.openapi.simpleOperationIds = parseBool(key, value);
+        break;
+      case "openapi_include_package_in_tags":
+        options.openapi.includePackageInTags = parseBool(key, value);
+        break;
+      case "openapi_ignore_comments":
+        options.openapi.ignoreComments = parseBool(key, value);
+        break;
+      case "openapi_remove_internal_comments":
+        options.openapi.removeInternalComments = parseBool(key, value);
+        break;
+      case "openapi_proto3_optional_nullable":
+        options.openapi.proto3OptionalNullable = parseBool(key, value);
+        break;
+      case "openapi_omit_enum_default_value":
+        options.openapi.omitEnumDefaultValue = parseBool(key, value);
+        break;
+      case "openapi_visibility_restriction_selectors":
+        if (!/^[A-Za-z_][\w-]*$/.test(value)) {
+          throw new Error(`option ${key} needs a visibility label, not "${value}"`);
+        }
+        options.openapi.visibilityRestrictionSelectors.push(value);
+        break;
       case "on_invalid_rule":
         if (value !== "error" && value !== "skip") {
           throw new Error(`option ${key} takes error or skip, not "${value}"`);
@@ -107,12 +191,27 @@ export function parseOptions(
         break;
       default:
         throw new Error(
-          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration, on_invalid_rule, openapi, openapi_merge, openapi_format, openapi_use_proto_field_name, openapi_enum_as_integer, openapi_configuration and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
+          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration, on_invalid_rule, openapi, openapi_merge, openapi_format, openapi_use_proto_field_name, openapi_enum_as_integer, openapi_configuration, ${openapiV2Switches.join(", ")} and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
         );
     }
   }
   return options;
 }
+
+/** The options taken from grpc-gateway's protoc-gen-openapiv2 flags, for the unknown-key message. */
+const openapiV2Switches = [
+  "openapi_disable_default_errors",
+  "openapi_disable_default_responses",
+  "openapi_disable_service_tags",
+  "openapi_naming_strategy",
+  "openapi_simple_operation_ids",
+  "openapi_include_package_in_tags",
+  "openapi_ignore_comments",
+  "openapi_remove_internal_comments",
+  "openapi_proto3_optional_nullable",
+  "openapi_omit_enum_default_value",
+  "openapi_visibility_restriction_selectors",
+];
 
 function parseBool(key: string, value: string): boolean {
   switch (value) {

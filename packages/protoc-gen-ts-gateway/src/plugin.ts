@@ -5,7 +5,11 @@ import { ApiConfigurationError, readApiConfiguration } from "./api-configuration
 import { collectFileRoutes } from "./file-routes.js";
 import { generateService, type Target } from "./generate-service.js";
 import { InvalidRules, InvalidRulesError } from "./invalid-rules.js";
-import { generateOpenApi, OpenApiConfigurationError } from "./openapi/index.js";
+import {
+  ConfiguredOptionError,
+  generateOpenApi,
+  OpenApiConfigurationError,
+} from "./openapi/index.js";
 import { type GatewayPluginOptions, parseOptions, parseParameter } from "./options.js";
 import { SchemaImports } from "./schema-imports.js";
 import { compactSourceInfo } from "./source-info.js";
@@ -98,7 +102,8 @@ export function createProtocGenTsGateway(warn: Warn): Plugin {
           err instanceof GenerationError ||
           err instanceof InvalidRulesError ||
           err instanceof ApiConfigurationError ||
-          err instanceof OpenApiConfigurationError
+          err instanceof OpenApiConfigurationError ||
+          err instanceof ConfiguredOptionError
         ) {
           return create(CodeGeneratorResponseSchema, { error: err.message });
         }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import type { ConfiguredOptions } from "./annotations.js";
 import type { JsonSchema } from "./schemas.js";
 
 /** A problem with the `openapi_configuration` file: reported like an error in a proto. */
@@ -23,15 +24,22 @@ export interface OpenApiConfiguration {
   readonly security?: JsonSchema[];
   readonly tags?: JsonSchema[];
   readonly externalDocs?: JsonSchema;
+  /**
+   * grpc-gateway's `openapi_configuration` file: openapiv2 options per file,
+   * method, message, service and field (`openapi_options` also accepted).
+   */
+  readonly openapiOptions?: ConfiguredOptions;
 }
 
-const shapes: Record<keyof OpenApiConfiguration, "object" | "list"> = {
+const shapes: Record<keyof OpenApiConfiguration | "openapi_options", "object" | "list"> = {
   info: "object",
   servers: "list",
   securitySchemes: "object",
   security: "list",
   tags: "list",
   externalDocs: "object",
+  openapiOptions: "object",
+  openapi_options: "object",
 };
 
 /** Reads and checks the configuration file; no path, no configuration. */
@@ -53,7 +61,7 @@ export function readOpenApiConfiguration(path: string | undefined): OpenApiConfi
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     const at = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
     const where = at === undefined ? "" : `${lines.linePos(at).line}:${lines.linePos(at).col}: `;
-    const shape = shapes[key as keyof OpenApiConfiguration];
+    const shape = shapes[key as keyof typeof shapes];
     if (shape === undefined) {
       throw new OpenApiConfigurationError(
         path,
@@ -69,7 +77,11 @@ export function readOpenApiConfiguration(path: string | undefined): OpenApiConfi
       );
     }
   }
-  return doc.toJS() as OpenApiConfiguration;
+  const { openapi_options, ...config } = doc.toJS() as OpenApiConfiguration & {
+    openapi_options?: ConfiguredOptions;
+  };
+  const openapiOptions = config.openapiOptions ?? openapi_options;
+  return openapiOptions === undefined ? config : { ...config, openapiOptions };
 }
 
 function isObject(value: unknown): boolean {

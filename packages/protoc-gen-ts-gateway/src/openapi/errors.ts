@@ -1,4 +1,5 @@
-import { type JsonSchema, type SchemaSet, wellKnownSchema } from "./schemas.js";
+import type { JsonSchema, SchemaSet } from "./schemas.js";
+import { wellKnownSchema } from "./well-known-schemas.js";
 
 /** `$ref` of the `google.rpc.Status` schema, defined in the set on first use. */
 export function statusSchema(schemas: SchemaSet): JsonSchema {

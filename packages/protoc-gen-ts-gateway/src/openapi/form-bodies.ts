@@ -25,7 +25,7 @@ export function formMedia(
   const text: Record<string, JsonSchema> = {};
   const files: Record<string, JsonSchema> = {};
   const encoding: Record<string, JsonSchema> = {};
-  for (const field of message.fields) {
+  for (const field of schemas.fields(message)) {
     if (exclude.has(field.name)) continue;
     const key = schemas.jsonName(field);
     if (isFile(field)) {

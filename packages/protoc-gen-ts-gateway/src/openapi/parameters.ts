@@ -1,8 +1,8 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { variableEnd } from "@ts-gateway/runtime/path-template";
-import { getComments } from "../comments.js";
 import type { RouteInfo } from "../http-rules.js";
-import { type JsonSchema, type SchemaSet, wellKnownSchema } from "./schemas.js";
+import type { JsonSchema, SchemaSet } from "./schemas.js";
+import { wellKnownSchema } from "./well-known-schemas.js";
 
 /** An OpenAPI parameter object. */
 export type Parameter = JsonSchema & { name: string; in: "path" | "query" };
@@ -53,13 +53,15 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
     const field = fieldAt(route.method.input, variable.fieldPath);
     const only = variableEnd(variable, length) === variable.start + 1;
     if (only) {
-      const name = unique(variable.fieldPath);
+      const name = unique(
+        field === undefined ? variable.fieldPath : schemas.pathParamName(field, variable.fieldPath),
+      );
       parts.push(`{${name}}`);
-      const comment = field === undefined ? undefined : getComments(field).leading?.trim();
+      const comment = field === undefined ? undefined : schemas.parameterDescription(field);
       parameters.push(
         pathParameter(
           name,
-          field && !deep ? schemas.field(field) : { type: "string" },
+          field && !deep ? schemas.parameterSchema(field) : { type: "string" },
           comment,
           deep,
         ),
@@ -161,11 +163,11 @@ export function queryParameters(route: RouteInfo, schemas: SchemaSet): Parameter
   if (route.body !== "") excluded.add(route.body);
   const parameters: Parameter[] = [];
   const walk = (message: DescMessage, prefix: string, namePrefix: string, seen: string[]) => {
-    for (const field of message.fields) {
+    for (const field of schemas.fields(message)) {
       const protoPath = `${prefix}${field.name}`;
       if (excluded.has(protoPath)) continue;
       const name = `${namePrefix}${schemas.jsonName(field)}`;
-      const comment = getComments(field).leading?.trim();
+      const comment = schemas.parameterDescription(field);
       const add = (schema: JsonSchema, extra: JsonSchema = {}) => {
         const p: Parameter = { name, in: "query", schema, ...extra };
         if (prefix === "" && schemas.required(field)) p.required = true;
@@ -176,10 +178,10 @@ export function queryParameters(route: RouteInfo, schemas: SchemaSet): Parameter
       switch (field.fieldKind) {
         case "scalar":
         case "enum":
-          add(schemas.field(field));
+          add(schemas.parameterSchema(field));
           break;
         case "list":
-          if (field.listKind !== "message") add(schemas.field(field), { explode: true });
+          if (field.listKind !== "message") add(schemas.parameterSchema(field), { explode: true });
           break;
         case "map":
           if (field.mapKind !== "message") {

@@ -1,14 +1,19 @@
 import {
   type DescEnum,
+  type DescEnumValue,
   type DescField,
   type DescMessage,
   getOption,
   hasOption,
   ScalarType,
 } from "@bufbuild/protobuf";
-import { getComments } from "../comments.js";
 import { FieldBehavior, field_behavior } from "../proto/google/api/field_behavior_pb.js";
+import { OpenApiV2Annotations } from "./annotations.js";
+import { type CommentText, commentText } from "./comment-text.js";
+import * as v2 from "./openapiv2.js";
 import { celExtension, fieldRuleKeywords, messageCel, ZeroValueRules } from "./validation-rules.js";
+import { isVisible } from "./visibility.js";
+import { scalarSchema, wellKnownSchema } from "./well-known-schemas.js";
 
 /** A JSON Schema (2020-12, the dialect of OpenAPI 3.1) as plain data. */
 export type JsonSchema = { [key: string]: unknown };
@@ -19,96 +24,34 @@ export interface SchemaJsonOptions {
   readonly enumAsInteger: boolean;
 }
 
+/**
+ * What shapes the schemas besides the JSON options: grpc-gateway's openapiv2
+ * annotations, the comment policy, the visibility selectors and the switches
+ * `openapi_proto3_optional_nullable` and `openapi_omit_enum_default_value`.
+ */
+export interface SchemaShape {
+  readonly annotations: OpenApiV2Annotations;
+  readonly comment: CommentText;
+  readonly selectors: ReadonlySet<string>;
+  readonly proto3OptionalNullable: boolean;
+  readonly omitEnumDefaultValue: boolean;
+  /** The message or enum a `json_schema.ref` of `.pkg.Name` names. */
+  readonly lookup: (typeName: string) => DescMessage | DescEnum | undefined;
+}
+
+/** No annotations, every comment, nothing restricted shown. */
+export const plainShape: SchemaShape = {
+  annotations: new OpenApiV2Annotations(),
+  comment: commentText(false, false),
+  selectors: new Set(),
+  proto3OptionalNullable: false,
+  omitEnumDefaultValue: false,
+  lookup: () => undefined,
+};
+
 /** `$ref` to a component schema. */
 export function schemaRef(name: string): JsonSchema {
   return { $ref: `#/components/schemas/${name}` };
-}
-
-const int64: JsonSchema = { type: "string", format: "int64", pattern: "^-?[0-9]+$" };
-const uint64: JsonSchema = { type: "string", format: "uint64", pattern: "^[0-9]+$" };
-const bytes: JsonSchema = { type: "string", format: "byte", contentEncoding: "base64" };
-/** proto3 JSON writes non-finite floats as these strings. */
-const nonFinite: JsonSchema = { type: "string", enum: ["NaN", "Infinity", "-Infinity"] };
-
-/** The proto3 JSON form of a scalar, as protobuf-es (and so the gateway) writes and reads it. */
-export function scalarSchema(scalar: ScalarType): JsonSchema {
-  switch (scalar) {
-    case ScalarType.DOUBLE:
-      return { anyOf: [{ type: "number", format: "double" }, nonFinite] };
-    case ScalarType.FLOAT:
-      return { anyOf: [{ type: "number", format: "float" }, nonFinite] };
-    case ScalarType.INT64:
-    case ScalarType.SINT64:
-    case ScalarType.SFIXED64:
-      return { ...int64 };
-    case ScalarType.UINT64:
-    case ScalarType.FIXED64:
-      return { ...uint64 };
-    case ScalarType.INT32:
-    case ScalarType.SINT32:
-    case ScalarType.SFIXED32:
-      return { type: "integer", format: "int32" };
-    case ScalarType.UINT32:
-    case ScalarType.FIXED32:
-      return { type: "integer", format: "uint32", minimum: 0 };
-    case ScalarType.BOOL:
-      return { type: "boolean" };
-    case ScalarType.STRING:
-      return { type: "string" };
-    case ScalarType.BYTES:
-      return { ...bytes };
-  }
-}
-
-/** Wrapper types: their scalar, or `null`. */
-const wrappers: Record<string, ScalarType> = {
-  "google.protobuf.DoubleValue": ScalarType.DOUBLE,
-  "google.protobuf.FloatValue": ScalarType.FLOAT,
-  "google.protobuf.Int64Value": ScalarType.INT64,
-  "google.protobuf.UInt64Value": ScalarType.UINT64,
-  "google.protobuf.Int32Value": ScalarType.INT32,
-  "google.protobuf.UInt32Value": ScalarType.UINT32,
-  "google.protobuf.BoolValue": ScalarType.BOOL,
-  "google.protobuf.StringValue": ScalarType.STRING,
-  "google.protobuf.BytesValue": ScalarType.BYTES,
-};
-
-/**
- * Well-known types whose JSON form is not an object of their fields, or
- * undefined for any other message. These are the types the query string
- * accepts as one value too.
- */
-export function wellKnownSchema(typeName: string): JsonSchema | undefined {
-  const wrapped = wrappers[typeName];
-  if (wrapped !== undefined) return { anyOf: [scalarSchema(wrapped), { type: "null" }] };
-  switch (typeName) {
-    case "google.protobuf.Timestamp":
-      return { type: "string", format: "date-time", description: "RFC 3339, in UTC (`Z`)" };
-    case "google.protobuf.Duration":
-      return {
-        type: "string",
-        pattern: "^-?[0-9]+(\\.[0-9]{1,9})?s$",
-        description: "Seconds with an `s` suffix, e.g. `1.5s`",
-      };
-    case "google.protobuf.FieldMask":
-      return { type: "string", description: "Field paths, comma-separated, e.g. `title,read`" };
-    case "google.protobuf.Struct":
-      return { type: "object", additionalProperties: true };
-    case "google.protobuf.Value":
-      return { description: "Any JSON value" };
-    case "google.protobuf.ListValue":
-      return { type: "array", items: true };
-    case "google.protobuf.Any":
-      return {
-        type: "object",
-        description: "A message of the type its `@type` URL names, with that message's fields",
-        properties: { "@type": { type: "string" } },
-        required: ["@type"],
-        additionalProperties: true,
-      };
-    default:
-      return undefined;
-  }
 }
 
 /**
@@ -120,9 +63,45 @@ export class SchemaSet {
   readonly #json: SchemaJsonOptions;
   readonly #components = new Map<string, JsonSchema>();
   readonly #zero = new ZeroValueRules();
+  readonly #shape: SchemaShape;
+  /**
+   * The schema a `json_schema.ref` of an annotation names: a proto type
+   * (`.pkg.Message`) by its component, a v2 `#/definitions/Name` as
+   * `#/components/schemas/Name`, anything else as it is.
+   */
+  readonly resolveRef: v2.ResolveRef = (ref) => {
+    if (ref.startsWith(".")) {
+      const type = this.#shape.lookup(ref.slice(1));
+      if (type?.kind === "message") return this.message(type);
+      if (type?.kind === "enum") return this.enum(type);
+    }
+    return { $ref: ref.replace(/^#\/definitions\//, "#/components/schemas/") };
+  };
 
-  constructor(json: SchemaJsonOptions) {
+  constructor(json: SchemaJsonOptions, shape: SchemaShape = plainShape) {
     this.#json = json;
+    this.#shape = shape;
+  }
+
+  /** The document's grpc-gateway openapiv2 annotations. */
+  get annotations(): OpenApiV2Annotations {
+    return this.#shape.annotations;
+  }
+
+  /** An element's comment, as the comment policy shows it. */
+  comment(desc: Parameters<CommentText>[0]): string | undefined {
+    return this.#shape.comment(desc);
+  }
+
+  /** The fields of a message the document shows (`google.api.visibility`). */
+  fields(desc: DescMessage): DescField[] {
+    return desc.fields.filter((f) => isVisible(f, this.#shape.selectors));
+  }
+
+  /** A path parameter's name for a field: its `field_configuration.path_param_name`, else `fallback`. */
+  pathParamName(field: DescField, fallback: string): string {
+    const name = this.#shape.annotations.field(field)?.fieldConfiguration?.pathParamName ?? "";
+    return name === "" ? fallback : name;
   }
 
   /** The components collected so far, sorted by name. */
@@ -155,17 +134,28 @@ export class SchemaSet {
   /** An enum's schema, as a `$ref`: names (the gateway writes them) or numbers. */
   enum(desc: DescEnum): JsonSchema {
     if (!this.#components.has(desc.typeName)) {
-      const names = desc.values.map((v) => v.name);
-      const numbers = desc.values.map((v) => v.number);
+      const values = desc.values.filter(
+        (v) =>
+          isVisible(v, this.#shape.selectors) &&
+          !(this.#shape.omitEnumDefaultValue && v.number === 0),
+      );
+      const names = values.map((v) => v.name);
+      const numbers = values.map((v) => v.number);
       const byName: JsonSchema = { type: "string", enum: names };
       const byNumber: JsonSchema = { type: "integer", enum: numbers };
       const schema: JsonSchema = {
         anyOf: this.#json.enumAsInteger ? [byNumber, byName] : [byName, byNumber],
       };
-      const described = describeValues(desc);
+      const described = describeValues(values, this.#shape.comment);
       if (described !== "") schema.description = described;
       if (desc.deprecated) schema.deprecated = true;
-      this.#components.set(desc.typeName, withComment(schema, desc));
+      this.#components.set(
+        desc.typeName,
+        v2.enumOption(
+          this.#shape.annotations.enum(desc),
+          withComment(schema, this.#shape.comment(desc)),
+        ),
+      );
     }
     return schemaRef(desc.typeName);
   }
@@ -176,7 +166,13 @@ export class SchemaSet {
    * proto3 JSON leaves out).
    */
   required(field: DescField): boolean {
-    return fieldBehavior(field).includes(FieldBehavior.REQUIRED) || this.#zero.refusesZero(field);
+    const named = this.#shape.annotations.field(field)?.required ?? [];
+    return (
+      fieldBehavior(field).includes(FieldBehavior.REQUIRED) ||
+      named.includes(field.name) ||
+      named.includes(field.jsonName) ||
+      this.#zero.refusesZero(field)
+    );
   }
 
   /** The schema of a field's value (a list or map of its elements included), with its protovalidate rules. */
@@ -212,13 +208,39 @@ export class SchemaSet {
     return schema;
   }
 
+  /**
+   * A field's schema as a path or query parameter's: with its
+   * `openapiv2_field` keywords, as grpc-gateway documents its parameters
+   * (the description goes on the parameter: {@link parameterDescription}).
+   */
+  parameterSchema(field: DescField): JsonSchema {
+    const schema = this.field(field);
+    const option = this.#shape.annotations.field(field);
+    if (option === undefined) return schema;
+    const { description: _, title: __, ...keywords } = v2.jsonSchema(option, this.resolveRef);
+    if (Object.keys(keywords).length === 0) return schema;
+    const plainRef = "$ref" in schema && Object.keys(schema).length === 1;
+    return plainRef ? { allOf: [schema], ...keywords } : { ...schema, ...keywords };
+  }
+
+  /** A parameter's description: the field's `openapiv2_field` description, else its comment. */
+  parameterDescription(field: DescField): string | undefined {
+    const described = this.#shape.annotations.field(field)?.description ?? "";
+    return described === "" ? this.comment(field) : described;
+  }
+
   /** A field's schema with its comment, deprecation and field_behavior annotations. */
   property(field: DescField): JsonSchema {
-    const schema = this.field(field);
+    let schema = this.field(field);
+    if (this.#shape.proto3OptionalNullable && field.proto.proto3Optional === true) {
+      schema = { anyOf: [schema, { type: "null" }] };
+    }
     const annotated: JsonSchema =
       "$ref" in schema && Object.keys(schema).length === 1 ? { allOf: [schema] } : { ...schema };
-    const comment = getComments(field).leading?.trim();
+    const comment = this.#shape.comment(field);
     if (comment) annotated.description = comment;
+    const option = this.#shape.annotations.field(field);
+    if (option !== undefined) Object.assign(annotated, v2.jsonSchema(option, this.resolveRef));
     if (field.deprecated) annotated.deprecated = true;
     const behavior = fieldBehavior(field);
     if (behavior.includes(FieldBehavior.OUTPUT_ONLY)) annotated.readOnly = true;
@@ -237,16 +259,25 @@ export class SchemaSet {
   #messageObject(desc: DescMessage): JsonSchema {
     const properties: Record<string, JsonSchema> = {};
     const required: string[] = [];
-    for (const field of desc.fields) {
+    const fields = this.fields(desc);
+    const option = this.#shape.annotations.message(desc);
+    // `json_schema.required` names fields by proto or JSON name, or names that are no field.
+    const named = option?.jsonSchema?.required ?? [];
+    for (const field of fields) {
       const name = this.jsonName(field);
       properties[name] = this.property(field);
-      if (this.required(field)) required.push(name);
+      const listed = named.includes(field.name) || named.includes(field.jsonName);
+      if (listed || this.required(field)) required.push(name);
     }
+    const fieldNames = new Set(desc.fields.flatMap((f) => [f.name, f.jsonName]));
+    required.push(...named.filter((n) => !fieldNames.has(n)));
     const schema: JsonSchema = { type: "object", properties };
-    if (required.length > 0) schema.required = required;
+    if (required.length > 0) schema.required = [...new Set(required)];
     // proto3 JSON allows at most one member of a oneof: exactly one branch
     // holds (one member set, or none).
-    const oneofs = desc.oneofs.filter((o) => o.fields.length > 1 && !isSyntheticOneof(o));
+    const oneofs = desc.oneofs
+      .map((o) => ({ ...o, fields: o.fields.filter((f) => fields.includes(f)) }))
+      .filter((o) => o.fields.length > 1 && !isSyntheticOneof(o));
     const conditions = oneofs.map((oneof) => {
       const names = oneof.fields.map((f) => this.jsonName(f));
       return {
@@ -261,12 +292,13 @@ export class SchemaSet {
     const notes = oneofs.map(
       (o) => `At most one of ${o.fields.map((f) => `\`${this.jsonName(f)}\``).join(", ")} is set.`,
     );
-    const comment = getComments(desc).leading?.trim();
+    const comment = this.#shape.comment(desc);
     const description = [comment, ...notes].filter((s) => s !== undefined && s !== "").join("\n\n");
     if (description !== "") schema.description = description;
     if (desc.deprecated) schema.deprecated = true;
     const cel = messageCel(desc);
     if (cel.length > 0) schema[celExtension] = cel;
+    if (option !== undefined) Object.assign(schema, v2.schemaOption(option, this.resolveRef));
     return schema;
   }
 }
@@ -294,18 +326,17 @@ function mapKeyPattern(key: ScalarType): string {
   }
 }
 
-function withComment(schema: JsonSchema, desc: DescEnum): JsonSchema {
-  const comment = getComments(desc).leading?.trim();
+function withComment(schema: JsonSchema, comment: string | undefined): JsonSchema {
   if (!comment) return schema;
   const rest = typeof schema.description === "string" ? `\n\n${schema.description}` : "";
   return { ...schema, description: `${comment}${rest}` };
 }
 
 /** `- NAME (n): comment` per value that has a comment. */
-function describeValues(desc: DescEnum): string {
+function describeValues(values: readonly DescEnumValue[], text: CommentText): string {
   const lines: string[] = [];
-  for (const value of desc.values) {
-    const comment = getComments(value).leading?.trim().replace(/\s+/g, " ");
+  for (const value of values) {
+    const comment = text(value)?.replace(/\s+/g, " ");
     if (comment) lines.push(`- \`${value.name}\` (${value.number}): ${comment}`);
   }
   return lines.join("\n");
