@@ -31,6 +31,11 @@ export interface QueryOptions {
   readonly exclude: ReadonlySet<string>;
   /** Answer an unknown parameter with an error instead of ignoring it. */
   readonly rejectUnknown: boolean;
+  /**
+   * Parameter names (the part before any `[map key]`, as sent) skipped
+   * whatever they name, e.g. `api_key` (Envoy's `ignored_query_parameters`).
+   */
+  readonly ignored?: ReadonlySet<string> | undefined;
 }
 
 /** Where one query key (without its `[map key]` part) goes. */
@@ -51,6 +56,8 @@ export interface QueryPlan {
   readonly excluded: ReadonlySet<string>;
   /** @internal */
   readonly rejectUnknown: boolean;
+  /** @internal names skipped as sent */
+  readonly ignored: ReadonlySet<string>;
   /** @internal resolved keys, bounded */
   readonly targets: Map<string, Target>;
 }
@@ -66,6 +73,8 @@ const OK: ParseResult<void> = Object.freeze({ ok: true, value: undefined });
 const EXCLUDED: Target = { kind: "skip" };
 /** An unknown key; not cached, so unknown keys cannot fill the cache. */
 const UNKNOWN: Target = { kind: "skip" };
+/** A name the `ignored` option lists; cached (the list bounds them). */
+const IGNORED: Target = { kind: "skip" };
 
 /**
  * Prepares query parsing for a route. Throws when an excluded path names no
@@ -88,6 +97,7 @@ export function compileQueryPlan(schema: DescMessage, options: QueryOptions): Qu
     ignoreAll: options.exclude.has("*"),
     excluded,
     rejectUnknown: options.rejectUnknown,
+    ignored: options.ignored ?? new Set(),
     targets: new Map(),
   };
 }
@@ -194,7 +204,7 @@ function targetOf(plan: QueryPlan, path: string): Target {
   let target = plan.targets.get(path);
   if (target === undefined) {
     target = resolveTarget(plan, path);
-    const known = target.kind === "set" || target === EXCLUDED;
+    const known = target.kind === "set" || target === EXCLUDED || target === IGNORED;
     if (known && plan.targets.size < MAX_CACHED_KEYS) plan.targets.set(path, target);
   }
   return target;
@@ -202,6 +212,7 @@ function targetOf(plan: QueryPlan, path: string): Target {
 
 /** Resolves a key's field path (the part before any `[map key]`). */
 function resolveTarget(plan: QueryPlan, path: string): Target {
+  if (plan.ignored.has(path)) return IGNORED;
   if (
     path.charCodeAt(0) === 46 ||
     path.charCodeAt(path.length - 1) === 46 ||

@@ -20,6 +20,10 @@ export interface RequestDecodeOptions {
   readonly codec: Codec;
   readonly readJson: JsonReadOptions;
   readonly rejectUnknownQueryParameters: boolean;
+  /** Query parameter names skipped whatever they name (`ignoredQueryParameters`). */
+  readonly ignoredQueryParameters: ReadonlySet<string>;
+  /** Refuse a JSON body that sets a field a path variable binds, instead of letting the path win. */
+  readonly rejectBindingBodyFieldCollisions: boolean;
 }
 
 /**
@@ -46,6 +50,8 @@ export class RequestMessageBuilder {
   readonly #options: RequestDecodeOptions;
   readonly #maskFiller: FieldMaskFiller | undefined;
   readonly #form: FormBinding | string;
+  /** With `rejectBindingBodyFieldCollisions`: the body's fields path variables bind, as key paths into the body. */
+  readonly #collisions: readonly Collision[] | undefined;
 
   constructor(schema: DescMessage, route: RouteSpec, options: RequestDecodeOptions) {
     this.#schema = schema;
@@ -68,7 +74,11 @@ export class RequestMessageBuilder {
       this.#query = compileQueryPlan(schema, {
         exclude,
         rejectUnknown: options.rejectUnknownQueryParameters,
+        ignored: options.ignoredQueryParameters,
       });
+    }
+    if (options.rejectBindingBodyFieldCollisions && body !== "") {
+      this.#collisions = bodyCollisions(schema, route, body);
     }
   }
 
@@ -104,6 +114,10 @@ export class RequestMessageBuilder {
         setOwn(target, path[path.length - 1] as string, parsed);
         maskPaths = this.#maskFiller?.pathsOf(parsed);
       }
+    }
+    if (this.#collisions !== undefined) {
+      const collision = collisionIn(json, this.#collisions);
+      if (collision !== undefined) return invalid(collision);
     }
     const message = this.#decode(json, params, query);
     if (message instanceof RpcError) return message;
@@ -176,6 +190,57 @@ export interface FormFile {
   readonly target: FileTarget;
   readonly data: Uint8Array;
   readonly contentType: string;
+}
+
+/** A path variable's field as a path of JSON keys (proto and JSON name each) in the assembled object. */
+interface Collision {
+  readonly variable: string;
+  readonly keys: ReadonlyArray<readonly [proto: string, json: string]>;
+}
+
+/** The fields a route's path variables bind that its body can also set. */
+function bodyCollisions(schema: DescMessage, route: RouteSpec, body: string): Collision[] {
+  const out: Collision[] = [];
+  for (const v of route.pattern.variables) {
+    const r = resolveFieldPath(schema, v.fieldPath);
+    if (!r.ok) continue;
+    const fieldPath = protoNames(r.fields);
+    // body "*": every field; body "x": fields under x.
+    if (body !== "*" && !fieldPath.startsWith(`${body}.`) && fieldPath !== body) continue;
+    out.push({ variable: v.fieldPath, keys: r.fields.map((f) => [f.name, f.jsonName] as const) });
+  }
+  return out;
+}
+
+function protoNames(fields: readonly DescField[]): string {
+  return fields.map((f) => f.name).join(".");
+}
+
+/** The message refusing the first path-bound field the body sets, or undefined. */
+function collisionIn(
+  json: Record<string, unknown>,
+  collisions: readonly Collision[],
+): string | undefined {
+  for (const c of collisions) {
+    let value: unknown = json;
+    for (const [proto, jsonName] of c.keys) {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        value = undefined;
+        break;
+      }
+      const obj = value as Record<string, unknown>;
+      value = Object.hasOwn(obj, jsonName)
+        ? obj[jsonName]
+        : Object.hasOwn(obj, proto)
+          ? obj[proto]
+          : undefined;
+      if (value === undefined) break;
+    }
+    if (value !== undefined) {
+      return `the request body sets field "${c.variable}", which the path binds (rejectBindingBodyFieldCollisions): leave it out of the body`;
+    }
+  }
+  return undefined;
 }
 
 function invalid(message: string): RpcError {
