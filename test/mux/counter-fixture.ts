@@ -6,6 +6,7 @@ import {
   addCounterService,
   type CounterServiceApi,
 } from "../gen/muxoptions/v1/mux_options_gateway.js";
+import { Color } from "../gen/muxoptions/v1/mux_options_pb.js";
 import { type GrpcTestServer, startGrpcServer } from "../support/servers.js";
 
 /** 2^53 + 1: not a double. */
@@ -14,7 +15,7 @@ export const big = 9007199254740993n;
 /** A string shaped like the int64 writer's internal mark, which must come out unchanged. */
 export const fakeMark = "\u0001i64:guess:42";
 
-function counter(name: string, value: bigint, note: string) {
+function counter(name: string, value: bigint, note: string, color = Color.RED) {
   return {
     name,
     value,
@@ -25,6 +26,8 @@ function counter(name: string, value: bigint, note: string) {
     parent: { name: "root", value: 3n },
     note,
     small: 1,
+    color,
+    colors: [Color.RED, Color.DARK_BLUE],
   };
 }
 
@@ -32,7 +35,8 @@ export const counterBackend: CounterServiceApi = {
   async getCounter(req) {
     const note =
       req.note !== "" ? req.note : req.noteBytes > 0 ? "n".repeat(req.noteBytes) : fakeMark;
-    return counter(req.name, req.value === 0n ? big : req.value, note);
+    const color = req.color === Color.UNSPECIFIED ? Color.RED : req.color;
+    return counter(req.name, req.value === 0n ? big : req.value, note, color);
   },
   async putCounter(req) {
     return req;

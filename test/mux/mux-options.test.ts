@@ -34,6 +34,8 @@ interface Row {
   readonly path: string;
   readonly body?: unknown;
   readonly accept?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly rawBody?: string;
   readonly status: number;
   readonly check?: (res: TestResponse) => void;
 }
@@ -52,6 +54,24 @@ function lines(res: TestResponse): unknown[] {
 }
 
 export const muxOptionRows: Row[] = [
+  {
+    name: "X-HTTP-Method-Override is not honoured: a POST stays a POST (405)",
+    options: {},
+    method: "POST",
+    path: "/v1/counters/a",
+    headers: { "x-http-method-override": "GET" },
+    status: 405,
+    check: (res) => assert.equal(res.headers.get("allow"), "GET, PATCH, PUT"),
+  },
+  {
+    name: "no path-length fallback: a form POST to a GET-only path is 405, not served as GET",
+    options: {},
+    method: "POST",
+    path: "/v1/counters/a",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    rawBody: "value=5",
+    status: 405,
+  },
   {
     name: "default: compact JSON, int64 as strings",
     options: {},
@@ -172,6 +192,75 @@ export const muxOptionRows: Row[] = [
     },
   },
   {
+    name: "default: an enum name spelled in another case is 400",
+    options: {},
+    path: "/v1/counters/a?color=color_dark_blue",
+    status: 400,
+    check: (res) => assert.match(res.text, /not a value of enum muxoptions\.v1\.Color/),
+  },
+  {
+    name: "caseInsensitiveEnumParsing: a query enum in any case",
+    options: { caseInsensitiveEnumParsing: true },
+    path: "/v1/counters/a?color=color_Dark_Blue",
+    status: 200,
+    check: (res) => assert.equal((res.json as { color: string }).color, "COLOR_DARK_BLUE"),
+  },
+  {
+    name: "caseInsensitiveEnumParsing: body enums in any case, lists too",
+    options: { caseInsensitiveEnumParsing: true },
+    method: "PUT",
+    path: "/v1/counters/a",
+    body: { color: "color_red", colors: ["Color_Dark_Blue", "COLOR_RED"] },
+    status: 200,
+    check: (res) =>
+      assert.deepEqual(res.json, {
+        name: "a",
+        color: "COLOR_RED",
+        colors: ["COLOR_DARK_BLUE", "COLOR_RED"],
+      }),
+  },
+  {
+    name: "caseInsensitiveEnumParsing: a name no value has is still 400",
+    options: { caseInsensitiveEnumParsing: true },
+    path: "/v1/counters/a?color=purple",
+    status: 400,
+  },
+  {
+    name: "removeEnumPrefix: names are written without the prefix",
+    options: { removeEnumPrefix: true },
+    path: "/v1/counters/a",
+    status: 200,
+    check: (res) => {
+      const json = res.json as { color: string; colors: string[] };
+      assert.equal(json.color, "RED");
+      assert.deepEqual(json.colors, ["RED", "DARK_BLUE"]);
+    },
+  },
+  {
+    name: "removeEnumPrefix: a request may use the short or the full name",
+    options: { removeEnumPrefix: true },
+    method: "PUT",
+    path: "/v1/counters/a",
+    body: { color: "DARK_BLUE", colors: ["COLOR_RED", "RED"] },
+    status: 200,
+    check: (res) =>
+      assert.deepEqual(res.json, { name: "a", color: "DARK_BLUE", colors: ["RED", "RED"] }),
+  },
+  {
+    name: "removeEnumPrefix with caseInsensitiveEnumParsing: dark_blue in the query",
+    options: { removeEnumPrefix: true, caseInsensitiveEnumParsing: true },
+    path: "/v1/counters/a?color=dark_blue",
+    status: 200,
+    check: (res) => assert.equal((res.json as { color: string }).color, "DARK_BLUE"),
+  },
+  {
+    name: "removeEnumPrefix with enumAsInteger: numbers",
+    options: { removeEnumPrefix: true, enumAsInteger: true },
+    path: "/v1/counters/a?color=DARK_BLUE",
+    status: 200,
+    check: (res) => assert.equal((res.json as { color: number }).color, 2),
+  },
+  {
     name: 'streamFraming: "json-array" is one JSON array',
     options: { streamFraming: "json-array" },
     path: "/v1/counters?count=3",
@@ -243,8 +332,8 @@ export const muxOptionRows: Row[] = [
   },
   {
     name: "maxResponseBytes: a later stream message over the cap ends it with the error line",
-    options: { maxResponseBytes: 400 },
-    path: "/v1/counters?count=3&noteBytes=150",
+    options: { maxResponseBytes: 600 },
+    path: "/v1/counters?count=3&noteBytes=300",
     status: 200,
     check: (res) => {
       const got = lines(res) as Array<{ result?: unknown; error?: { code: number } }>;
@@ -424,12 +513,13 @@ describe("mux options through a real mux and grpc-js backend", { timeout: 60_000
     for (const way of ["mux", "register"] as const) {
       muxOptionRows.forEach((row, i) => {
         it(`${codec.name}, ${way}: ${row.name}`, async () => {
-          const headers: Record<string, string> = {};
+          const headers: Record<string, string> = { ...row.headers };
           if (row.accept !== undefined) headers.accept = row.accept;
           const res = await request(`${http.url}/${way}/${codec.name}/r${i}${row.path}`, {
             method: row.method ?? "GET",
             headers,
             ...(row.body === undefined ? {} : { json: row.body }),
+            ...(row.rawBody === undefined ? {} : { body: row.rawBody }),
             signal: AbortSignal.timeout(10_000),
           });
           assert.equal(res.status, row.status, res.text.slice(0, 500));

@@ -123,6 +123,10 @@ const routeMux = z.strictObject({
   int64AsNumber: z.boolean().exactOptional(),
   /** Answer 400 for a body field a path variable binds. Default false: the path wins. */
   rejectBindingBodyFieldCollisions: z.boolean().exactOptional(),
+  /** Match request enum names case-insensitively (Envoy's `case_insensitive_enum_parsing`). Default false. */
+  caseInsensitiveEnumParsing: z.boolean().exactOptional(),
+  /** Write enum names without their enum's prefix, read both (ASP.NET's `RemoveEnumPrefix`). Default false. */
+  removeEnumPrefix: z.boolean().exactOptional(),
   /** Query parameter names skipped whatever they name (e.g. `api_key`). */
   ignoredQueryParameters: z.array(z.string().min(1)).exactOptional(),
   /** Server streams without `Accept: text/event-stream`: `ndjson` (default) or one `json-array`. */

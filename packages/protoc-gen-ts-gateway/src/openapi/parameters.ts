@@ -55,7 +55,12 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
     if (only) {
       const name = unique(variable.fieldPath);
       parts.push(`{${name}}`);
-      const comment = field === undefined ? undefined : getComments(field).leading?.trim();
+      const leading = field === undefined ? undefined : getComments(field).leading?.trim();
+      // A repeated field: OpenAPI's path style is comma-separated; say when the plugin splits on another.
+      const comment =
+        route.pathParamSeparator === undefined || field?.fieldKind !== "list"
+          ? leading
+          : `${leading === undefined ? "" : `${leading} `}(items separated by ${JSON.stringify(route.pathParamSeparator)})`;
       parameters.push(
         pathParameter(
           name,

@@ -1,4 +1,5 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import type { EnumNames } from "./enum-names.js";
 import {
   enterParents,
   getOwn,
@@ -12,6 +13,7 @@ import {
   setOwn,
 } from "./field-path.js";
 import {
+  enumFromString,
   fail,
   type JsonValueParser,
   mapKeyFromString,
@@ -36,6 +38,8 @@ export interface QueryOptions {
    * whatever they name, e.g. `api_key` (Envoy's `ignored_query_parameters`).
    */
   readonly ignored?: ReadonlySet<string> | undefined;
+  /** Enum names as clients may spell them (case, prefix). */
+  readonly enumNames?: EnumNames | undefined;
 }
 
 /** Where one query key (without its `[map key]` part) goes. */
@@ -58,6 +62,8 @@ export interface QueryPlan {
   readonly rejectUnknown: boolean;
   /** @internal names skipped as sent */
   readonly ignored: ReadonlySet<string>;
+  /** @internal */
+  readonly enumNames: EnumNames | undefined;
   /** @internal resolved keys, bounded */
   readonly targets: Map<string, Target>;
 }
@@ -98,6 +104,7 @@ export function compileQueryPlan(schema: DescMessage, options: QueryOptions): Qu
     excluded,
     rejectUnknown: options.rejectUnknown,
     ignored: options.ignored ?? new Set(),
+    enumNames: options.enumNames,
     targets: new Map(),
   };
 }
@@ -238,7 +245,13 @@ function resolveTarget(plan: QueryPlan, path: string): Target {
       : UNKNOWN;
   }
   const leaf = r.fields[r.fields.length - 1]!;
-  return { kind: "set", fields: r.fields, leaf, parse: valueParserFor(leaf) };
+  const names = plan.enumNames;
+  const desc = leaf.enum;
+  const parse =
+    names !== undefined && desc !== undefined
+      ? (raw: string) => enumFromString(desc, names.canonical(desc, raw) ?? raw)
+      : valueParserFor(leaf);
+  return { kind: "set", fields: r.fields, leaf, parse };
 }
 
 function setTarget(

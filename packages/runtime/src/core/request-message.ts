@@ -6,6 +6,7 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import type { Codec, JsonReadOptions } from "../codec/codec.js";
+import type { EnumNames } from "./enum-names.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
 import { type FileTarget, FormBinding, setFile } from "./form-binding.js";
@@ -24,6 +25,8 @@ export interface RequestDecodeOptions {
   readonly ignoredQueryParameters: ReadonlySet<string>;
   /** Refuse a JSON body that sets a field a path variable binds, instead of letting the path win. */
   readonly rejectBindingBodyFieldCollisions: boolean;
+  /** Enum names as clients may spell them (case, prefix); undefined: as declared only. */
+  readonly enumNames: EnumNames | undefined;
 }
 
 /**
@@ -50,12 +53,15 @@ export class RequestMessageBuilder {
   readonly #options: RequestDecodeOptions;
   readonly #maskFiller: FieldMaskFiller | undefined;
   readonly #form: FormBinding | string;
+  /** What a repeated path variable is split on. */
+  readonly #separator: string;
   /** With `rejectBindingBodyFieldCollisions`: the body's fields path variables bind, as key paths into the body. */
   readonly #collisions: readonly Collision[] | undefined;
 
   constructor(schema: DescMessage, route: RouteSpec, options: RequestDecodeOptions) {
     this.#schema = schema;
     this.#options = options;
+    this.#separator = route.pathParamSeparator ?? ",";
     const body = route.body ?? "";
     this.hasBody = body !== "";
     this.#httpBody = HttpBodyRequest.forRoute(schema, route.body);
@@ -75,6 +81,7 @@ export class RequestMessageBuilder {
         exclude,
         rejectUnknown: options.rejectUnknownQueryParameters,
         ignored: options.ignoredQueryParameters,
+        enumNames: options.enumNames,
       });
     }
     if (options.rejectBindingBodyFieldCollisions && body !== "") {
@@ -132,12 +139,19 @@ export class RequestMessageBuilder {
     params: ReadonlyArray<[string, string]>,
     query: string,
   ): MessageShape<DescMessage> | RpcError {
-    const path = applyPathParams(this.#schema, json, params);
+    const path = applyPathParams(
+      this.#schema,
+      json,
+      params,
+      this.#separator,
+      this.#options.enumNames,
+    );
     if (!path.ok) return invalid(path.message);
     if (this.#query !== undefined && query !== "") {
       const q = applyQueryPlan(this.#query, json, query);
       if (!q.ok) return invalid(q.message);
     }
+    this.#options.enumNames?.readRequest(this.#schema, json as JsonValue);
     try {
       return this.#options.codec.fromJson(this.#schema, json as JsonValue, this.#options.readJson);
     } catch (err) {

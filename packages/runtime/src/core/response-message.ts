@@ -8,6 +8,7 @@ import type {
 } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { Codec, JsonWriteOptions } from "../codec/codec.js";
+import type { EnumNames } from "./enum-names.js";
 import { resolveFieldPath } from "./field-path.js";
 import { HttpStatusError } from "./http-status-error.js";
 import type { Int64Numbers } from "./int64-numbers.js";
@@ -38,6 +39,8 @@ export interface ResponseEncodeOptions extends JsonWriteOptions {
   /** Largest message written, in bytes (each message of a stream); 0 = no cap. */
   readonly maxResponseBytes: number;
   readonly responseRewriter: ResponseRewriter | undefined;
+  /** Writes enum names without their prefix, when set. */
+  readonly enumNames: EnumNames | undefined;
 }
 
 /**
@@ -54,6 +57,7 @@ export class ResponseJsonWriter {
   readonly #max: number;
   readonly #rewrite: ResponseRewriter | undefined;
   readonly #method: DescMethod | undefined;
+  readonly #enumNames: EnumNames | undefined;
   /**
    * A message's JSON text as written on its own (a unary response, a
    * JSON-array stream element, a WebSocket message): indented with `indent`.
@@ -69,7 +73,9 @@ export class ResponseJsonWriter {
     method?: DescMethod,
   ) {
     this.#schema = schema;
-    const { codec, indent, int64Numbers, maxResponseBytes, responseRewriter, ...json } = options;
+    const { codec, indent, int64Numbers, maxResponseBytes, responseRewriter, enumNames, ...json } =
+      options;
+    this.#enumNames = enumNames?.removesPrefix === true ? enumNames : undefined;
     this.#codec = codec;
     this.#options = json;
     this.#int64 = int64Numbers?.applies(schema) === true ? int64Numbers : undefined;
@@ -82,7 +88,11 @@ export class ResponseJsonWriter {
       this.#fields = resolved.fields;
     }
     // Options off cost nothing per message: the plain writer is chosen here, once.
-    const plain = this.#int64 === undefined && this.#max === 0 && this.#rewrite === undefined;
+    const plain =
+      this.#int64 === undefined &&
+      this.#max === 0 &&
+      this.#rewrite === undefined &&
+      this.#enumNames === undefined;
     if (plain) {
       this.writeLine = (m) => JSON.stringify(this.#value(m));
       this.write =
@@ -97,6 +107,7 @@ export class ResponseJsonWriter {
   #value(message: MessageShape<DescMessage>): JsonValue {
     let json = this.#codec.toJson(this.#schema, message, this.#options);
     if (this.#int64 !== undefined) json = this.#int64.mark(this.#schema, json);
+    if (this.#enumNames !== undefined) this.#enumNames.writeResponse(this.#schema, json);
     if (this.#fields === undefined) return json;
     let value: JsonValue | undefined = json;
     for (const field of this.#fields) {

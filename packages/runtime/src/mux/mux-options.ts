@@ -2,6 +2,7 @@ import type { Registry } from "@bufbuild/protobuf";
 import type { Codec } from "../codec/codec.js";
 import { compiledCodec } from "../codec/compiled-codec.js";
 import { timeoutPolicy } from "../core/deadline.js";
+import { EnumNames } from "../core/enum-names.js";
 import { createErrorDetailsRegistry } from "../core/error-body.js";
 import { Int64Numbers } from "../core/int64-numbers.js";
 import type { UnescapeMode } from "../core/path-unescape.js";
@@ -42,6 +43,8 @@ export type RouteMuxOptions = Pick<
   | "int64AsNumber"
   | "rejectBindingBodyFieldCollisions"
   | "ignoredQueryParameters"
+  | "caseInsensitiveEnumParsing"
+  | "removeEnumPrefix"
   | "streamFraming"
   | "maxResponseBytes"
   | "responseRewriter"
@@ -82,6 +85,19 @@ export interface MuxOptions extends JsonOptions {
    * false: the path's value wins, as grpc-gateway and Envoy do.
    */
   rejectBindingBodyFieldCollisions?: boolean;
+  /**
+   * Match enum names in requests (JSON bodies, query, path) case-insensitively:
+   * `red` and `Color_Red` are `COLOR_RED` (Envoy's
+   * `case_insensitive_enum_parsing`). Default false: as declared.
+   */
+  caseInsensitiveEnumParsing?: boolean;
+  /**
+   * Write enum names without their enum's prefix (`RED` for `COLOR_RED` of
+   * `enum Color`) and accept both forms in requests (ASP.NET's
+   * `RemoveEnumPrefix`). A name whose rest would start with a digit keeps its
+   * prefix. No effect on responses with `enumAsInteger`. Default false.
+   */
+  removeEnumPrefix?: boolean;
   /**
    * Query parameter names skipped whatever they name (Envoy's
    * `ignored_query_parameters`), e.g. `["api_key"]`: never bound to a field,
@@ -283,6 +299,13 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       ? createErrorDetailsRegistry()
       : createErrorDetailsRegistry(options.registry);
   const codec = options.codec ?? compiledCodec;
+  const enumNames =
+    options.caseInsensitiveEnumParsing === true || options.removeEnumPrefix === true
+      ? new EnumNames(
+          options.caseInsensitiveEnumParsing ?? false,
+          options.removeEnumPrefix ?? false,
+        )
+      : undefined;
   const outgoing: OutgoingHeaderRules = {
     outgoingHeader: options.outgoingHeaderMatcher,
     outgoingTrailer: options.outgoingTrailerMatcher,
@@ -298,6 +321,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       rejectUnknownQueryParameters: options.rejectUnknownQueryParameters ?? false,
       ignoredQueryParameters: new Set(options.ignoredQueryParameters ?? []),
       rejectBindingBodyFieldCollisions: options.rejectBindingBodyFieldCollisions ?? false,
+      enumNames,
     },
     json: {
       codec,
@@ -314,6 +338,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
         Number.MAX_SAFE_INTEGER,
       ),
       responseRewriter: options.responseRewriter,
+      enumNames: options.enumAsInteger === true ? undefined : enumNames,
     },
     limits: {
       maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
