@@ -65,6 +65,12 @@ const rows: Row[] = [
     check: (res) => assert.equal((res.json as { color: string }).color, "DARK_BLUE"),
   },
   {
+    name: "services[].mux.captureUnknownQueryParameters: unknown parameters in the map field",
+    path: "/strict/v1/counters/a?utm_source=mail",
+    status: 200,
+    check: (res) => assert.equal((res.json as { note: string }).note, '{"utm_source":"mail"}'),
+  },
+  {
     name: "default framing: NDJSON lines",
     path: "/v1/counters?count=2",
     status: 200,
@@ -160,6 +166,7 @@ services:
       streamFraming: json-array
       maxResponseBytes: 600
       removeEnumPrefix: true
+      captureUnknownQueryParameters: extra
 `,
     );
     gateway = await startGateway(config);

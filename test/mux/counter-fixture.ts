@@ -33,8 +33,15 @@ function counter(name: string, value: bigint, note: string, color = Color.RED) {
 
 export const counterBackend: CounterServiceApi = {
   async getCounter(req) {
+    const extra = Object.keys(req.extra).length > 0 ? JSON.stringify(req.extra) : "";
     const note =
-      req.note !== "" ? req.note : req.noteBytes > 0 ? "n".repeat(req.noteBytes) : fakeMark;
+      req.note !== ""
+        ? req.note
+        : extra !== ""
+          ? extra
+          : req.noteBytes > 0
+            ? "n".repeat(req.noteBytes)
+            : fakeMark;
     const color = req.color === Color.UNSPECIFIED ? Color.RED : req.color;
     return counter(req.name, req.value === 0n ? big : req.value, note, color);
   },

@@ -192,6 +192,30 @@ export const muxOptionRows: Row[] = [
     },
   },
   {
+    name: "captureUnknownQueryParameters: unknown parameters land in the map field",
+    options: { captureUnknownQueryParameters: "extra", rejectUnknownQueryParameters: true },
+    path: "/v1/counters/a?api_key=s3cret&utm_source=x%20y&value=5",
+    status: 200,
+    check: (res) => {
+      const json = res.json as { note: string; value: string };
+      assert.deepEqual(JSON.parse(json.note), { api_key: "s3cret", utm_source: "x y" });
+      assert.equal(json.value, "5");
+    },
+  },
+  {
+    name: "captureUnknownQueryParameters: a key sent twice is 400",
+    options: { captureUnknownQueryParameters: "extra" },
+    path: "/v1/counters/a?tag=a&tag=b",
+    status: 400,
+    check: (res) => assert.match(res.text, /multiple values for query parameter \\"tag\\"/),
+  },
+  {
+    name: "captureUnknownQueryParameters: a request without the field refuses as before",
+    options: { captureUnknownQueryParameters: "extra", rejectUnknownQueryParameters: true },
+    path: "/v1/counters?count=1&api_key=s3cret",
+    status: 400,
+  },
+  {
     name: "default: an enum name spelled in another case is 400",
     options: {},
     path: "/v1/counters/a?color=color_dark_blue",

@@ -127,6 +127,8 @@ const routeMux = z.strictObject({
   caseInsensitiveEnumParsing: z.boolean().exactOptional(),
   /** Write enum names without their enum's prefix, read both (ASP.NET's `RemoveEnumPrefix`). Default false. */
   removeEnumPrefix: z.boolean().exactOptional(),
+  /** A top-level map<string, string> request field (by name) that takes unknown query parameters. */
+  captureUnknownQueryParameters: z.string().min(1).exactOptional(),
   /** Query parameter names skipped whatever they name (e.g. `api_key`). */
   ignoredQueryParameters: z.array(z.string().min(1)).exactOptional(),
   /** Server streams without `Accept: text/event-stream`: `ndjson` (default) or one `json-array`. */

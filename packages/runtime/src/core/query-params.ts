@@ -1,4 +1,4 @@
-import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import type { EnumNames } from "./enum-names.js";
 import {
   enterParents,
@@ -40,11 +40,18 @@ export interface QueryOptions {
   readonly ignored?: ReadonlySet<string> | undefined;
   /** Enum names as clients may spell them (case, prefix). */
   readonly enumNames?: EnumNames | undefined;
+  /**
+   * The name (proto or JSON) of a top-level `map<string, string>` field that
+   * takes the parameters naming no field (Envoy's
+   * `capture_unknown_query_parameters`), when the message has it.
+   */
+  readonly capture?: string | undefined;
 }
 
 /** Where one query key (without its `[map key]` part) goes. */
 type Target =
   | { kind: "set"; fields: DescField[]; leaf: DescField; parse: JsonValueParser | undefined }
+  | { kind: "capture" }
   | { kind: "skip" }
   | { kind: "error"; prefix: string; reason: string };
 
@@ -64,6 +71,8 @@ export interface QueryPlan {
   readonly ignored: ReadonlySet<string>;
   /** @internal */
   readonly enumNames: EnumNames | undefined;
+  /** @internal the map<string, string> field unknown parameters go to */
+  readonly capture: DescField | undefined;
   /** @internal resolved keys, bounded */
   readonly targets: Map<string, Target>;
 }
@@ -79,6 +88,8 @@ const OK: ParseResult<void> = Object.freeze({ ok: true, value: undefined });
 const EXCLUDED: Target = { kind: "skip" };
 /** An unknown key; not cached, so unknown keys cannot fill the cache. */
 const UNKNOWN: Target = { kind: "skip" };
+/** An unknown key the plan captures; not cached either. */
+const CAPTURE: Target = { kind: "capture" };
 /** A name the `ignored` option lists; cached (the list bounds them). */
 const IGNORED: Target = { kind: "skip" };
 
@@ -105,6 +116,7 @@ export function compileQueryPlan(schema: DescMessage, options: QueryOptions): Qu
     rejectUnknown: options.rejectUnknown,
     ignored: options.ignored ?? new Set(),
     enumNames: options.enumNames,
+    capture: captureField(schema, options.capture),
     targets: new Map(),
   };
 }
@@ -204,6 +216,7 @@ function applyPair(
   if (value === undefined) {
     return fail(`malformed query parameter ${quote(key)}: invalid percent-encoding in the value`);
   }
+  if (target.kind === "capture") return capture(json, plan.capture as DescField, key, value);
   return setTarget(json, target.fields, target.leaf, target.parse, key, mapKey, value);
 }
 
@@ -240,6 +253,7 @@ function resolveTarget(plan: QueryPlan, path: string): Target {
   }
   if (!r.ok) {
     if (!r.unknown) return { kind: "error", prefix: "invalid query parameter", reason: r.message };
+    if (plan.capture !== undefined) return CAPTURE;
     return plan.rejectUnknown
       ? { kind: "error", prefix: "unknown query parameter", reason: r.message }
       : UNKNOWN;
@@ -323,6 +337,39 @@ function setTarget(
       return OK;
     }
   }
+}
+
+/** The capture field named `name`: a top-level map<string, string>, or undefined when the message has none. */
+function captureField(schema: DescMessage, name: string | undefined): DescField | undefined {
+  if (name === undefined) return undefined;
+  const field = schema.fields.find((f) => f.name === name || f.jsonName === name);
+  return field?.fieldKind === "map" &&
+    field.mapKey === ScalarType.STRING &&
+    field.mapKind === "scalar" &&
+    field.scalar === ScalarType.STRING
+    ? field
+    : undefined;
+}
+
+/** Puts an unknown parameter into the capture map; a second value for one key is an error. */
+function capture(
+  json: JsonObject,
+  field: DescField,
+  key: string,
+  value: string,
+): ParseResult<void> {
+  const present = presentKey(json, field);
+  let map = present === undefined ? undefined : getOwn(json, present);
+  if (typeof map !== "object" || map === null || Array.isArray(map)) {
+    map = newObject();
+    setOwn(json, field.jsonName, map);
+  }
+  const entries = map as JsonObject;
+  if (Object.hasOwn(entries, key)) {
+    return fail(`multiple values for query parameter ${quote(key)}`);
+  }
+  setOwn(entries, key, value);
+  return OK;
 }
 
 function unsupported(key: string, leaf: DescField): string {

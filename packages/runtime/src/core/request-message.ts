@@ -27,6 +27,8 @@ export interface RequestDecodeOptions {
   readonly rejectBindingBodyFieldCollisions: boolean;
   /** Enum names as clients may spell them (case, prefix); undefined: as declared only. */
   readonly enumNames: EnumNames | undefined;
+  /** The map<string, string> field (by name) that takes unknown query parameters, where the request has it. */
+  readonly captureUnknownQueryParameters: string | undefined;
 }
 
 /**
@@ -82,6 +84,7 @@ export class RequestMessageBuilder {
         rejectUnknown: options.rejectUnknownQueryParameters,
         ignored: options.ignoredQueryParameters,
         enumNames: options.enumNames,
+        capture: options.captureUnknownQueryParameters,
       });
     }
     if (options.rejectBindingBodyFieldCollisions && body !== "") {

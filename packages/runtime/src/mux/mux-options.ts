@@ -43,6 +43,7 @@ export type RouteMuxOptions = Pick<
   | "int64AsNumber"
   | "rejectBindingBodyFieldCollisions"
   | "ignoredQueryParameters"
+  | "captureUnknownQueryParameters"
   | "caseInsensitiveEnumParsing"
   | "removeEnumPrefix"
   | "streamFraming"
@@ -85,6 +86,14 @@ export interface MuxOptions extends JsonOptions {
    * false: the path's value wins, as grpc-gateway and Envoy do.
    */
   rejectBindingBodyFieldCollisions?: boolean;
+  /**
+   * The name (proto or JSON) of a top-level `map<string, string>` request
+   * field that takes the query parameters naming no field, key → value, on the
+   * routes whose request message has it (Envoy's
+   * `capture_unknown_query_parameters`); a key sent twice answers 400. Elsewhere
+   * unknown parameters are ignored or refused as before. Default none.
+   */
+  captureUnknownQueryParameters?: string;
   /**
    * Match enum names in requests (JSON bodies, query, path) case-insensitively:
    * `red` and `Color_Red` are `COLOR_RED` (Envoy's
@@ -322,6 +331,7 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       ignoredQueryParameters: new Set(options.ignoredQueryParameters ?? []),
       rejectBindingBodyFieldCollisions: options.rejectBindingBodyFieldCollisions ?? false,
       enumNames,
+      captureUnknownQueryParameters: options.captureUnknownQueryParameters,
     },
     json: {
       codec,
