@@ -73,12 +73,13 @@ export const muxOptionRows: Row[] = [
     status: 405,
   },
   {
-    name: "default: compact JSON, int64 as strings",
+    name: "default: compact JSON with Content-Length, int64 as strings",
     options: {},
     path: "/v1/counters/a",
     status: 200,
     check: (res) => {
       assert.ok(!res.text.includes("\n"), res.text);
+      assert.equal(res.headers.get("content-length"), String(Buffer.byteLength(res.text)));
       assert.equal((res.json as { value: string }).value, String(big));
     },
   },
