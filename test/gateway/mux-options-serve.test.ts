@@ -190,6 +190,59 @@ services:
     });
   }
 
+  // Adversarial: bad input under the options answers a google.rpc.Status within its bound.
+  const deep = (levels: number) =>
+    `${'{"name":"x","color":"color_red","parent":'.repeat(levels)}{"name":"y"}${"}".repeat(levels)}`;
+  const attacks: Array<{
+    name: string;
+    method: string;
+    path: string;
+    body?: string;
+    status: number[];
+  }> = [
+    {
+      name: "a body 5,000 levels deep under caseInsensitiveEnumParsing",
+      method: "PUT",
+      path: "/v1/counters/a",
+      body: deep(5_000),
+      status: [200, 400],
+    },
+    {
+      name: "a body 100,000 levels deep under caseInsensitiveEnumParsing",
+      method: "PUT",
+      path: "/v1/counters/a",
+      body: deep(100_000),
+      status: [400, 413],
+    },
+    {
+      name: "1,500 unknown parameters captured, echoed past maxResponseBytes",
+      method: "GET",
+      path: `/strict/v1/counters/a?${Array.from({ length: 1_500 }, (_, i) => `k${i}=v`).join("&")}`,
+      status: [502],
+    },
+    {
+      name: "a colliding body nested under the bound field",
+      method: "PUT",
+      path: "/strict/v1/counters/a",
+      body: '{"name":{"deep":[1,2,3]}}',
+      status: [400],
+    },
+  ];
+  for (const a of attacks) {
+    it(`adversarial: ${a.name} answers ${a.status.join(" or ")} within 10 s`, async () => {
+      const res = await request(`${url}${a.path}`, {
+        method: a.method,
+        headers: { "content-type": "application/json" },
+        ...(a.body === undefined ? {} : { body: a.body }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.ok(a.status.includes(res.status), `${res.status}: ${res.text.slice(0, 300)}`);
+      if (res.status >= 400 && res.text !== "") {
+        assert.equal(typeof (res.json as { code: unknown }).code, "number", res.text.slice(0, 300));
+      }
+    });
+  }
+
   it("the gateway is still alive after every row", async () => {
     const res = await request(`${url}/v1/counters/alive`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(res.status, 200);

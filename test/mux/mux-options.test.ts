@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import {
+  attachWebSocket,
   type Codec,
   compiledCodec,
   Mux,
@@ -14,6 +15,7 @@ import {
   protobufEsCodec,
   type RegisterOptions,
 } from "@ts-gateway/runtime";
+import { WebSocket } from "ws";
 import {
   CounterServiceClient,
   counterServiceRoutes,
@@ -569,4 +571,100 @@ describe("mux options through a real mux and grpc-js backend", { timeout: 60_000
       );
     });
   }
+});
+
+interface SocketRow {
+  readonly name: string;
+  readonly options: RegisterOptions;
+  readonly path: string;
+  /** The close code: 1000, or 4000 + the gRPC code. */
+  readonly close: number;
+  readonly check?: (frames: string[]) => void;
+}
+
+/** The options that shape messages, over WebSocket (each message one text frame). */
+const socketRows: SocketRow[] = [
+  {
+    name: "responseRewriter: reshapes each WebSocket message",
+    options: { responseRewriter: (json) => ({ wrapped: json }) },
+    path: "/v1/counters?count=2",
+    close: 1000,
+    check: (frames) =>
+      assert.deepEqual(
+        frames.map((f) => (JSON.parse(f) as { wrapped: { name: string } }).wrapped.name),
+        ["c1", "c2"],
+      ),
+  },
+  {
+    name: "responseRewriter: one that throws closes with 4013 (INTERNAL)",
+    options: {
+      responseRewriter: (json) => {
+        if ((json as { name: string }).name === "c2") throw new Error("c2 is bad");
+        return json;
+      },
+    },
+    path: "/v1/counters?count=3",
+    close: 4013,
+    check: (frames) => assert.equal(frames.length, 1),
+  },
+  {
+    name: "maxResponseBytes: a message over the cap closes with 4008 (RESOURCE_EXHAUSTED)",
+    options: { maxResponseBytes: 600 },
+    path: "/v1/counters?count=3&noteBytes=300",
+    close: 4008,
+    check: (frames) => assert.equal(frames.length, 1),
+  },
+  {
+    name: "int64AsNumber and removeEnumPrefix: WebSocket messages",
+    options: { int64AsNumber: true, removeEnumPrefix: true },
+    path: "/v1/counters?count=1",
+    close: 1000,
+    check: (frames) => {
+      assert.match(frames[0] ?? "", new RegExp(`"total":${big}[,}]`));
+      assert.match(frames[0] ?? "", /"color":"RED"/);
+    },
+  },
+];
+
+describe("mux options over WebSocket", { timeout: 60_000 }, () => {
+  let backend: GrpcTestServer;
+  let client: CounterServiceClient;
+  let http: HttpTestServer;
+  let detach: () => void = () => {};
+
+  before(async () => {
+    backend = await startCounterBackend();
+    client = new CounterServiceClient(backend.address, credentials.createInsecure());
+    const mux = new Mux({ notFound: "404", webSocket: true });
+    socketRows.forEach((row, i) => {
+      mux.register(counterServiceRoutes, client, { ...row.options, pathPrefix: `/w${i}` });
+    });
+    http = await startHttpServer(mux.handler);
+    detach = attachWebSocket(http.server, mux);
+  });
+
+  after(async () => {
+    detach();
+    await http?.close();
+    client?.transport.close();
+    await backend?.close();
+  });
+
+  socketRows.forEach((row, i) => {
+    it(row.name, async () => {
+      const ws = new WebSocket(`${http.url.replace("http", "ws")}/w${i}${row.path}`);
+      const frames: string[] = [];
+      ws.on("message", (data) => frames.push(String(data)));
+      ws.on("error", () => {});
+      const code = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no close within 10 s")), 10_000);
+        ws.on("close", (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      assert.equal(code, row.close, frames.join("\n"));
+      row.check?.(frames);
+    });
+  });
 });

@@ -154,8 +154,9 @@ export class RequestMessageBuilder {
       const q = applyQueryPlan(this.#query, json, query);
       if (!q.ok) return invalid(q.message);
     }
-    this.#options.enumNames?.readRequest(this.#schema, json as JsonValue);
     try {
+      // Inside the try: a body nested deeper than the stack fails here as it would in the codec.
+      this.#options.enumNames?.readRequest(this.#schema, json as JsonValue);
       return this.#options.codec.fromJson(this.#schema, json as JsonValue, this.#options.readJson);
     } catch (err) {
       return invalid((err as Error).message);
