@@ -171,6 +171,16 @@ export const muxOptionRows: Row[] = [
     status: 400,
   },
   {
+    name: "rejectBindingBodyFieldCollisions: a form body's path-bound key is skipped, as without it",
+    options: { rejectBindingBodyFieldCollisions: true },
+    method: "PUT",
+    path: "/v1/counters/a",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    rawBody: "name=b&value=1",
+    status: 200,
+    check: (res) => assert.deepEqual(res.json, { name: "a", value: "1" }),
+  },
+  {
     name: "default: an unknown query parameter is ignored",
     options: {},
     path: "/v1/counters/a?api_key=s3cret",

@@ -125,10 +125,6 @@ export class RequestMessageBuilder {
         maskPaths = this.#maskFiller?.pathsOf(parsed);
       }
     }
-    if (this.#collisions !== undefined) {
-      const collision = collisionIn(json, this.#collisions);
-      if (collision !== undefined) return invalid(collision);
-    }
     const message = this.#decode(json, params, query);
     if (message instanceof RpcError) return message;
     if (maskPaths !== undefined) this.#maskFiller?.fill(message, maskPaths);
@@ -142,6 +138,11 @@ export class RequestMessageBuilder {
     params: ReadonlyArray<[string, string]>,
     query: string,
   ): MessageShape<DescMessage> | RpcError {
+    // `json` holds the body alone here (JSON or form): a field it shares with the path collides.
+    if (this.#collisions !== undefined) {
+      const collision = collisionIn(json, this.#collisions);
+      if (collision !== undefined) return invalid(collision);
+    }
     const path = applyPathParams(
       this.#schema,
       json,

@@ -81,9 +81,10 @@ export interface MuxOptions extends JsonOptions {
    */
   int64AsNumber?: boolean;
   /**
-   * Answer 400 INVALID_ARGUMENT for a request body that sets a field a path
-   * variable binds (Envoy's `reject_binding_body_field_collisions`). Default
-   * false: the path's value wins, as grpc-gateway and Envoy do.
+   * Answer 400 INVALID_ARGUMENT for a JSON request body that sets a field a
+   * path variable binds (Envoy's `reject_binding_body_field_collisions`).
+   * Default false: the path's value wins, as grpc-gateway and Envoy do. Form
+   * bodies skip path-bound keys either way.
    */
   rejectBindingBodyFieldCollisions?: boolean;
   /**
