@@ -20,6 +20,7 @@ message Req {
   Sub sub = 3;
   int32 n = 4;
   map<string, string> labels = 5;
+  repeated Sub subs = 6;
 }
 
 message Sub {
@@ -85,10 +86,11 @@ const cases: Case[] = [
     error: /"name" is not a message field/,
   },
   {
-    name: "repeated path variable",
-    rpcs: rpc("Get", `get: "/v1/{tags}"`),
+    // A repeated scalar is a separated list (test/plugin/grpc-gateway-flags.test.ts).
+    name: "repeated message path variable",
+    rpcs: rpc("Get", `get: "/v1/{subs}"`),
     method: "Get",
-    error: /"tags".*list field/,
+    error: /"subs".*repeated message field/,
   },
   {
     name: "message path variable",

@@ -1,6 +1,10 @@
 import type { DescFile, DescService } from "@bufbuild/protobuf";
-import { collectRoutes, type ReportInvalidRule, type RouteInfo } from "./http-rules.js";
-import type { GatewayPluginOptions } from "./options.js";
+import {
+  collectRoutes,
+  type ReportInvalidRule,
+  type RouteInfo,
+  type RouteOptions,
+} from "./http-rules.js";
 import type { HttpRule } from "./proto/google/api/http_pb.js";
 import { checkRouteConflicts } from "./route-conflicts.js";
 
@@ -17,7 +21,7 @@ export interface ServiceRouteInfos {
  */
 export function collectFileRoutes(
   file: DescFile,
-  options: Pick<GatewayPluginOptions, "generateUnboundMethods">,
+  options: RouteOptions,
   configuredRules: ReadonlyMap<string, HttpRule>,
   report: ReportInvalidRule,
 ): ServiceRouteInfos[] {

@@ -348,6 +348,9 @@ function printRoutes(
     const bodies: string[] = [];
     if (r.body !== "") bodies.push(`body: ${JSON.stringify(r.body)}`);
     if (r.responseBody !== "") bodies.push(`responseBody: ${JSON.stringify(r.responseBody)}`);
+    if (r.pathParamSeparator !== undefined) {
+      bodies.push(`pathParamSeparator: ${JSON.stringify(r.pathParamSeparator)}`);
+    }
     lines.push(
       "    ",
       route,

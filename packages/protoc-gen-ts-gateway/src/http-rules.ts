@@ -11,7 +11,7 @@ import {
   compilePathTemplate,
   TemplateError,
 } from "@ts-gateway/runtime/path-template";
-import type { GatewayPluginOptions } from "./options.js";
+import { type GatewayPluginOptions, pathParamSeparators } from "./options.js";
 import { http } from "./proto/google/api/annotations_pb.js";
 import type { HttpRule } from "./proto/google/api/http_pb.js";
 import { GenerationError } from "./source-location.js";
@@ -28,7 +28,18 @@ export interface RouteInfo {
   readonly body: string;
   /** `""` (the whole response), or a response field path. */
   readonly responseBody: string;
+  /**
+   * The character a path variable bound to a repeated field is split on, when
+   * it is not `,` (`repeated_path_param_separator`); undefined otherwise.
+   */
+  readonly pathParamSeparator?: string;
 }
+
+/** The plugin options route collection reads. */
+export type RouteOptions = Pick<
+  GatewayPluginOptions,
+  "generateUnboundMethods" | "allowDeleteBody" | "repeatedPathParamSeparator"
+>;
 
 /** Receives a rule that cannot be served; the rule is left out. */
 export type ReportInvalidRule = (error: GenerationError) => void;
@@ -43,11 +54,15 @@ export type ReportInvalidRule = (error: GenerationError) => void;
  */
 export function collectRoutes(
   service: DescService,
-  options: Pick<GatewayPluginOptions, "generateUnboundMethods">,
+  options: Partial<RouteOptions> & Pick<GatewayPluginOptions, "generateUnboundMethods">,
   configuredRules: ReadonlyMap<string, HttpRule>,
   report?: ReportInvalidRule,
 ): RouteInfo[] {
   const routes: RouteInfo[] = [];
+  const rules: RuleOptions = {
+    allowDeleteBody: options.allowDeleteBody ?? false,
+    separator: pathParamSeparators[options.repeatedPathParamSeparator ?? "csv"],
+  };
   const add = (build: () => RouteInfo): void => {
     if (report === undefined) {
       routes.push(build());
@@ -65,24 +80,31 @@ export function collectRoutes(
       configuredRules.get(`${service.typeName}.${method.name}`) ??
       (hasOption(method, http) ? getOption(method, http) : undefined);
     if (rule !== undefined) {
-      add(() => ruleToRoute(method, rule));
+      add(() => ruleToRoute(method, rule, rules));
       for (const binding of rule.additionalBindings) {
         add(() => {
           if (binding.additionalBindings.length > 0) {
             throw new GenerationError(method, "additional_bindings may not be nested");
           }
-          return ruleToRoute(method, binding);
+          return ruleToRoute(method, binding, rules);
         });
       }
     } else if (options.generateUnboundMethods) {
       const path = `/${service.typeName}/${method.name}`;
-      add(() => validate(method, "POST", path, "*", ""));
+      add(() => validate(method, "POST", path, "*", "", rules));
     }
   }
   return routes;
 }
 
-function ruleToRoute(method: DescMethod, rule: HttpRule): RouteInfo {
+/** What {@link validate} allows, from the plugin options. */
+interface RuleOptions {
+  readonly allowDeleteBody: boolean;
+  /** The separator of repeated path variables. */
+  readonly separator: string;
+}
+
+function ruleToRoute(method: DescMethod, rule: HttpRule, options: RuleOptions): RouteInfo {
   const p = rule.pattern;
   switch (p.case) {
     case "get":
@@ -90,7 +112,7 @@ function ruleToRoute(method: DescMethod, rule: HttpRule): RouteInfo {
     case "post":
     case "delete":
     case "patch":
-      return validate(method, p.case.toUpperCase(), p.value, rule.body, rule.responseBody);
+      return validate(method, p.case.toUpperCase(), p.value, rule.body, rule.responseBody, options);
     case "custom":
       if (!/^[A-Za-z][A-Za-z-]*$/.test(p.value.kind)) {
         throw new GenerationError(
@@ -104,6 +126,7 @@ function ruleToRoute(method: DescMethod, rule: HttpRule): RouteInfo {
         p.value.path,
         rule.body,
         rule.responseBody,
+        options,
       );
     default:
       throw new GenerationError(
@@ -119,6 +142,7 @@ function validate(
   path: string,
   body: string,
   responseBody: string,
+  options: RuleOptions,
 ): RouteInfo {
   let pattern: CompiledPattern;
   try {
@@ -127,17 +151,32 @@ function validate(
     if (err instanceof TemplateError) throw new GenerationError(method, err.message);
     throw err;
   }
+  let repeated = false;
   for (const variable of pattern.variables) {
     const field = resolveFieldPath(method, method.input, variable.fieldPath, "path variable");
-    if (field.fieldKind === "list" || field.fieldKind === "map" || field.fieldKind === "message") {
+    // A repeated scalar or enum field takes a separated list, as grpc-gateway's.
+    const list = field.fieldKind === "list" && field.listKind !== "message";
+    repeated ||= list;
+    if (
+      !list &&
+      (field.fieldKind === "list" || field.fieldKind === "map" || field.fieldKind === "message")
+    ) {
       throw new GenerationError(
         method,
-        `path variable "${variable.fieldPath}" in "${path}" names a ${field.fieldKind} field; path variables bind to singular scalar or enum fields`,
+        `path variable "${variable.fieldPath}" in "${path}" names a ${field.fieldKind === "list" ? "repeated message" : field.fieldKind} field; path variables bind to scalar or enum fields, repeated ones as a separated list`,
       );
     }
   }
-  if (body !== "" && (httpMethod === "GET" || httpMethod === "DELETE")) {
-    throw new GenerationError(method, `a ${httpMethod} route cannot have a body (body: "${body}")`);
+  if (
+    body !== "" &&
+    (httpMethod === "GET" || (httpMethod === "DELETE" && !options.allowDeleteBody))
+  ) {
+    const hint =
+      httpMethod === "DELETE" ? " (the plugin option allow_delete_body=true allows it)" : "";
+    throw new GenerationError(
+      method,
+      `a ${httpMethod} route cannot have a body (body: "${body}")${hint}`,
+    );
   }
   if (body !== "" && body !== "*") {
     resolveFieldPath(method, method.input, body, "body");
@@ -149,7 +188,10 @@ function validate(
     }
   }
   if (responseBody !== "") resolveFieldPath(method, method.output, responseBody, "response_body");
-  return { method, httpMethod, path, pattern, body, responseBody };
+  const route: RouteInfo = { method, httpMethod, path, pattern, body, responseBody };
+  return repeated && options.separator !== ","
+    ? { ...route, pathParamSeparator: options.separator }
+    : route;
 }
 
 /** Resolves a dotted field path by proto field names, or fails with a generation error. */

@@ -21,7 +21,27 @@ export interface GatewayPluginOptions {
    * (default `error`), or is left out with a warning on stderr (`skip`).
    */
   onInvalidRule: InvalidRuleMode;
+  /** `allow_delete_body=true`: DELETE rules may have a `body` (grpc-gateway's flag); default: refused. */
+  allowDeleteBody: boolean;
+  /**
+   * `repeated_path_param_separator=csv|pipes|ssv|tsv`: how a path variable
+   * bound to a repeated field splits its value: `,` (default), `|`, space, tab.
+   */
+  repeatedPathParamSeparator: PathParamSeparator;
+  /** `warn_on_unbound_methods=true`: a warning on stderr per method without an HTTP rule. */
+  warnOnUnboundMethods: boolean;
 }
+
+/** grpc-gateway's names of the separators of repeated path parameters. */
+export type PathParamSeparator = "csv" | "pipes" | "ssv" | "tsv";
+
+/** The character each {@link PathParamSeparator} splits on. */
+export const pathParamSeparators: Readonly<Record<PathParamSeparator, string>> = {
+  csv: ",",
+  pipes: "|",
+  ssv: " ",
+  tsv: "\t",
+};
 
 /** `openapi*` options: OpenAPI 3.1 documents describing the routes (README "OpenAPI"). */
 export interface OpenApiOptions {
@@ -101,6 +121,9 @@ export function parseOptions(
       visibilityRestrictionSelectors: [],
     },
     onInvalidRule: "error",
+    allowDeleteBody: false,
+    repeatedPathParamSeparator: "csv",
+    warnOnUnboundMethods: false,
   };
   for (const { key, value } of raw) {
     switch (key) {
@@ -189,9 +212,21 @@ export function parseOptions(
         }
         options.onInvalidRule = value;
         break;
+      case "allow_delete_body":
+        options.allowDeleteBody = parseBool(key, value);
+        break;
+      case "repeated_path_param_separator":
+        if (!Object.hasOwn(pathParamSeparators, value)) {
+          throw new Error(`option ${key} takes csv, pipes, ssv or tsv, not "${value}"`);
+        }
+        options.repeatedPathParamSeparator = value as PathParamSeparator;
+        break;
+      case "warn_on_unbound_methods":
+        options.warnOnUnboundMethods = parseBool(key, value);
+        break;
       default:
         throw new Error(
-          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration, on_invalid_rule, openapi, openapi_merge, openapi_format, openapi_use_proto_field_name, openapi_enum_as_integer, openapi_configuration, ${openapiV2Switches.join(", ")} and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
+          `unknown option "${key}"; protoc-gen-ts-gateway accepts generate_unbound_methods, grpc_api_configuration, on_invalid_rule, allow_delete_body, repeated_path_param_separator, warn_on_unbound_methods, openapi, openapi_merge, openapi_format, openapi_use_proto_field_name, openapi_enum_as_integer, openapi_configuration, ${openapiV2Switches.join(", ")} and protoplugin's target, import_extension, js_import_style, keep_empty_files, ts_nocheck`,
         );
     }
   }

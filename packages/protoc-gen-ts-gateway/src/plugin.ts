@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, hasOption } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
 import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
 import { ApiConfigurationError, readApiConfiguration } from "./api-configuration.js";
@@ -11,6 +11,7 @@ import {
   OpenApiConfigurationError,
 } from "./openapi/index.js";
 import { type GatewayPluginOptions, parseOptions, parseParameter } from "./options.js";
+import { http } from "./proto/google/api/annotations_pb.js";
 import { SchemaImports } from "./schema-imports.js";
 import { compactSourceInfo } from "./source-info.js";
 import { GenerationError } from "./source-location.js";
@@ -18,15 +19,19 @@ import { GenerationError } from "./source-location.js";
 /** The plugin's version, printed in every generated file's header. */
 export const version = "v0.1.0";
 
-/** The protoplugin plugin of one run, reporting the invalid rules it meets to `invalid`. */
-function pluginFor(invalid: InvalidRules) {
+/**
+ * The protoplugin plugin of one run, reporting the invalid rules it meets to
+ * `invalid` and, with `warn_on_unbound_methods`, the methods without an HTTP
+ * rule to `unbound`.
+ */
+function pluginFor(invalid: InvalidRules, unbound: Set<string>) {
   return createEcmaScriptPlugin<GatewayPluginOptions>({
     name: "protoc-gen-ts-gateway",
     version,
     parseOptions,
-    generateTs: (schema) => generate(schema, "ts", invalid),
-    generateJs: (schema) => generate(schema, "js", invalid),
-    generateDts: (schema) => generate(schema, "dts", invalid),
+    generateTs: (schema) => generate(schema, "ts", invalid, unbound),
+    generateJs: (schema) => generate(schema, "js", invalid, unbound),
+    generateDts: (schema) => generate(schema, "dts", invalid, unbound),
   });
 }
 
@@ -41,8 +46,19 @@ function generate(
   schema: Schema<GatewayPluginOptions>,
   target: Target,
   invalid: InvalidRules,
+  unbound: Set<string>,
 ): void {
   const configured = readApiConfiguration(schema.options.grpcApiConfiguration);
+  if (schema.options.warnOnUnboundMethods && !schema.options.generateUnboundMethods) {
+    for (const file of schema.files) {
+      for (const service of file.services) {
+        for (const method of service.methods) {
+          const selector = `${service.typeName}.${method.name}`;
+          if (!configured.has(selector) && !hasOption(method, http)) unbound.add(selector);
+        }
+      }
+    }
+  }
   const files = schema.files
     .filter((file) => file.services.length > 0)
     .map((file) => ({
@@ -86,7 +102,8 @@ export function createProtocGenTsGateway(warn: Warn): Plugin {
         const request = compactSourceInfo(original);
         const options = parseParameter(request.parameter);
         const invalid = new InvalidRules();
-        const plugin = pluginFor(invalid);
+        const unbound = new Set<string>();
+        const plugin = pluginFor(invalid, unbound);
         const only = options.openapi.mode === "only";
         const response = plugin.run(
           only ? create(CodeGeneratorRequestSchema, { ...request, fileToGenerate: [] }) : request,
@@ -96,6 +113,11 @@ export function createProtocGenTsGateway(warn: Warn): Plugin {
         response.file.push(...generateOpenApi(request, options, version, invalid.report));
         if (strict && invalid.problems.length > 0) throw new InvalidRulesError(invalid.problems);
         for (const p of invalid.problems) warn(`${name}: warning: skipped ${p.message}`);
+        for (const selector of unbound) {
+          warn(
+            `${name}: warning: ${selector} has no google.api.http rule; it is not served over HTTP`,
+          );
+        }
         return response;
       } catch (err) {
         if (

@@ -41,6 +41,7 @@ export {
 } from "./core/path-template.js";
 export type { TemplateNode } from "./core/path-template-ast.js";
 export type { UnescapeMode } from "./core/path-unescape.js";
+export type { ResponseRewriter } from "./core/response-message.js";
 export type { RouteBodies, RouteSpec, ServiceRoutes } from "./core/route-spec.js";
 export { route } from "./core/route-spec.js";
 export type {
@@ -92,7 +93,7 @@ export { gracefulShutdown } from "./lifecycle/graceful-shutdown.js";
 export type { NextFunction, PathHandler, RegisterOptions } from "./mux/mux.js";
 // The mux: routing and transcoding
 export { Mux } from "./mux/mux.js";
-export type { JsonOptions, MuxOptions } from "./mux/mux-options.js";
+export type { JsonOptions, MuxOptions, RouteMuxOptions } from "./mux/mux-options.js";
 export type { AccessLogger, AccessLogLevel, AccessLogOptions } from "./observability/access-log.js";
 // Observability: access logs (metrics: @ts-gateway/runtime/metrics)
 export { accessLog } from "./observability/access-log.js";
@@ -108,6 +109,7 @@ export type {
 } from "./pipeline/pipeline.js";
 export { observer } from "./pipeline/pipeline.js";
 export type { RequestInterceptor } from "./pipeline/request-checks.js";
+export type { StreamFraming } from "./stream/stream-format.js";
 export type {
   ValidationOptions,
   ValidationRouteOptions,
@@ -115,4 +117,4 @@ export type {
 export { webSocketCloseErrorBase, webSocketCloseOk } from "./websocket/close-codes.js";
 export type { MinDataRate } from "./wire/data-rate.js";
 export type { MultipartOptions } from "./wire/multipart-limits.js";
-export type { ErrorHandler } from "./wire/response-writer.js";
+export type { ErrorHandler, StreamErrorHandler } from "./wire/response-writer.js";

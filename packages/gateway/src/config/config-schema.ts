@@ -107,15 +107,40 @@ const validation = validationRoute.extend({
   routes: routeRules(validationRoute),
 });
 
-/** The mux's JSON options and bounds (`MuxOptions`). */
-const mux = z.strictObject({
-  /** Enforce the messages' buf.validate rules before the backend: true, or options with per-route rules. Default false. */
-  validate: z.union([z.boolean(), validation]).exactOptional(),
+/**
+ * The mux options a service entry can override for its routes
+ * (`RegisterOptions`): JSON writing and reading, query parameters, framing.
+ */
+const routeMux = z.strictObject({
   emitDefaultValues: z.boolean().exactOptional(),
   useProtoFieldName: z.boolean().exactOptional(),
   enumAsInteger: z.boolean().exactOptional(),
   rejectUnknownFields: z.boolean().exactOptional(),
   rejectUnknownQueryParameters: z.boolean().exactOptional(),
+  /** Pretty-print response JSON with this many spaces (Envoy's `add_whitespace`), 0 to 10. Default 0. */
+  indent: z.number().int().min(0).max(10).exactOptional(),
+  /** Write 64-bit integers as JSON numbers, not strings. Default false. */
+  int64AsNumber: z.boolean().exactOptional(),
+  /** Answer 400 for a body field a path variable binds. Default false: the path wins. */
+  rejectBindingBodyFieldCollisions: z.boolean().exactOptional(),
+  /** Match request enum names case-insensitively (Envoy's `case_insensitive_enum_parsing`). Default false. */
+  caseInsensitiveEnumParsing: z.boolean().exactOptional(),
+  /** Write enum names without their enum's prefix, read both (ASP.NET's `RemoveEnumPrefix`). Default false. */
+  removeEnumPrefix: z.boolean().exactOptional(),
+  /** A top-level map<string, string> request field (by name) that takes unknown query parameters. */
+  captureUnknownQueryParameters: z.string().min(1).exactOptional(),
+  /** Query parameter names skipped whatever they name (e.g. `api_key`). */
+  ignoredQueryParameters: z.array(z.string().min(1)).exactOptional(),
+  /** Server streams without `Accept: text/event-stream`: `ndjson` (default) or one `json-array`. */
+  streamFraming: z.enum(["ndjson", "json-array"]).exactOptional(),
+  /** Largest response message in bytes; larger answers 502 RESOURCE_EXHAUSTED. Default 0: no cap. */
+  maxResponseBytes: z.number().int().min(0).exactOptional(),
+});
+
+/** The mux's JSON options and bounds (`MuxOptions`). */
+const mux = routeMux.extend({
+  /** Enforce the messages' buf.validate rules before the backend: true, or options with per-route rules. Default false. */
+  validate: z.union([z.boolean(), validation]).exactOptional(),
   unescape: z.enum(["spec", "all-except-slash", "all"]).exactOptional(),
   wwwAuthenticate: z.union([z.string(), z.literal(false)]).exactOptional(),
   /** Replace the message and details of INTERNAL and UNKNOWN errors with `internal error`. Default false. */
@@ -283,6 +308,8 @@ const service = z
     generateUnboundMethods: z.boolean().exactOptional(),
     /** Serve these routes only for requests to these hosts (`Host`/`:authority`; `name`, `name:port`, `*.name`). Default: any host. */
     hosts: z.array(z.string().min(1)).min(1).exactOptional(),
+    /** Mux options for these routes only, over the `mux` section's (JSON, query, stream framing, response cap). */
+    mux: routeMux.exactOptional(),
     /** Serve these routes under this prefix (`/aiplatform`), stripped before matching. Default none. */
     pathPrefix: z
       .string()

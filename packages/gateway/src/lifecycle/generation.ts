@@ -61,9 +61,9 @@ export async function buildGeneration(
     for (const middleware of [...observability.middlewares, ...policies.middlewares]) {
       mux.use(middleware);
     }
-    for (const { service, backend, site } of services) {
+    for (const { service, backend, options } of services) {
       const { deadlineMs, streamDeadlineMs } = config.backends[backend]!;
-      service.register(mux, channels.get(backend)!, site, {
+      service.register(mux, channels.get(backend)!, options, {
         unaryMs: deadlineMs,
         streamMs: streamDeadlineMs,
       });

@@ -1,4 +1,4 @@
-import { type Site, SiteRoutes } from "@ts-gateway/runtime";
+import { type RegisterOptions, type Site, SiteRoutes } from "@ts-gateway/runtime";
 import { ConfigError, type LoadedConfig } from "../config/load-config.js";
 import { servicesFromDescriptorSet } from "./descriptor-set.js";
 import type { GatewayService } from "./gateway-service.js";
@@ -10,6 +10,8 @@ export interface RoutedService {
   readonly service: GatewayService;
   readonly backend: string;
   readonly site: Site;
+  /** The service entry's `mux` overrides. */
+  readonly options: RegisterOptions;
 }
 
 /**
@@ -52,7 +54,10 @@ export async function loadServices(
           : await servicesFromModule(loaded.path(entry.module), entry.include);
       if (list.length === 0) throw new Error("no service in it has HTTP rules");
       const site: Site = { hosts: entry.hosts, pathPrefix: entry.pathPrefix };
-      for (const service of list) services.push({ service, backend: entry.backend, site });
+      const options: RegisterOptions = { ...site, ...entry.mux };
+      for (const service of list) {
+        services.push({ service, backend: entry.backend, site, options });
+      }
     } catch (err) {
       problems.push(`${where}: ${(err as Error).message}`);
     }

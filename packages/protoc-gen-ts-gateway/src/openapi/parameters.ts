@@ -57,7 +57,12 @@ export function openApiPath(route: RouteInfo, schemas: SchemaSet): OpenApiPath {
         field === undefined ? variable.fieldPath : schemas.pathParamName(field, variable.fieldPath),
       );
       parts.push(`{${name}}`);
-      const comment = field === undefined ? undefined : schemas.parameterDescription(field);
+      const described = field === undefined ? undefined : schemas.parameterDescription(field);
+      // A repeated field: OpenAPI's path style is comma-separated; say when the plugin splits on another.
+      const comment =
+        route.pathParamSeparator === undefined || field?.fieldKind !== "list"
+          ? described
+          : `${described === undefined ? "" : `${described} `}(items separated by ${JSON.stringify(route.pathParamSeparator)})`;
       parameters.push(
         pathParameter(
           name,

@@ -1,4 +1,5 @@
 import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
+import type { EnumNames } from "./enum-names.js";
 import {
   deleteField,
   enterParents,
@@ -34,7 +35,7 @@ const OK: ParseResult<void> = Object.freeze({ ok: true, value: undefined });
  * JSON object `json` for `schema`. Path values win over the body: every alias
  * of the field (JSON and proto name) is removed before the value is set, and
  * intermediate objects are created as needed. A repeated field takes a
- * comma-separated list, like grpc-gateway.
+ * list separated by `separator` (default `,`), like grpc-gateway.
  *
  * Returns an error for a value that does not parse or for a field whose oneof
  * already has another member set (by the body). Throws for a field path the
@@ -45,20 +46,27 @@ export function applyPathParams(
   schema: DescMessage,
   json: JsonObject,
   params: ReadonlyArray<PathParam>,
+  separator = ",",
+  enumNames?: EnumNames,
 ): ParseResult<void> {
   for (const [path, raw] of params) {
     const b = bindingOf(schema, path);
+    const desc = enumNames === undefined ? undefined : b.leaf.enum;
+    const parse =
+      desc === undefined
+        ? b.parse
+        : (item: string) => b.parse(enumNames?.canonical(desc, item) ?? item);
     let value: JsonValue;
     if (b.leaf.fieldKind === "list") {
       const items: JsonValue[] = [];
-      for (const item of raw.split(",")) {
-        const r = b.parse(item);
+      for (const item of raw.split(separator)) {
+        const r = parse(item);
         if (!r.ok) return invalid(item, path, r.message);
         items.push(r.value);
       }
       value = items;
     } else {
-      const r = b.parse(raw);
+      const r = parse(raw);
       if (!r.ok) return invalid(raw, path, r.message);
       value = r.value;
     }

@@ -1,4 +1,5 @@
-import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import type { EnumNames } from "./enum-names.js";
 import {
   enterParents,
   getOwn,
@@ -12,6 +13,7 @@ import {
   setOwn,
 } from "./field-path.js";
 import {
+  enumFromString,
   fail,
   type JsonValueParser,
   mapKeyFromString,
@@ -31,11 +33,25 @@ export interface QueryOptions {
   readonly exclude: ReadonlySet<string>;
   /** Answer an unknown parameter with an error instead of ignoring it. */
   readonly rejectUnknown: boolean;
+  /**
+   * Parameter names (the part before any `[map key]`, as sent) skipped
+   * whatever they name, e.g. `api_key` (Envoy's `ignored_query_parameters`).
+   */
+  readonly ignored?: ReadonlySet<string> | undefined;
+  /** Enum names as clients may spell them (case, prefix). */
+  readonly enumNames?: EnumNames | undefined;
+  /**
+   * The name (proto or JSON) of a top-level `map<string, string>` field that
+   * takes the parameters naming no field (Envoy's
+   * `capture_unknown_query_parameters`), when the message has it.
+   */
+  readonly capture?: string | undefined;
 }
 
 /** Where one query key (without its `[map key]` part) goes. */
 type Target =
   | { kind: "set"; fields: DescField[]; leaf: DescField; parse: JsonValueParser | undefined }
+  | { kind: "capture" }
   | { kind: "skip" }
   | { kind: "error"; prefix: string; reason: string };
 
@@ -51,6 +67,12 @@ export interface QueryPlan {
   readonly excluded: ReadonlySet<string>;
   /** @internal */
   readonly rejectUnknown: boolean;
+  /** @internal names skipped as sent */
+  readonly ignored: ReadonlySet<string>;
+  /** @internal */
+  readonly enumNames: EnumNames | undefined;
+  /** @internal the map<string, string> field unknown parameters go to */
+  readonly capture: DescField | undefined;
   /** @internal resolved keys, bounded */
   readonly targets: Map<string, Target>;
 }
@@ -66,6 +88,10 @@ const OK: ParseResult<void> = Object.freeze({ ok: true, value: undefined });
 const EXCLUDED: Target = { kind: "skip" };
 /** An unknown key; not cached, so unknown keys cannot fill the cache. */
 const UNKNOWN: Target = { kind: "skip" };
+/** An unknown key the plan captures; not cached either. */
+const CAPTURE: Target = { kind: "capture" };
+/** A name the `ignored` option lists; cached (the list bounds them). */
+const IGNORED: Target = { kind: "skip" };
 
 /**
  * Prepares query parsing for a route. Throws when an excluded path names no
@@ -88,6 +114,9 @@ export function compileQueryPlan(schema: DescMessage, options: QueryOptions): Qu
     ignoreAll: options.exclude.has("*"),
     excluded,
     rejectUnknown: options.rejectUnknown,
+    ignored: options.ignored ?? new Set(),
+    enumNames: options.enumNames,
+    capture: captureField(schema, options.capture),
     targets: new Map(),
   };
 }
@@ -187,6 +216,7 @@ function applyPair(
   if (value === undefined) {
     return fail(`malformed query parameter ${quote(key)}: invalid percent-encoding in the value`);
   }
+  if (target.kind === "capture") return capture(json, plan.capture as DescField, key, value);
   return setTarget(json, target.fields, target.leaf, target.parse, key, mapKey, value);
 }
 
@@ -194,7 +224,7 @@ function targetOf(plan: QueryPlan, path: string): Target {
   let target = plan.targets.get(path);
   if (target === undefined) {
     target = resolveTarget(plan, path);
-    const known = target.kind === "set" || target === EXCLUDED;
+    const known = target.kind === "set" || target === EXCLUDED || target === IGNORED;
     if (known && plan.targets.size < MAX_CACHED_KEYS) plan.targets.set(path, target);
   }
   return target;
@@ -202,6 +232,7 @@ function targetOf(plan: QueryPlan, path: string): Target {
 
 /** Resolves a key's field path (the part before any `[map key]`). */
 function resolveTarget(plan: QueryPlan, path: string): Target {
+  if (plan.ignored.has(path)) return IGNORED;
   if (
     path.charCodeAt(0) === 46 ||
     path.charCodeAt(path.length - 1) === 46 ||
@@ -222,12 +253,19 @@ function resolveTarget(plan: QueryPlan, path: string): Target {
   }
   if (!r.ok) {
     if (!r.unknown) return { kind: "error", prefix: "invalid query parameter", reason: r.message };
+    if (plan.capture !== undefined) return CAPTURE;
     return plan.rejectUnknown
       ? { kind: "error", prefix: "unknown query parameter", reason: r.message }
       : UNKNOWN;
   }
   const leaf = r.fields[r.fields.length - 1]!;
-  return { kind: "set", fields: r.fields, leaf, parse: valueParserFor(leaf) };
+  const names = plan.enumNames;
+  const desc = leaf.enum;
+  const parse =
+    names !== undefined && desc !== undefined
+      ? (raw: string) => enumFromString(desc, names.canonical(desc, raw) ?? raw)
+      : valueParserFor(leaf);
+  return { kind: "set", fields: r.fields, leaf, parse };
 }
 
 function setTarget(
@@ -299,6 +337,39 @@ function setTarget(
       return OK;
     }
   }
+}
+
+/** The capture field named `name`: a top-level map<string, string>, or undefined when the message has none. */
+function captureField(schema: DescMessage, name: string | undefined): DescField | undefined {
+  if (name === undefined) return undefined;
+  const field = schema.fields.find((f) => f.name === name || f.jsonName === name);
+  return field?.fieldKind === "map" &&
+    field.mapKey === ScalarType.STRING &&
+    field.mapKind === "scalar" &&
+    field.scalar === ScalarType.STRING
+    ? field
+    : undefined;
+}
+
+/** Puts an unknown parameter into the capture map; a second value for one key is an error. */
+function capture(
+  json: JsonObject,
+  field: DescField,
+  key: string,
+  value: string,
+): ParseResult<void> {
+  const present = presentKey(json, field);
+  let map = present === undefined ? undefined : getOwn(json, present);
+  if (typeof map !== "object" || map === null || Array.isArray(map)) {
+    map = newObject();
+    setOwn(json, field.jsonName, map);
+  }
+  const entries = map as JsonObject;
+  if (Object.hasOwn(entries, key)) {
+    return fail(`multiple values for query parameter ${quote(key)}`);
+  }
+  setOwn(entries, key, value);
+  return OK;
 }
 
 function unsupported(key: string, leaf: DescField): string {

@@ -6,6 +6,7 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import type { Codec, JsonReadOptions } from "../codec/codec.js";
+import type { EnumNames } from "./enum-names.js";
 import { FieldMaskFiller } from "./field-mask-fill.js";
 import { newObject, resolveFieldPath, setOwn } from "./field-path.js";
 import { type FileTarget, FormBinding, setFile } from "./form-binding.js";
@@ -20,6 +21,14 @@ export interface RequestDecodeOptions {
   readonly codec: Codec;
   readonly readJson: JsonReadOptions;
   readonly rejectUnknownQueryParameters: boolean;
+  /** Query parameter names skipped whatever they name (`ignoredQueryParameters`). */
+  readonly ignoredQueryParameters: ReadonlySet<string>;
+  /** Refuse a JSON body that sets a field a path variable binds, instead of letting the path win. */
+  readonly rejectBindingBodyFieldCollisions: boolean;
+  /** Enum names as clients may spell them (case, prefix); undefined: as declared only. */
+  readonly enumNames: EnumNames | undefined;
+  /** The map<string, string> field (by name) that takes unknown query parameters, where the request has it. */
+  readonly captureUnknownQueryParameters: string | undefined;
 }
 
 /**
@@ -46,10 +55,15 @@ export class RequestMessageBuilder {
   readonly #options: RequestDecodeOptions;
   readonly #maskFiller: FieldMaskFiller | undefined;
   readonly #form: FormBinding | string;
+  /** What a repeated path variable is split on. */
+  readonly #separator: string;
+  /** With `rejectBindingBodyFieldCollisions`: the body's fields path variables bind, as key paths into the body. */
+  readonly #collisions: readonly Collision[] | undefined;
 
   constructor(schema: DescMessage, route: RouteSpec, options: RequestDecodeOptions) {
     this.#schema = schema;
     this.#options = options;
+    this.#separator = route.pathParamSeparator ?? ",";
     const body = route.body ?? "";
     this.hasBody = body !== "";
     this.#httpBody = HttpBodyRequest.forRoute(schema, route.body);
@@ -68,7 +82,13 @@ export class RequestMessageBuilder {
       this.#query = compileQueryPlan(schema, {
         exclude,
         rejectUnknown: options.rejectUnknownQueryParameters,
+        ignored: options.ignoredQueryParameters,
+        enumNames: options.enumNames,
+        capture: options.captureUnknownQueryParameters,
       });
+    }
+    if (options.rejectBindingBodyFieldCollisions && body !== "") {
+      this.#collisions = bodyCollisions(schema, route, body);
     }
   }
 
@@ -118,13 +138,26 @@ export class RequestMessageBuilder {
     params: ReadonlyArray<[string, string]>,
     query: string,
   ): MessageShape<DescMessage> | RpcError {
-    const path = applyPathParams(this.#schema, json, params);
+    // `json` holds the body alone here (JSON or form): a field it shares with the path collides.
+    if (this.#collisions !== undefined) {
+      const collision = collisionIn(json, this.#collisions);
+      if (collision !== undefined) return invalid(collision);
+    }
+    const path = applyPathParams(
+      this.#schema,
+      json,
+      params,
+      this.#separator,
+      this.#options.enumNames,
+    );
     if (!path.ok) return invalid(path.message);
     if (this.#query !== undefined && query !== "") {
       const q = applyQueryPlan(this.#query, json, query);
       if (!q.ok) return invalid(q.message);
     }
     try {
+      // Inside the try: a body nested deeper than the stack fails here as it would in the codec.
+      this.#options.enumNames?.readRequest(this.#schema, json as JsonValue);
       return this.#options.codec.fromJson(this.#schema, json as JsonValue, this.#options.readJson);
     } catch (err) {
       return invalid((err as Error).message);
@@ -176,6 +209,57 @@ export interface FormFile {
   readonly target: FileTarget;
   readonly data: Uint8Array;
   readonly contentType: string;
+}
+
+/** A path variable's field as a path of JSON keys (proto and JSON name each) in the assembled object. */
+interface Collision {
+  readonly variable: string;
+  readonly keys: ReadonlyArray<readonly [proto: string, json: string]>;
+}
+
+/** The fields a route's path variables bind that its body can also set. */
+function bodyCollisions(schema: DescMessage, route: RouteSpec, body: string): Collision[] {
+  const out: Collision[] = [];
+  for (const v of route.pattern.variables) {
+    const r = resolveFieldPath(schema, v.fieldPath);
+    if (!r.ok) continue;
+    const fieldPath = protoNames(r.fields);
+    // body "*": every field; body "x": fields under x.
+    if (body !== "*" && !fieldPath.startsWith(`${body}.`) && fieldPath !== body) continue;
+    out.push({ variable: v.fieldPath, keys: r.fields.map((f) => [f.name, f.jsonName] as const) });
+  }
+  return out;
+}
+
+function protoNames(fields: readonly DescField[]): string {
+  return fields.map((f) => f.name).join(".");
+}
+
+/** The message refusing the first path-bound field the body sets, or undefined. */
+function collisionIn(
+  json: Record<string, unknown>,
+  collisions: readonly Collision[],
+): string | undefined {
+  for (const c of collisions) {
+    let value: unknown = json;
+    for (const [proto, jsonName] of c.keys) {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        value = undefined;
+        break;
+      }
+      const obj = value as Record<string, unknown>;
+      value = Object.hasOwn(obj, jsonName)
+        ? obj[jsonName]
+        : Object.hasOwn(obj, proto)
+          ? obj[proto]
+          : undefined;
+      if (value === undefined) break;
+    }
+    if (value !== undefined) {
+      return `the request body sets field "${c.variable}", which the path binds (rejectBindingBodyFieldCollisions): leave it out of the body`;
+    }
+  }
+  return undefined;
 }
 
 function invalid(message: string): RpcError {

@@ -13,6 +13,11 @@ export interface RouteSpec {
   readonly body?: string;
   /** A response field path to write instead of the whole response. */
   readonly responseBody?: string;
+  /**
+   * What a path variable bound to a repeated field is split on (the plugin's
+   * `repeated_path_param_separator`: `|`, space or tab); absent: `,`.
+   */
+  readonly pathParamSeparator?: string;
   /** The path template, compiled at generation time. */
   readonly pattern: CompiledPattern;
 }
@@ -23,10 +28,11 @@ export interface ServiceRoutes<S extends DescService = DescService> {
   readonly routes: readonly RouteSpec[];
 }
 
-/** The `body` and `response_body` of a route's rule, when it has them. */
+/** The `body` and `response_body` of a route's rule, when it has them, and its repeated path variables' separator. */
 export interface RouteBodies {
   readonly body?: string;
   readonly responseBody?: string;
+  readonly pathParamSeparator?: string;
 }
 
 /**

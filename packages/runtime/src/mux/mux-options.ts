@@ -2,20 +2,23 @@ import type { Registry } from "@bufbuild/protobuf";
 import type { Codec } from "../codec/codec.js";
 import { compiledCodec } from "../codec/compiled-codec.js";
 import { timeoutPolicy } from "../core/deadline.js";
+import { EnumNames } from "../core/enum-names.js";
 import { createErrorDetailsRegistry } from "../core/error-body.js";
+import { Int64Numbers } from "../core/int64-numbers.js";
 import type { UnescapeMode } from "../core/path-unescape.js";
 import type { RequestDecodeOptions } from "../core/request-message.js";
-import type { ResponseEncodeOptions } from "../core/response-message.js";
+import type { ResponseEncodeOptions, ResponseRewriter } from "../core/response-message.js";
 import { type Protocol, resolveProtocols } from "../core/rpc-protocols.js";
 import type { HeaderMatcher } from "../headers/header-matcher.js";
 import type { OutgoingHeaderMatcher } from "../headers/outgoing-headers.js";
 import type { OutgoingHeaderRules } from "../headers/response-metadata.js";
 import type { CallSetup } from "../pipeline/gateway-context.js";
 import type { RequestInterceptor } from "../pipeline/request-checks.js";
+import type { StreamFraming } from "../stream/stream-format.js";
 import type { ValidationOptions } from "../validation/message-validator.js";
 import { type MultipartOptions, multipartLimits } from "../wire/multipart-limits.js";
 import { type BodyLimits, isJsonContentType } from "../wire/request-body.js";
-import type { ErrorHandler, ErrorWriting } from "../wire/response-writer.js";
+import type { ErrorHandler, ErrorWriting, StreamErrorHandler } from "../wire/response-writer.js";
 
 /** How messages are written as JSON (proto3 JSON mapping, via @bufbuild/protobuf). */
 export interface JsonOptions {
@@ -29,6 +32,26 @@ export interface JsonOptions {
   rejectUnknownFields?: boolean;
 }
 
+/**
+ * The mux options a {@link Mux.register} call can override for one service's
+ * routes (besides {@link JsonOptions}).
+ */
+export type RouteMuxOptions = Pick<
+  MuxOptions,
+  | "rejectUnknownQueryParameters"
+  | "indent"
+  | "int64AsNumber"
+  | "rejectBindingBodyFieldCollisions"
+  | "ignoredQueryParameters"
+  | "captureUnknownQueryParameters"
+  | "caseInsensitiveEnumParsing"
+  | "removeEnumPrefix"
+  | "streamFraming"
+  | "maxResponseBytes"
+  | "responseRewriter"
+  | "streamErrorHandler"
+>;
+
 /** Options of a {@link Mux}, applied to every route registered on it. */
 export interface MuxOptions extends JsonOptions {
   /**
@@ -41,6 +64,83 @@ export interface MuxOptions extends JsonOptions {
   unescape?: UnescapeMode;
   /** Answer 400 for query parameters that name no field. Default false: ignored. */
   rejectUnknownQueryParameters?: boolean;
+  /**
+   * Pretty-print response JSON with this many spaces (Envoy's
+   * `print_options.add_whitespace`, grpc-gateway's `Indent`), 1 to 10
+   * (`JSON.stringify`'s range). Applies to unary responses, JSON-array stream
+   * elements and client-stream answers; NDJSON and SSE lines and WebSocket
+   * frames stay on one line. Default 0: compact.
+   */
+  indent?: number;
+  /**
+   * Write 64-bit integers (int64, uint64, sint64, fixed64, sfixed64 and their
+   * wrappers) as JSON numbers, every digit kept, instead of proto3 JSON's
+   * strings (ASP.NET's `WriteInt64sAsStrings: false`). JavaScript clients
+   * then lose precision past 2^53. Request bodies accept both forms anyway.
+   * Default false.
+   */
+  int64AsNumber?: boolean;
+  /**
+   * Answer 400 INVALID_ARGUMENT for a JSON request body that sets a field a
+   * path variable binds (Envoy's `reject_binding_body_field_collisions`).
+   * Default false: the path's value wins, as grpc-gateway and Envoy do. Form
+   * bodies skip path-bound keys either way.
+   */
+  rejectBindingBodyFieldCollisions?: boolean;
+  /**
+   * The name (proto or JSON) of a top-level `map<string, string>` request
+   * field that takes the query parameters naming no field, key → value, on the
+   * routes whose request message has it (Envoy's
+   * `capture_unknown_query_parameters`); a key sent twice answers 400. Elsewhere
+   * unknown parameters are ignored or refused as before. Default none.
+   */
+  captureUnknownQueryParameters?: string;
+  /**
+   * Match enum names in requests (JSON bodies, query, path) case-insensitively:
+   * `red` and `Color_Red` are `COLOR_RED` (Envoy's
+   * `case_insensitive_enum_parsing`). Default false: as declared.
+   */
+  caseInsensitiveEnumParsing?: boolean;
+  /**
+   * Write enum names without their enum's prefix (`RED` for `COLOR_RED` of
+   * `enum Color`) and accept both forms in requests (ASP.NET's
+   * `RemoveEnumPrefix`). A name whose rest would start with a digit keeps its
+   * prefix. No effect on responses with `enumAsInteger`. Default false.
+   */
+  removeEnumPrefix?: boolean;
+  /**
+   * Query parameter names skipped whatever they name (Envoy's
+   * `ignored_query_parameters`), e.g. `["api_key"]`: never bound to a field,
+   * never refused by `rejectUnknownQueryParameters`. Compared as sent (before
+   * any `[map key]`). Default none.
+   */
+  ignoredQueryParameters?: readonly string[];
+  /**
+   * How a server stream is framed when the client does not ask for
+   * `text/event-stream`: `"ndjson"` (grpc-gateway's `{"result": …}` lines,
+   * the default) or `"json-array"` (one JSON array of the messages, Envoy's
+   * transcoder default).
+   */
+  streamFraming?: StreamFraming;
+  /**
+   * Largest response message the gateway writes, in bytes of JSON (Envoy's
+   * `max_response_body_size`); each message of a stream counts alone. A
+   * larger one answers 502 with RESOURCE_EXHAUSTED (`google.rpc.Status`), or
+   * ends a stream whose headers went out with that error frame; never a
+   * truncated 200. Default 0: no cap.
+   */
+  maxResponseBytes?: number;
+  /**
+   * Reshapes each response's JSON before it is written (grpc-gateway's
+   * `WithForwardResponseRewriter`), unary and per stream message; see
+   * {@link ResponseRewriter}.
+   */
+  responseRewriter?: ResponseRewriter;
+  /**
+   * Shapes the error frame of a stream that fails after its headers went out
+   * (grpc-gateway's `WithStreamErrorHandler`); see {@link StreamErrorHandler}.
+   */
+  streamErrorHandler?: StreamErrorHandler;
   /** Types `google.protobuf.Any` fields and error details may hold; google.rpc error details are always known. */
   registry?: Registry;
   /** Largest accepted request body in bytes; larger answers 413. Default 4 MiB. */
@@ -188,6 +288,8 @@ export interface ResolvedMuxOptions {
   readonly streamIdleTimeoutMs: number;
   /** A stream ends after this long whatever happens; 0 = off. */
   readonly maxStreamDurationMs: number;
+  /** How non-SSE JSON streams are framed. */
+  readonly streamFraming: StreamFraming;
   /** The protocols served (see {@link MuxOptions.protocols}). */
   readonly protocols: ReadonlySet<Protocol>;
   /** Longest URL of a Connect GET. */
@@ -207,6 +309,13 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       ? createErrorDetailsRegistry()
       : createErrorDetailsRegistry(options.registry);
   const codec = options.codec ?? compiledCodec;
+  const enumNames =
+    options.caseInsensitiveEnumParsing === true || options.removeEnumPrefix === true
+      ? new EnumNames(
+          options.caseInsensitiveEnumParsing ?? false,
+          options.removeEnumPrefix ?? false,
+        )
+      : undefined;
   const outgoing: OutgoingHeaderRules = {
     outgoingHeader: options.outgoingHeaderMatcher,
     outgoingTrailer: options.outgoingTrailerMatcher,
@@ -220,6 +329,10 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       codec,
       readJson: { ignoreUnknownFields: !(options.rejectUnknownFields ?? false), registry },
       rejectUnknownQueryParameters: options.rejectUnknownQueryParameters ?? false,
+      ignoredQueryParameters: new Set(options.ignoredQueryParameters ?? []),
+      rejectBindingBodyFieldCollisions: options.rejectBindingBodyFieldCollisions ?? false,
+      enumNames,
+      captureUnknownQueryParameters: options.captureUnknownQueryParameters,
     },
     json: {
       codec,
@@ -227,6 +340,16 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
       useProtoFieldName: options.useProtoFieldName ?? false,
       enumAsInteger: options.enumAsInteger ?? false,
       registry,
+      indent: checkedInt("indent", options.indent, 0, 10),
+      int64Numbers: options.int64AsNumber === true ? new Int64Numbers() : undefined,
+      maxResponseBytes: checkedInt(
+        "maxResponseBytes",
+        options.maxResponseBytes,
+        0,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      responseRewriter: options.responseRewriter,
+      enumNames: options.enumAsInteger === true ? undefined : enumNames,
     },
     limits: {
       maxRequestBytes: options.maxRequestBytes ?? 4 * 1024 * 1024,
@@ -245,10 +368,12 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
         options.wwwAuthenticate === false ? undefined : (options.wwwAuthenticate ?? "Bearer"),
       outgoing,
       redactInternalErrors: options.redactInternalErrors ?? false,
+      streamErrorHandler: options.streamErrorHandler,
     },
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 300_000,
     maxStreamDurationMs: options.maxStreamDurationMs ?? 0,
+    streamFraming: options.streamFraming ?? "ndjson",
     protocols: resolveProtocols(options.protocols),
     maxConnectGetUrlBytes: options.maxConnectGetUrlBytes ?? 8192,
     allowedOrigins:
@@ -263,6 +388,15 @@ export function resolveMuxOptions(options: MuxOptions = {}): ResolvedMuxOptions 
           : options.validate,
     requestInterceptors: options.requestInterceptors ?? [],
   };
+}
+
+/** An integer option within bounds (0 when unset); a configuration error throws. */
+function checkedInt(name: string, value: number | undefined, min: number, max: number): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, not ${value}`);
+  }
+  return value;
 }
 
 function contentTypePredicate(

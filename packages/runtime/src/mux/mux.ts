@@ -36,6 +36,7 @@ import {
   type JsonOptions,
   type MuxOptions,
   type ResolvedMuxOptions,
+  type RouteMuxOptions,
   resolveMuxOptions,
 } from "./mux-options.js";
 
@@ -49,11 +50,12 @@ export type PathHandler = (
   params: Readonly<Record<string, string>>,
 ) => void | Promise<void>;
 
-/** Per-service options of {@link Mux.register}: where the routes are served, JSON options overriding the mux's. */
-export interface RegisterOptions extends JsonOptions, Site {
-  /** Answer 400 for query parameters that name no field. Defaults to the mux's option. */
-  rejectUnknownQueryParameters?: boolean;
-}
+/**
+ * Per-service options of {@link Mux.register}: where the routes are served,
+ * and the mux's message options to override for them (each defaults to the
+ * mux's).
+ */
+export interface RegisterOptions extends JsonOptions, Site, RouteMuxOptions {}
 
 /**
  * The gateway's router: HttpRule path templates in one route table, matched

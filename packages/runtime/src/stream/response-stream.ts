@@ -114,8 +114,10 @@ export async function writeResponseStream(
       }
       if (next.done === true) break;
       const message = toMessage(output, next.value);
-      if (!committed) commit(message);
+      // Framed before the headers go out: a first message that cannot be written (the
+      // size cap, a failing rewriter) is then a plain error response.
       const bytes = format.message(message);
+      if (!committed) commit(message);
       if (pipeline !== undefined) {
         pipeline.outcome.messagesOut++;
         pipeline.outcome.bytesOut +=
@@ -132,7 +134,7 @@ export async function writeResponseStream(
     finish();
     pipeline?.succeed();
     if (!committed) commit(undefined);
-    res.end();
+    res.end(format.end?.());
   } catch (err) {
     fail(err);
   } finally {

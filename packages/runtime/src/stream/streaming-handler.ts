@@ -18,7 +18,7 @@ import { writeError, writeJson } from "../wire/response-writer.js";
 import { readJsonMessages } from "./json-stream-reader.js";
 import type { OpenStreams } from "./open-streams.js";
 import { toMessage, writeResponseStream } from "./response-stream.js";
-import { selectStreamFormat } from "./stream-format.js";
+import { type StreamFraming, selectStreamFormat } from "./stream-format.js";
 
 type StreamCall = (request: unknown, context: unknown) => unknown;
 
@@ -29,6 +29,8 @@ export interface StreamingOptions extends UnaryOptions {
   readonly streamIdleTimeoutMs: number;
   /** A stream ends (DEADLINE_EXCEEDED) after this long; 0 = no limit. */
   readonly maxStreamDurationMs: number;
+  /** How non-SSE JSON streams are framed. */
+  readonly streamFraming: StreamFraming;
 }
 
 /**
@@ -68,7 +70,7 @@ export function streamingHandler(
     clientStreams && (route.body ?? "") === "" ? { ...route, body: "*" } : route,
     options.decode,
   );
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json, method);
   const stream = {
     errors,
     outgoing,
@@ -99,7 +101,15 @@ export function streamingHandler(
     if (context instanceof RpcError) throw context;
     limitStreamDuration(context, res, options.maxStreamDurationMs);
     openStreams?.track(context, res);
-    const format = () => selectStreamFormat(req, method.output, route.responseBody, writer, errors);
+    const format = () =>
+      selectStreamFormat(
+        req,
+        method.output,
+        route.responseBody,
+        writer,
+        errors,
+        options.streamFraming,
+      );
     if (!clientStreams) {
       let request: MessageShape<DescMessage> | RpcError;
       if (form !== undefined) {
@@ -163,8 +173,14 @@ export function streamingHandler(
       return;
     }
     if (res.destroyed) return;
+    let json: string;
+    try {
+      json = writer.write(response);
+    } catch (err) {
+      writeError(RpcError.from(err), req, res, errors, requests.context, pipeline);
+      return;
+    }
     const status = writeResponseMetadata(res, requests.context, outgoing, acceptsTrailers(req));
-    const json = writer.write(response);
     if (pipeline !== undefined) {
       pipeline.succeed();
       pipeline.outcome.messagesOut = 1;

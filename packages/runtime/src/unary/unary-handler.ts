@@ -6,10 +6,14 @@ import {
   isMessage,
   type MessageShape,
 } from "@bufbuild/protobuf";
-import { HttpBodyResponse } from "../core/http-body.js";
+import { HttpBodyResponse, type RawBody } from "../core/http-body.js";
 import { HttpStatusError } from "../core/http-status-error.js";
 import { type RequestDecodeOptions, RequestMessageBuilder } from "../core/request-message.js";
-import { type ResponseEncodeOptions, ResponseJsonWriter } from "../core/response-message.js";
+import {
+  checkResponseSize,
+  type ResponseEncodeOptions,
+  ResponseJsonWriter,
+} from "../core/response-message.js";
 import type { RouteSpec } from "../core/route-spec.js";
 import { Code, RpcError } from "../core/rpc-error.js";
 import {
@@ -61,8 +65,9 @@ export function unaryHandler(
 ): RouteHandler {
   const { request: checkRequest, response: checkResponse } = checks;
   const { limits, setup, outgoing, errors } = options;
+  const maxResponseBytes = options.json.maxResponseBytes;
   const builder = new RequestMessageBuilder(method.input, route, options.decode);
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json, method);
   const rawWriter = HttpBodyResponse.forRoute(method.output, route.responseBody);
   const serve = async (
     req: IncomingMessage,
@@ -125,14 +130,27 @@ export function unaryHandler(
         return;
       }
     }
+    // Written before the status goes out: a response that cannot be (the size cap, a
+    // failing rewriter) is answered as an error with the call's metadata.
+    let content: RawBody | undefined;
+    let json = "";
+    try {
+      if (rawWriter !== undefined) {
+        content = rawWriter.content(response);
+        checkResponseSize(content.data.byteLength, maxResponseBytes);
+      } else {
+        json = writer.write(response);
+      }
+    } catch (err) {
+      writeError(RpcError.from(err), req, res, errors, context, pipeline);
+      return;
+    }
     const status = writeResponseMetadata(res, context, outgoing, acceptsTrailers(req));
     if (pipeline !== undefined) pipeline.succeed();
-    if (rawWriter !== undefined) {
-      const content = rawWriter.content(response);
+    if (content !== undefined) {
       if (pipeline !== undefined) pipeline.outcome.bytesOut = content.data.byteLength;
       writeRaw(res, status, content);
     } else {
-      const json = writer.write(response);
       if (pipeline !== undefined) {
         pipeline.outcome.messagesOut = 1;
         pipeline.outcome.bytesOut = Buffer.byteLength(json);

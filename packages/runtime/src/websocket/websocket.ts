@@ -88,7 +88,7 @@ export function webSocketHandler(
     kind !== "server_streaming" && (route.body ?? "") === "" ? { ...route, body: "*" } : route,
     options.decode,
   );
-  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json);
+  const writer = new ResponseJsonWriter(method.output, route.responseBody, options.json, method);
   return (req, socket, head, params, query, pipeline) => {
     if (!originAllowed(req, options.allowedOrigins)) {
       rejectUpgrade(
@@ -172,7 +172,7 @@ export function webSocketHandler(
       async function serve(ctx: CallContext): Promise<void> {
         if (kind === "client_streaming") {
           const response = await call(requests.messages, ctx);
-          await send(ws, writer.write(toMessage(method.output, response)), idleMs, pipeline);
+          await send(ws, writer.writeLine(toMessage(method.output, response)), idleMs, pipeline);
           return;
         }
         if (kind === "server_streaming" && builder.hasBody) {
@@ -199,7 +199,7 @@ export function webSocketHandler(
             iterator.return?.().catch(() => {});
             return;
           }
-          await send(ws, writer.write(toMessage(method.output, next.value)), idleMs, pipeline);
+          await send(ws, writer.writeLine(toMessage(method.output, next.value)), idleMs, pipeline);
         }
       }
     });

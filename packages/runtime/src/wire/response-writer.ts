@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Registry } from "@bufbuild/protobuf";
+import type { JsonValue, Registry } from "@bufbuild/protobuf";
 import type { CallContext } from "../core/call-context.js";
 import { errorBody } from "../core/error-body.js";
 import type { RawBody } from "../core/http-body.js";
@@ -16,6 +16,16 @@ import { publicError } from "./error-redaction.js";
 /** Writes an error response. Replaces the default `google.rpc.Status` JSON writer. */
 export type ErrorHandler = (error: RpcError, req: IncomingMessage, res: ServerResponse) => void;
 
+/**
+ * The JSON of a stream's error frame (grpc-gateway's `WithStreamErrorHandler`):
+ * it receives the error that ends a stream after its headers went out and
+ * returns what the NDJSON line, the SSE `event: error` data, or the last
+ * element of a JSON-array stream holds instead of `{"error": <google.rpc.Status>}`.
+ * The error is already redacted where `redactInternalErrors` says so. When it
+ * throws, the default frame is written.
+ */
+export type StreamErrorHandler = (error: RpcError) => JsonValue;
+
 /** How errors are answered. @internal */
 export interface ErrorWriting {
   /** Types error details may hold. */
@@ -27,6 +37,8 @@ export interface ErrorWriting {
   readonly outgoing: OutgoingHeaderRules;
   /** Replace backend INTERNAL/UNKNOWN messages with a generic one (see `redactInternalErrors`). */
   readonly redactInternalErrors: boolean;
+  /** The JSON of a stream's error frame; undefined writes `{"error": <status>}`. */
+  readonly streamErrorHandler: StreamErrorHandler | undefined;
 }
 
 /**
