@@ -8,6 +8,7 @@ import type { DocsConfig } from "../config/policy-schema.js";
 import type { Observability } from "../observability/observability.js";
 import { type EdgePolicies, edgePolicies } from "../policies/edge-policies.js";
 import { mountGatewayHealth } from "../server/backend-healthz.js";
+import { dropCustomOptions } from "../services/descriptor-options.js";
 import { loadServices, type RoutedService } from "../services/load-services.js";
 import { documentTitle, openApiFromServices } from "../services/openapi-document.js";
 import type { RouteRow } from "../services/route-rows.js";
@@ -97,6 +98,15 @@ export async function buildGeneration(
         ...(docs.path === undefined ? {} : { path: docs.path }),
         ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
       });
+    }
+    // The routes and the document are made: what serving reads of the
+    // descriptor sets' custom options is protovalidate's rules, if anything.
+    if (!config.mux?.validate) {
+      dropCustomOptions(
+        services.flatMap((s) =>
+          s.service.routeInfos === undefined ? [] : [s.service.routes.service],
+        ),
+      );
     }
     return { mux, adminMux, rows, channels, close };
   } catch (err) {
