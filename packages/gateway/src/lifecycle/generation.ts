@@ -10,7 +10,8 @@ import { type EdgePolicies, edgePolicies } from "../policies/edge-policies.js";
 import { mountGatewayHealth } from "../server/backend-healthz.js";
 import { dropCustomOptions } from "../services/descriptor-options.js";
 import { loadServices, type RoutedService } from "../services/load-services.js";
-import { documentTitle, openApiFromServices } from "../services/openapi-document.js";
+import { documentTitle } from "../services/openapi-document.js";
+import { openApiForSites } from "../services/openapi-sites.js";
 import type { RouteRow } from "../services/route-rows.js";
 import type { Log } from "../shared/defaults.js";
 
@@ -94,7 +95,7 @@ export async function buildGeneration(
       // The page tries calls on the API: it is served there, not on the admin port.
       const { mountDocs } = await import("@ts-gateway/runtime/docs");
       mountDocs(mux, {
-        spec: openApiSpec(loaded, services, docs),
+        spec: openApiSpec(loaded, services, docs, log),
         ...(docs.path === undefined ? {} : { path: docs.path }),
         ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
       });
@@ -132,6 +133,7 @@ function openApiSpec(
   loaded: LoadedConfig,
   services: readonly RoutedService[],
   docs: DocsConfig,
+  log: Log,
 ): object | string {
   const config = loaded.config;
   const named = (document: object): object => {
@@ -150,7 +152,20 @@ function openApiSpec(
     }
   }
   const routed = services.map((s) => s.service);
-  return named(openApiFromServices(routed, documentTitle(routed, docs.title), config.mux ?? {}));
+  return named(
+    openApiForSites(
+      services,
+      documentTitle(routed, docs.title),
+      config.mux ?? {},
+      listenerScheme(config),
+      log,
+    ),
+  );
+}
+
+/** `https` when a listener serves TLS: the scheme of the document's host servers. */
+export function listenerScheme(config: GatewayConfig): "http" | "https" {
+  return config.server.listeners.some((l) => l.tls !== undefined) ? "https" : "http";
 }
 
 function muxOptions(config: GatewayConfig): MuxOptions {
