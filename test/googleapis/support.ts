@@ -19,10 +19,14 @@ export { repoRoot, run };
 /** The google-proto-files package's root. */
 export const googleProtoFiles = join(repoRoot, "node_modules/google-proto-files");
 
-/** A temporary buf workspace holding google-proto-files' `google` tree; `dispose` removes it. */
+/**
+ * A temporary buf workspace holding google-proto-files' `google` tree (and
+ * `grafeas`, which binaryauthorization imports); `dispose` removes it.
+ */
 export async function googleWorkspace(): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "ts-gateway-googleapis-"));
   await symlink(join(googleProtoFiles, "google"), join(dir, "google"));
+  await symlink(join(googleProtoFiles, "grafeas"), join(dir, "grafeas"));
   await writeFile(join(dir, "buf.yaml"), "version: v2\n");
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
