@@ -6,7 +6,8 @@
  * right grpc-js backend (loaded from the same descriptor set with
  * proto-loader); without hosts, `check` names the conflict; an invalid rule
  * (firestore's `ListDocuments`) fails `check` or, with `onInvalidRule: skip`,
- * is left out with a warning.
+ * is left out with a warning. `check`'s route table and the OpenAPI document
+ * (`ts-gateway openapi`, the served `/openapi.json`) show hosts and prefixes.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import { compileErrors, validate } from "@readme/openapi-parser";
 import { googleWorkspace, run } from "../googleapis/support.js";
 import { freePort } from "../support/wait.js";
 import { gatewayBin, makeWorkdir, repoRoot, startChild, stopAll } from "./support/processes.js";
@@ -34,6 +36,27 @@ after(async () => {
 });
 
 type Tree = Record<string, unknown>;
+
+const endpoint = "/v1/projects/{project}/locations/{location}/endpoints/{endpoint}";
+
+/** The document shows each site: aiplatform's operations on its host, agentregistry's under its prefix. */
+async function assertSitesDocument(doc: Tree): Promise<void> {
+  const result = await validate(structuredClone(doc) as never);
+  assert.ok(result.valid, compileErrors(result).slice(0, 2000));
+  const paths = doc.paths as Record<string, Record<string, Tree>>;
+  const servers = [
+    {
+      url: "{scheme}://aiplatform.example.test",
+      variables: { scheme: { default: "http", enum: ["https", "http"] } },
+    },
+  ];
+  assert.deepEqual(paths[endpoint]?.get?.servers, servers);
+  assert.match(String(paths[endpoint]?.get?.operationId), /EndpointService/);
+  const prefixed = paths[`/agentregistry${endpoint}`]?.get;
+  assert.ok(prefixed !== undefined, Object.keys(paths).join(" "));
+  assert.equal(prefixed.servers, undefined);
+  assert.match(String(prefixed.operationId), /AgentRegistry/);
+}
 
 /** A grpc-js server for one service of the set, answering `GetEndpoint` with its own name. */
 async function startBackend(set: Buffer, service: string, who: string): Promise<number> {
@@ -173,6 +196,7 @@ ${services}`;
     include: [${ar}]
     backend: ar
     pathPrefix: /agentregistry
+docs: true
 `,
       ),
     );
@@ -208,7 +232,19 @@ ${services}`;
         assert.equal(res.body.name, "projects/p/locations/l/endpoints/e1");
       }
     }
+    // The served document is the one `ts-gateway openapi` prints.
+    const served = await get(port, "other.example.test", "/openapi.json");
+    assert.equal(served.status, 200);
+    await assertSitesDocument(served.body);
     assert.equal(gateway.process.exitCode, null);
+    const printed = await gatewayCli(["openapi", file]);
+    assert.equal(printed.status, 0, printed.stderr);
+    await assertSitesDocument(JSON.parse(printed.stdout) as Tree);
+    // agentregistry's GetEndpoint on its host has the same path and method as aiplatform's.
+    assert.match(
+      printed.stderr,
+      /warning: OpenAPI: GET \/v1\/projects\/\{project\}\/locations\/\{location\}\/endpoints\/\{endpoint\} \(hosts agentregistry\.example\.test\) is left out/,
+    );
   });
 
   it("onInvalidRule: error names the rule; skip serves the rest with a warning", async () => {

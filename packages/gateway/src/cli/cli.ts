@@ -8,8 +8,10 @@ import { unusedOptions } from "../config/config-notes.js";
 import { gatewayConfigSchema } from "../config/config-schema.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load-config.js";
 import { type RunningGateway, startGateway } from "../lifecycle/gateway.js";
+import { listenerScheme } from "../lifecycle/generation.js";
 import { loadServices } from "../services/load-services.js";
-import { documentTitle, openApiFromServices } from "../services/openapi-document.js";
+import { documentTitle } from "../services/openapi-document.js";
+import { openApiForSites } from "../services/openapi-sites.js";
 import { formatRouteTable } from "../services/route-rows.js";
 
 const usage = `Usage:
@@ -97,13 +99,18 @@ async function check(file: string): Promise<void> {
 /** The document `docs: true` serves: `docs.title`, the mux's JSON options. */
 async function openapi(file: string): Promise<void> {
   const loaded = loadConfig(file);
-  const services = (await loadServices(loaded)).services.map((s) => s.service);
+  const routed = (await loadServices(loaded)).services;
+  const services = routed.map((s) => s.service);
   const docs = loaded.config.docs;
   const title = typeof docs === "object" ? docs.title : undefined;
-  const document = openApiFromServices(
-    services,
+  const document = openApiForSites(
+    routed,
     documentTitle(services, title),
     loaded.config.mux ?? {},
+    listenerScheme(loaded.config),
+    (message) =>
+      process.stderr.write(`warning: ${message}
+`),
   );
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 }

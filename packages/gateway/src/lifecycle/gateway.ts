@@ -11,6 +11,7 @@ import { createObservability, type Observability } from "../observability/observ
 import { createListener, type Listener } from "../server/listener.js";
 import type { RouteRow } from "../services/route-rows.js";
 import type { Log } from "../shared/defaults.js";
+import { collectGarbage } from "./collect-garbage.js";
 import { buildGeneration } from "./generation.js";
 
 /** A running gateway process (one worker, or the only process). */
@@ -46,6 +47,7 @@ export async function startGateway(
   };
   const build = (l: LoadedConfig) => buildGeneration(l, () => draining, observe, log);
   let current = await build(loaded);
+  collectGarbage();
 
   const config = loaded.config;
   const workerHeader = config.server.workerHeader === true ? options.workerId : undefined;
@@ -122,6 +124,7 @@ export async function startGateway(
       const old = current;
       current = await build(next);
       loadedConfig = next;
+      collectGarbage();
       for (const { listener } of listeners) listener.reloadCertificates();
       // Calls in flight on the old backends finish there; close them once they had time to.
       const grace = next.config.shutdown?.gracePeriodMs ?? drainDefaults.gracePeriodMs;

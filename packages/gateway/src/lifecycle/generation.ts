@@ -8,8 +8,10 @@ import type { DocsConfig } from "../config/policy-schema.js";
 import type { Observability } from "../observability/observability.js";
 import { type EdgePolicies, edgePolicies } from "../policies/edge-policies.js";
 import { mountGatewayHealth } from "../server/backend-healthz.js";
+import { dropCustomOptions } from "../services/descriptor-options.js";
 import { loadServices, type RoutedService } from "../services/load-services.js";
-import { documentTitle, openApiFromServices } from "../services/openapi-document.js";
+import { documentTitle } from "../services/openapi-document.js";
+import { openApiForSites } from "../services/openapi-sites.js";
 import type { RouteRow } from "../services/route-rows.js";
 import type { Log } from "../shared/defaults.js";
 
@@ -93,10 +95,19 @@ export async function buildGeneration(
       // The page tries calls on the API: it is served there, not on the admin port.
       const { mountDocs } = await import("@ts-gateway/runtime/docs");
       mountDocs(mux, {
-        spec: openApiSpec(loaded, services, docs),
+        spec: openApiSpec(loaded, services, docs, log),
         ...(docs.path === undefined ? {} : { path: docs.path }),
         ...(docs.specPath === undefined ? {} : { specPath: docs.specPath }),
       });
+    }
+    // The routes and the document are made: what serving reads of the
+    // descriptor sets' custom options is protovalidate's rules, if anything.
+    if (!config.mux?.validate) {
+      dropCustomOptions(
+        services.flatMap((s) =>
+          s.service.routeInfos === undefined ? [] : [s.service.routes.service],
+        ),
+      );
     }
     return { mux, adminMux, rows, channels, close };
   } catch (err) {
@@ -122,6 +133,7 @@ function openApiSpec(
   loaded: LoadedConfig,
   services: readonly RoutedService[],
   docs: DocsConfig,
+  log: Log,
 ): object | string {
   const config = loaded.config;
   const named = (document: object): object => {
@@ -140,7 +152,20 @@ function openApiSpec(
     }
   }
   const routed = services.map((s) => s.service);
-  return named(openApiFromServices(routed, documentTitle(routed, docs.title), config.mux ?? {}));
+  return named(
+    openApiForSites(
+      services,
+      documentTitle(routed, docs.title),
+      config.mux ?? {},
+      listenerScheme(config),
+      log,
+    ),
+  );
+}
+
+/** `https` when a listener serves TLS: the scheme of the document's host servers. */
+export function listenerScheme(config: GatewayConfig): "http" | "https" {
+  return config.server.listeners.some((l) => l.tls !== undefined) ? "https" : "http";
 }
 
 function muxOptions(config: GatewayConfig): MuxOptions {
