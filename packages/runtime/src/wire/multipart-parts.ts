@@ -183,6 +183,9 @@ export function multipartParts(
     queue.push({ part: { kind: "file", name, filename, contentType: type, data }, stream });
     notify();
   });
+  onHeaderTruncated(boy, () =>
+    fail(tooLarge(`a part's headers are larger than ${limits.maxHeaderBytes} bytes`)),
+  );
   boy.on("partsLimit", () => fail(tooLarge(`more than ${limits.maxParts} parts`)));
   boy.on("fieldsLimit", () => fail(tooLarge(`more than ${limits.maxFields} form fields`)));
   boy.on("filesLimit", () => fail(tooLarge(`more than ${limits.maxFiles} files`)));
@@ -235,4 +238,36 @@ function tooLarge(message: string): RpcError {
 
 function invalid(message: string, cause?: unknown): RpcError {
   return new HttpStatusError(message, Code.InvalidArgument, 400, { cause });
+}
+
+/** The part-header parser inside @fastify/busboy 3 (`Busboy._parser.parser._hparser`). */
+interface HeaderParserInternals {
+  maxed: boolean;
+  _finish(): void;
+}
+
+/**
+ * Calls `onTruncated` when a part's header block is longer than busboy's
+ * `headerSize`. @fastify/busboy cuts such a block and goes on without a
+ * word, so a 1 MB header would give a part with a truncated name or
+ * filename, or drop its Content-Disposition: a silent success. Its header
+ * parser marks the cut (`maxed`) until it finishes the block; this wraps
+ * that one instance's `_finish`. Reaching into the parser is the price of
+ * using the library: `test/adversarial/upload-attacks.test.ts` ("a part with
+ * a 1 MB header") fails if an upgrade moves it, and this throws at once when
+ * the parser is not where it is expected.
+ */
+function onHeaderTruncated(boy: BusboyInstance, onTruncated: () => void): void {
+  const internals = boy as unknown as {
+    _parser?: { parser?: { _hparser?: HeaderParserInternals } };
+  };
+  const parser = internals._parser?.parser?._hparser;
+  if (parser === undefined || typeof parser._finish !== "function" || !("maxed" in parser)) {
+    throw new Error("@fastify/busboy's part-header parser is not where this version expects it");
+  }
+  const finish = parser._finish;
+  parser._finish = function finishHeader(this: HeaderParserInternals) {
+    if (this.maxed) onTruncated();
+    finish.call(this);
+  };
 }
