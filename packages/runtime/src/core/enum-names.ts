@@ -1,4 +1,5 @@
 import type { DescEnum, DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
+import { messagePlan, type PlannedField, rewriteFields } from "./json-field-plan.js";
 
 /**
  * Enum names as clients may spell them: case-insensitively (Envoy's
@@ -46,29 +47,11 @@ export class EnumNames {
   }
 
   #walk(plan: EnumPlan, json: JsonValue, map: (desc: DescEnum, name: string) => string): void {
-    if (json === null || typeof json !== "object" || Array.isArray(json)) return;
-    for (const f of plan.fields) {
-      const key = Object.hasOwn(json, f.jsonName)
-        ? f.jsonName
-        : Object.hasOwn(json, f.protoName)
-          ? f.protoName
-          : undefined;
-      if (key === undefined) continue;
-      const one = (v: JsonValue): JsonValue => {
-        if (f.enum !== undefined) return typeof v === "string" ? map(f.enum, v) : v;
-        if (f.child !== undefined) this.#walk(f.child, v, map);
-        return v;
-      };
-      const value = json[key] as JsonValue;
-      if (f.kind === "list" && Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) value[i] = one(value[i] as JsonValue);
-      } else if (f.kind === "map" && value !== null && typeof value === "object") {
-        const record = value as Record<string, JsonValue>;
-        for (const k of Object.keys(record)) record[k] = one(record[k] as JsonValue);
-      } else {
-        json[key] = one(value);
-      }
-    }
+    rewriteFields(json, plan.fields, (f, v) => {
+      if (f.enum !== undefined) return typeof v === "string" ? map(f.enum, v) : v;
+      if (f.child !== undefined) this.#walk(f.child, v, map);
+      return v;
+    });
   }
 
   #lookup(desc: DescEnum): Map<string, string> {
@@ -102,20 +85,12 @@ export class EnumNames {
   }
 
   #plan(schema: DescMessage): EnumPlan | null {
-    const known = this.#plans.get(schema);
-    if (known !== undefined) return known;
-    // Recursive types: this plan stands while its fields are worked out.
-    const plan: EnumPlan = { fields: [] };
-    this.#plans.set(schema, plan);
-    for (const field of schema.fields) {
-      const entry = this.#fieldPlan(field);
-      if (entry !== undefined) plan.fields.push(entry);
-    }
-    if (plan.fields.length === 0) {
-      this.#plans.set(schema, null);
-      return null;
-    }
-    return plan;
+    return messagePlan(
+      this.#plans,
+      schema,
+      () => ({ fields: [] }),
+      (field) => this.#fieldPlan(field),
+    );
   }
 
   #fieldPlan(field: DescField): FieldPlan | undefined {
@@ -158,10 +133,7 @@ interface EnumPlan {
   readonly fields: FieldPlan[];
 }
 
-interface FieldPlan {
-  readonly jsonName: string;
-  readonly protoName: string;
-  readonly kind: "single" | "list" | "map";
+interface FieldPlan extends PlannedField {
   readonly enum: DescEnum | undefined;
   readonly child: EnumPlan | undefined;
 }

@@ -1,4 +1,5 @@
 import { type DescField, type DescMessage, type JsonValue, ScalarType } from "@bufbuild/protobuf";
+import { messagePlan, type PlannedField, rewriteFields } from "./json-field-plan.js";
 
 /**
  * Writes a message's 64-bit integers as JSON numbers instead of the proto3
@@ -40,54 +41,21 @@ export class Int64Numbers {
   }
 
   #markMessage(plan: Plan, json: JsonValue): void {
-    if (json === null || typeof json !== "object" || Array.isArray(json)) return;
-    for (const f of plan.fields) {
-      const key = Object.hasOwn(json, f.jsonName)
-        ? f.jsonName
-        : Object.hasOwn(json, f.protoName)
-          ? f.protoName
-          : undefined;
-      if (key === undefined) continue;
-      const value = json[key] as JsonValue;
-      const child = f.child;
-      const one = (v: JsonValue): JsonValue => {
-        if (child === undefined || child.leaf) return this.#markValue(v);
-        this.#markMessage(child, v);
-        return v;
-      };
-      if (f.kind === "list" && Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) value[i] = one(value[i] as JsonValue);
-      } else if (f.kind === "map" && value !== null && typeof value === "object") {
-        for (const k of Object.keys(value)) {
-          const record = value as Record<string, JsonValue>;
-          record[k] = one(record[k] as JsonValue);
-        }
-      } else {
-        json[key] = one(value);
-      }
-    }
+    rewriteFields(json, plan.fields, (f, v) => {
+      if (f.child === undefined || f.child.leaf) return this.#markValue(v);
+      this.#markMessage(f.child, v);
+      return v;
+    });
   }
 
   #plan(schema: DescMessage): Plan | null {
-    const known = this.#plans.get(schema);
-    if (known !== undefined) return known;
-    if (wrappers.has(schema.typeName)) {
-      const leaf: Plan = { leaf: true, fields: [] };
-      this.#plans.set(schema, leaf);
-      return leaf;
-    }
-    // Recursive types: assume a plan while this one is being worked out.
-    const plan: Plan = { leaf: false, fields: [] };
-    this.#plans.set(schema, plan);
-    for (const field of schema.fields) {
-      const entry = this.#fieldPlan(field);
-      if (entry !== undefined) plan.fields.push(entry);
-    }
-    if (plan.fields.length === 0) {
-      this.#plans.set(schema, null);
-      return null;
-    }
-    return plan;
+    if (wrappers.has(schema.typeName)) return wrapperPlan;
+    return messagePlan(
+      this.#plans,
+      schema,
+      () => ({ leaf: false, fields: [] }),
+      (field) => this.#fieldPlan(field),
+    );
   }
 
   #fieldPlan(field: DescField): FieldPlan | undefined {
@@ -130,15 +98,13 @@ interface Plan {
   readonly fields: FieldPlan[];
 }
 
-interface FieldPlan {
-  readonly jsonName: string;
-  readonly protoName: string;
-  readonly kind: "single" | "list" | "map";
+interface FieldPlan extends PlannedField {
   /** The plan of a message-typed field; undefined for a 64-bit scalar. */
   readonly child: Plan | undefined;
 }
 
 const wrappers = new Set(["google.protobuf.Int64Value", "google.protobuf.UInt64Value"]);
+const wrapperPlan: Plan = { leaf: true, fields: [] };
 
 function is64(type: ScalarType): boolean {
   switch (type) {
