@@ -6,7 +6,6 @@
  * and grace, and every selector and reference points at an object that exists.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -17,7 +16,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Service } from "kubernetes-models/v1/Service";
 import { parseAllDocuments } from "yaml";
 import { parseConfig } from "../../packages/gateway/src/index.js";
-import { makeWorkdir, repoRoot, runGateway } from "./support/processes.js";
+import { bufBuild, makeWorkdir, repoRoot, runGateway } from "./support/processes.js";
 
 const dir = join(repoRoot, "deploy/kubernetes");
 const docs = readdirSync(dir)
@@ -86,17 +85,7 @@ describe("deploy/kubernetes", () => {
     mkdirSync(join(work.dir, "config"));
     mkdirSync(join(work.dir, "api"));
     const config = work.write("config/gateway.yaml", text);
-    execFileSync(
-      join(repoRoot, "node_modules/.bin/buf"),
-      [
-        "build",
-        "--path",
-        "examples/library/proto/library/v1/library.proto",
-        "-o",
-        join(work.dir, "api/api.binpb"),
-      ],
-      { cwd: repoRoot, stdio: "pipe" },
-    );
+    bufBuild("examples/library/proto/library/v1/library.proto", join(work.dir, "api/api.binpb"));
     const { status, stdout, stderr } = runGateway(["check", config], { GATEWAY_WORKERS: "2" });
     assert.equal(status, 0, stderr);
     assert.match(

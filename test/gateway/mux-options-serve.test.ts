@@ -5,16 +5,15 @@
 // by `check` with the key named; the gateway answers bad input under each
 // option with a google.rpc.Status and is still alive afterwards.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { big, startCounterBackend } from "../mux/counter-fixture.js";
 import { type GrpcTestServer, request, type TestResponse } from "../support/servers.js";
 import { freePort } from "../support/wait.js";
 import {
+  bufBuild,
   type Child,
   makeWorkdir,
-  repoRoot,
   runGateway,
   startGateway,
   stopAll,
@@ -128,17 +127,7 @@ describe("ts-gateway serve with the mux options of issue 26", { timeout: 120_000
 
   before(async () => {
     backend = await startCounterBackend();
-    execFileSync(
-      join(repoRoot, "node_modules/.bin/buf"),
-      [
-        "build",
-        "--path",
-        "test/proto/muxoptions/v1/mux_options.proto",
-        "-o",
-        join(work.dir, "api.binpb"),
-      ],
-      { cwd: repoRoot, stdio: "pipe" },
-    );
+    bufBuild("test/proto/muxoptions/v1/mux_options.proto", join(work.dir, "api.binpb"));
     const port = await freePort();
     const config = work.write(
       "gateway.yaml",

@@ -6,13 +6,13 @@
  * example's protos, as a team would from theirs).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gatewayConfigSchema } from "../../packages/gateway/src/index.js";
 import { freePort } from "../support/wait.js";
 import {
+  bufBuild,
   makeWorkdir,
   repoRoot,
   runGateway,
@@ -46,17 +46,7 @@ describe("README: Run the gateway", () => {
     assert.ok(section.length > 0 && yaml !== undefined, "the section and its config");
     // `buf build -o api.binpb`, in a repository holding the example's protos.
     assert.ok(commands.includes("buf build -o api.binpb"));
-    execFileSync(
-      join(repoRoot, "node_modules/.bin/buf"),
-      [
-        "build",
-        "--path",
-        "examples/library/proto/library/v1/library.proto",
-        "-o",
-        join(work.dir, "api.binpb"),
-      ],
-      { cwd: repoRoot, stdio: "pipe" },
-    );
+    bufBuild("examples/library/proto/library/v1/library.proto", join(work.dir, "api.binpb"));
     config = work.write("gateway.yaml", yaml);
     const backend = await startLibraryBackend();
     env = { PORT: String(await freePort()), LIBRARY_BACKEND: `127.0.0.1:${backend.port}` };

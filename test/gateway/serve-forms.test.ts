@@ -5,14 +5,13 @@
  * cut into the `limits.multipart.chunkBytes` of gateway.yaml.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { freePort } from "../support/wait.js";
 import {
+  bufBuild,
   makeWorkdir,
-  repoRoot,
   startGateway,
   startLibraryBackend,
   stopAll,
@@ -25,17 +24,7 @@ describe("ts-gateway serve: forms and uploads from a descriptor set", { timeout:
   let url = "";
 
   before(async () => {
-    execFileSync(
-      join(repoRoot, "node_modules/.bin/buf"),
-      [
-        "build",
-        "--path",
-        "examples/library/proto/library/v1/library.proto",
-        "-o",
-        join(work.dir, "library.binpb"),
-      ],
-      { cwd: repoRoot, stdio: "pipe" },
-    );
+    bufBuild("examples/library/proto/library/v1/library.proto", join(work.dir, "library.binpb"));
     const backend = await startLibraryBackend();
     const port = await freePort();
     const config = work.write(

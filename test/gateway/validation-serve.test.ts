@@ -4,7 +4,6 @@
 // imports), in front of a grpc-js backend that counts its calls; gateway.yaml
 // turns validation on (`mux.validate`) and off for one method (per route).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
@@ -18,7 +17,7 @@ import {
   validItem,
   violationsOf,
 } from "../validation/validation-cases.js";
-import { type Child, makeWorkdir, repoRoot, startGateway, stopAll } from "./support/processes.js";
+import { bufBuild, type Child, makeWorkdir, startGateway, stopAll } from "./support/processes.js";
 
 describe("ts-gateway serve with mux.validate", { timeout: 120_000 }, () => {
   let backend: GrpcTestServer;
@@ -50,17 +49,7 @@ describe("ts-gateway serve with mux.validate", { timeout: 120_000 }, () => {
       }),
     );
     const work = makeWorkdir();
-    execFileSync(
-      join(repoRoot, "node_modules/.bin/buf"),
-      [
-        "build",
-        "--path",
-        "test/proto/validation/v1/validation.proto",
-        "-o",
-        join(work.dir, "api.binpb"),
-      ],
-      { cwd: repoRoot, stdio: "pipe" },
-    );
+    bufBuild("test/proto/validation/v1/validation.proto", join(work.dir, "api.binpb"));
     const port = await freePort();
     const config = work.write(
       "gateway.yaml",

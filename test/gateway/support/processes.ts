@@ -177,11 +177,15 @@ export function buildDescriptorSet(file: string): void {
     copyFileSync(built, file);
     return;
   }
-  execFileSync(
-    join(repoRoot, "node_modules/.bin/buf"),
-    ["build", "--path", "test/proto/gateway/v1/inventory.proto", "-o", file],
-    { cwd: repoRoot, stdio: "pipe" },
-  );
+  bufBuild("test/proto/gateway/v1/inventory.proto", file);
+}
+
+/** `buf build` of one proto file of the repository (`proto`, relative to its root) into the descriptor set `out`. */
+export function bufBuild(proto: string, out: string): void {
+  execFileSync(join(repoRoot, "node_modules/.bin/buf"), ["build", "--path", proto, "-o", out], {
+    cwd: repoRoot,
+    stdio: "pipe",
+  });
 }
 
 /** Sends `count` requests through `send` with `concurrency` in flight; returns the results. */
