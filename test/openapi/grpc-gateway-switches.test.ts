@@ -6,9 +6,9 @@
 // the switch changes in the document, and every document validates as
 // OpenAPI 3.1. One row goes the whole way through `buf generate`.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {
@@ -19,7 +19,7 @@ import {
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { protocGenTsGateway } from "protoc-gen-ts-gateway";
 import { schemaNames } from "../../packages/protoc-gen-ts-gateway/src/openapi/naming.js";
-import { generateInline, repoRoot, run } from "../support/generate-inline.js";
+import { generateInline, repoRoot, run, writeBufWorkspace } from "../support/generate-inline.js";
 
 type Doc = Record<string, any>;
 
@@ -371,25 +371,7 @@ const protos = { "shop/v1/shop.proto": shop, "other/v1/other.proto": other };
 
 /** The protos compiled by `buf build` in a workspace laid out as generateInline's. */
 async function compile(dir: string): Promise<FileDescriptorProto[]> {
-  for (const [path, text] of Object.entries(protos)) {
-    await mkdir(dirname(join(dir, "proto", path)), { recursive: true });
-    await writeFile(join(dir, "proto", path), text);
-  }
-  await symlink(join(repoRoot, "node_modules/google-proto-files"), join(dir, "googleapis"));
-  await symlink(join(repoRoot, "third_party/grpc-gateway"), join(dir, "grpc-gateway"));
-  await writeFile(
-    join(dir, "buf.yaml"),
-    [
-      "version: v2",
-      "modules:",
-      "  - path: proto",
-      "  - path: googleapis",
-      "    includes: [googleapis/google/api, googleapis/google/rpc]",
-      "  - path: grpc-gateway",
-      "    includes: [grpc-gateway/protoc-gen-openapiv2]",
-      "",
-    ].join("\n"),
-  );
+  await writeBufWorkspace(dir, protos);
   const bin = join(repoRoot, "node_modules/.bin/buf");
   const built = await run(bin, ["build", "proto", "-o", "image.binpb"], dir);
   assert.equal(built.code, 0, built.stderr);

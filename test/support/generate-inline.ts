@@ -57,16 +57,17 @@ export interface InlineGeneration {
  * `esTarget` is protoc-gen-es's `target` (default `ts`).
  * For generation-error tests: look at `code` and `stderr`.
  */
-export async function generateInline(
+/**
+ * A buf workspace in `dir`: `files` (path → text) under `proto/`, with
+ * googleapis' google/api and google/rpc and grpc-gateway's openapiv2 options
+ * to import, as a user's buf deps would give them.
+ */
+export async function writeBufWorkspace(
+  dir: string,
   files: Readonly<Record<string, string>>,
-  gatewayOptions: readonly string[] = [],
-  { gatewayOnly = false, esTarget = "ts" }: { gatewayOnly?: boolean; esTarget?: string } = {},
-): Promise<InlineGeneration> {
-  const dir = await mkdtemp(join(tmpdir(), "ts-gateway-gen-"));
-  const protoDir = join(dir, "proto");
-  const outDir = join(dir, "gen");
+): Promise<void> {
   for (const [path, text] of Object.entries(files)) {
-    const file = join(protoDir, path);
+    const file = join(dir, "proto", path);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, text);
   }
@@ -87,6 +88,16 @@ export async function generateInline(
       "",
     ].join("\n"),
   );
+}
+
+export async function generateInline(
+  files: Readonly<Record<string, string>>,
+  gatewayOptions: readonly string[] = [],
+  { gatewayOnly = false, esTarget = "ts" }: { gatewayOnly?: boolean; esTarget?: string } = {},
+): Promise<InlineGeneration> {
+  const dir = await mkdtemp(join(tmpdir(), "ts-gateway-gen-"));
+  const outDir = join(dir, "gen");
+  await writeBufWorkspace(dir, files);
   const bin = join(repoRoot, "node_modules/.bin");
   await writeFile(
     join(dir, "buf.gen.yaml"),
