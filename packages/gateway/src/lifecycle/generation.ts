@@ -8,7 +8,7 @@ import type { DocsConfig } from "../config/policy-schema.js";
 import type { Observability } from "../observability/observability.js";
 import { type EdgePolicies, edgePolicies } from "../policies/edge-policies.js";
 import { mountGatewayHealth } from "../server/backend-healthz.js";
-import { dropCustomOptions } from "../services/descriptor-options.js";
+import { compactDescriptors } from "../services/compact-descriptors.js";
 import { loadServices, type RoutedService } from "../services/load-services.js";
 import { documentTitle } from "../services/openapi-document.js";
 import { openApiForSites } from "../services/openapi-sites.js";
@@ -102,13 +102,12 @@ export async function buildGeneration(
     }
     // The routes and the document are made: what serving reads of the
     // descriptor sets' custom options is protovalidate's rules, if anything.
-    if (!config.mux?.validate) {
-      dropCustomOptions(
-        services.flatMap((s) =>
-          s.service.routeInfos === undefined ? [] : [s.service.routes.service],
-        ),
-      );
-    }
+    compactDescriptors(
+      services.flatMap((s) =>
+        s.service.routeInfos === undefined ? [] : [s.service.routes.service],
+      ),
+      { dropCustomOptions: !config.mux?.validate },
+    );
     return { mux, adminMux, rows, channels, close };
   } catch (err) {
     close();
