@@ -40,13 +40,19 @@ export function compactDescriptors(
   };
   for (const service of services) add(service.file);
   const compaction = new Compaction(options.dropCustomOptions);
-  for (const file of files) compaction.visit(file as unknown as Node);
+  for (const file of files) compaction.run(file as unknown as Node);
 }
 
 type Node = Record<string, unknown>;
 
+/**
+ * One walk over a graph of descriptors (which link to each other: parents,
+ * files, field types), each object once, with a stack of its own: the
+ * chain of field types from one message can be thousands long.
+ */
 class Compaction {
   readonly #seen = new Set<object>();
+  readonly #pending: Node[] = [];
   readonly #strings = new Map<string, string>();
   readonly #dropUnknown: boolean;
 
@@ -54,31 +60,45 @@ class Compaction {
     this.#dropUnknown = dropUnknown;
   }
 
-  /** Compacts `node` and what its own properties reach, each object once. */
-  visit(node: Node): void {
-    if (this.#seen.has(node)) return;
-    this.#seen.add(node);
-    if (this.#dropUnknown && "$typeName" in node) delete node.$unknown;
-    for (const key of Object.keys(node)) {
-      const value = node[key];
-      if (typeof value === "string") {
-        node[key] = this.#intern(value);
-      } else if (Array.isArray(value)) {
-        node[key] = this.#list(value);
-      } else if (isNode(value)) {
-        this.visit(value);
-        if (this.#dropUnknown && key === "options" && isEmpty(value)) node[key] = undefined;
+  /** Compacts `root` and what its own properties reach. */
+  run(root: Node): void {
+    this.#reach(root);
+    for (let node = this.#pending.pop(); node !== undefined; node = this.#pending.pop()) {
+      for (const key of Object.keys(node)) {
+        const value = node[key];
+        if (typeof value === "string") {
+          node[key] = this.#intern(value);
+        } else if (Array.isArray(value)) {
+          node[key] = this.#list(value);
+        } else if (isNode(value)) {
+          if (this.#dropUnknown && key === "options") {
+            delete value.$unknown;
+            if (isEmpty(value)) {
+              node[key] = undefined;
+              continue;
+            }
+          }
+          this.#reach(value);
+        }
       }
     }
   }
 
-  /** A copy of `list` as long as it is, its strings interned and its objects visited. */
+  /** Queues `node` if it was not yet. */
+  #reach(node: Node): void {
+    if (this.#seen.has(node)) return;
+    this.#seen.add(node);
+    if (this.#dropUnknown && "$typeName" in node) delete node.$unknown;
+    this.#pending.push(node);
+  }
+
+  /** A copy of `list` as long as it is, its strings interned and its objects queued. */
   #list(list: unknown[]): unknown[] {
     const copy = list.slice();
     for (let i = 0; i < copy.length; i++) {
       const item = copy[i];
       if (typeof item === "string") copy[i] = this.#intern(item);
-      else if (isNode(item)) this.visit(item);
+      else if (isNode(item)) this.#reach(item);
     }
     return copy;
   }
