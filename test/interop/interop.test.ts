@@ -20,7 +20,7 @@ import {
   stopAll,
 } from "../gateway/support/processes.js";
 import { skippedTools } from "../support/tools.js";
-import { eventually, freePort, sleep } from "../support/wait.js";
+import { eventually, freePort } from "../support/wait.js";
 import { type Backend, startBackend, stopBackends } from "./support/backends.js";
 
 after(async () => {
@@ -191,14 +191,21 @@ for (const kind of ["python", "go"] as const) {
     });
 
     it("cancellation: a client that goes away cancels the backend's call", async () => {
-      const before = (await json(`${base}/v1/stats`)).body.cancelled ?? 0;
+      const stats = async () =>
+        (await json(`${base}/v1/stats`)).body as { cancelled?: number; sleepsStarted?: number };
+      const { cancelled: before = 0, sleepsStarted: started = 0 } = await stats();
       const controller = new AbortController();
       const call = fetch(`${base}/v1/sleep/1400`, { signal: controller.signal }).catch(() => {});
-      await sleep(300);
+      // Abort once the backend runs the call, not while it may still be on its way.
+      await eventually(
+        async () => ((await stats()).sleepsStarted ?? 0) > started,
+        1_000,
+        "the backend to receive the call",
+      );
       controller.abort();
       await call;
       await eventually(
-        async () => ((await json(`${base}/v1/stats`)).body.cancelled ?? 0) > before,
+        async () => ((await stats()).cancelled ?? 0) > before,
         15_000,
         "the backend to see the cancellation",
       );

@@ -25,6 +25,7 @@ from google.rpc import error_details_pb2, status_pb2  # noqa: E402
 from interop.v1 import interop_pb2, interop_pb2_grpc  # noqa: E402
 
 cancelled = 0
+sleeps_started = 0
 lock = threading.Lock()
 
 
@@ -32,6 +33,12 @@ def count_cancelled():
     global cancelled
     with lock:
         cancelled += 1
+
+
+def count_sleep():
+    global sleeps_started
+    with lock:
+        sleeps_started += 1
 
 
 class Interop(interop_pb2_grpc.InteropServiceServicer):
@@ -66,6 +73,7 @@ class Interop(interop_pb2_grpc.InteropServiceServicer):
         context.abort(STATUS_CODES[code], request.message)
 
     def Sleep(self, request, context):
+        count_sleep()
         done = threading.Event()
         context.add_callback(done.set)
         finished = done.wait(request.ms / 1000)
@@ -85,7 +93,7 @@ class Interop(interop_pb2_grpc.InteropServiceServicer):
 
     def Stats(self, request, context):
         with lock:
-            return interop_pb2.StatsResponse(cancelled=cancelled)
+            return interop_pb2.StatsResponse(cancelled=cancelled, sleeps_started=sleeps_started)
 
 
 STATUS_CODES = {code.value[0]: code for code in grpc.StatusCode}

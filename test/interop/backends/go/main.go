@@ -30,7 +30,8 @@ import (
 
 type server struct {
 	interoppb.UnimplementedInteropServiceServer
-	cancelled int32
+	cancelled     int32
+	sleepsStarted int32
 }
 
 func (s *server) Echo(ctx context.Context, req *interoppb.EchoRequest) (*interoppb.EchoResponse, error) {
@@ -79,6 +80,7 @@ func (s *server) Fail(_ context.Context, req *interoppb.FailRequest) (*interoppb
 }
 
 func (s *server) Sleep(ctx context.Context, req *interoppb.SleepRequest) (*interoppb.SleepResponse, error) {
+	atomic.AddInt32(&s.sleepsStarted, 1)
 	select {
 	case <-time.After(time.Duration(req.Ms) * time.Millisecond):
 		return &interoppb.SleepResponse{}, nil
@@ -106,7 +108,10 @@ func (s *server) Count(req *interoppb.CountRequest, stream interoppb.InteropServ
 }
 
 func (s *server) Stats(context.Context, *interoppb.StatsRequest) (*interoppb.StatsResponse, error) {
-	return &interoppb.StatsResponse{Cancelled: atomic.LoadInt32(&s.cancelled)}, nil
+	return &interoppb.StatsResponse{
+		Cancelled:     atomic.LoadInt32(&s.cancelled),
+		SleepsStarted: atomic.LoadInt32(&s.sleepsStarted),
+	}, nil
 }
 
 func main() {
