@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type ExampleProcess, startExample } from "../support/example-process.js";
+import { tempDir } from "../support/temp-dirs.js";
 
 const doc = readFileSync(new URL("../../docs/forms-and-uploads.md", import.meta.url), "utf8");
 const curls = doc
@@ -18,7 +18,7 @@ const curls = doc
 
 describe("docs/forms-and-uploads.md curl lines", { timeout: 120_000 }, () => {
   let example: ExampleProcess;
-  const dir = mkdtempSync(join(tmpdir(), "ts-gateway-forms-"));
+  const dir = tempDir("ts-gateway-forms-");
   const cover = Buffer.from(Array.from({ length: 48_213 }, (_, i) => (i * 31) & 0xff));
   before(async () => {
     writeFileSync(join(dir, "cover.jpg"), cover);

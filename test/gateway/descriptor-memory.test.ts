@@ -11,11 +11,10 @@
  * GetEndpoint through `ts-gateway serve`) and validation-serve.test.ts.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { googleWorkspace, run } from "../googleapis/support.js";
+import { tempDir } from "../support/temp-dirs.js";
 import { repoRoot } from "./support/processes.js";
 
 const child = join(repoRoot, "test/gateway/support/descriptor-memory-child.ts");
@@ -31,9 +30,7 @@ async function measure(args: string[]): Promise<Record<string, number | boolean>
 }
 
 describe("descriptor memory after a build", { timeout: 120_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "ts-gateway-descriptor-memory-"));
-  const setFile = join(dir, "aiplatform.binpb");
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const setFile = join(tempDir("ts-gateway-descriptor-memory-"), "aiplatform.binpb");
 
   before(async () => {
     const ws = await googleWorkspace();

@@ -3,11 +3,11 @@
 // registered so `stopAll()` can kill it by PID.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "../../support/temp-dirs.js";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 export const gatewayBin = join(repoRoot, "packages/gateway/bin/ts-gateway");
@@ -156,7 +156,7 @@ export function runGateway(
 
 /** A temporary folder holding the Inventory descriptor set (`buf build`) and what tests write. */
 export function makeWorkdir(): { dir: string; write: (name: string, text: string) => string } {
-  const dir = mkdtempSync(join(tmpdir(), "ts-gateway-cli-"));
+  const dir = tempDir("ts-gateway-cli-");
   return {
     dir,
     write: (name, text) => {

@@ -4,11 +4,11 @@
 // Each runs as a child process with stdin open: it exits when stdin closes,
 // so a killed test leaves no backend behind; stopBackends() kills by PID.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "../../gateway/support/processes.js";
+import { tempDir } from "../../support/temp-dirs.js";
 
 const run = promisify(execFile);
 /** Debian's python3 (with grpcio): the `python3` first on PATH may be another one. */
@@ -49,7 +49,7 @@ export function pythonStubs(): Promise<string> {
   stubs ??= (async () => {
     if (!existsSync(python)) throw new Error(`${python} not found: ${pythonInstall}`);
     await sh(python, ["-c", "import grpc, grpc_tools"], pythonInstall);
-    const out = mkdtempSync(join(tmpdir(), "ts-gateway-interop-py-"));
+    const out = tempDir("ts-gateway-interop-py-");
     const googleapis = join(repoRoot, "node_modules/google-proto-files");
     const health = join(repoRoot, "packages/runtime/proto/grpc/health/v1");
     const protos = ["-I", "test/proto", "-I", googleapis];
