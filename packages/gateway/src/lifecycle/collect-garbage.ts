@@ -31,15 +31,17 @@ export function collectGarbage(): void {
   const gc = runInNewContext("gc") as Gc | undefined;
   setFlagsFromString("--no-expose-gc");
   if (gc === undefined) return;
-  // The first frees the objects and moves the survivors onto fewer pages; V8
-  // gives the emptied pages back to the system at the next one.
+  // The first frees the garbage where it lies; the second moves what lives
+  // onto fewer pages and gives the rest back. Compacting first would copy the
+  // survivors while the garbage still holds its pages: on Cloud's APIs that
+  // took the peak from 500 to 700 MB RSS (600 in this order).
+  gc();
   setFlagsFromString("--compact-on-every-full-gc");
   try {
     gc();
   } finally {
     setFlagsFromString("--no-compact-on-every-full-gc");
   }
-  gc();
   clearTimeout(youngGeneration);
   youngGeneration = setTimeout(() => {
     youngGeneration = undefined;
