@@ -12,7 +12,7 @@ import { createListener, type Listener } from "../server/listener.js";
 import type { RouteRow } from "../services/route-rows.js";
 import type { Log } from "../shared/defaults.js";
 import { collectGarbage } from "./collect-garbage.js";
-import { buildGeneration } from "./generation.js";
+import { buildGeneration, type Generation } from "./generation.js";
 
 /** A running gateway process (one worker, or the only process). */
 export interface RunningGateway {
@@ -121,7 +121,9 @@ export async function startGateway(
       if (changed.length > 0) {
         log(`${changed.join(", ")} changed: restart to apply; reloading the rest`);
       }
-      const old = current;
+      // A holder the timer empties: a generation its closure or its stack
+      // still held would survive the collection that follows its retirement.
+      let old: Generation | undefined = current;
       current = await build(next);
       loadedConfig = next;
       collectGarbage();
@@ -130,8 +132,15 @@ export async function startGateway(
       const grace = next.config.shutdown?.gracePeriodMs ?? drainDefaults.gracePeriodMs;
       retired.add(old.mux);
       setTimeout(() => {
+        if (old === undefined) return;
         retired.delete(old.mux);
         old.close();
+        old = undefined;
+        // The old routes and descriptors are garbage now (what a stream
+        // still open on them holds stays): without a collection an idle
+        // gateway would hold both generations. From a task of its own, whose
+        // stack holds nothing of this one's.
+        setImmediate(collectGarbage);
       }, grace).unref();
       log(
         `reloaded: ${current.rows.length} routes, backends ${[...current.channels.keys()].join(", ")}`,
