@@ -1,9 +1,10 @@
+import { AnySchema } from "@bufbuild/protobuf/wkt";
 import type { JsonSchema, SchemaSet } from "./schemas.js";
 import { wellKnownSchema } from "./well-known-schemas.js";
 
 /** `$ref` of the `google.rpc.Status` schema, defined in the set on first use. */
 export function statusSchema(schemas: SchemaSet): JsonSchema {
-  const any = schemas.define("google.protobuf.Any", () => wellKnownSchema("google.protobuf.Any")!);
+  const any = schemas.define("google.protobuf.Any", () => wellKnownSchema(AnySchema)!);
   return schemas.define("google.rpc.Status", () => ({
     type: "object",
     description:

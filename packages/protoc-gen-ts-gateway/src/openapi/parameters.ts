@@ -195,7 +195,7 @@ export function queryParameters(route: RouteInfo, schemas: SchemaSet): Parameter
           break;
         case "message": {
           if (field.message.typeName === "google.protobuf.Any") break;
-          if (wellKnownSchema(field.message.typeName) !== undefined) {
+          if (wellKnownSchema(field.message) !== undefined) {
             add(schemas.field(field));
             break;
           }

@@ -122,7 +122,7 @@ export class SchemaSet {
 
   /** A message's schema: inline for the well-known types with a special form, else a `$ref`. */
   message(desc: DescMessage): JsonSchema {
-    const special = wellKnownSchema(desc.typeName);
+    const special = wellKnownSchema(desc);
     if (special !== undefined) return special;
     if (!this.#components.has(desc.typeName)) {
       this.#components.set(desc.typeName, {}); // placeholder: recursion ends at the $ref

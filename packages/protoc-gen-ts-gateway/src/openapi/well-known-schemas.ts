@@ -1,4 +1,5 @@
-import { ScalarType } from "@bufbuild/protobuf";
+import { type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import type { JsonSchema } from "./schemas.js";
 
 const int64: JsonSchema = { type: "string", format: "int64", pattern: "^-?[0-9]+$" };
@@ -37,28 +38,16 @@ export function scalarSchema(scalar: ScalarType): JsonSchema {
   }
 }
 
-/** Wrapper types: their scalar, or `null`. */
-const wrappers: Record<string, ScalarType> = {
-  "google.protobuf.DoubleValue": ScalarType.DOUBLE,
-  "google.protobuf.FloatValue": ScalarType.FLOAT,
-  "google.protobuf.Int64Value": ScalarType.INT64,
-  "google.protobuf.UInt64Value": ScalarType.UINT64,
-  "google.protobuf.Int32Value": ScalarType.INT32,
-  "google.protobuf.UInt32Value": ScalarType.UINT32,
-  "google.protobuf.BoolValue": ScalarType.BOOL,
-  "google.protobuf.StringValue": ScalarType.STRING,
-  "google.protobuf.BytesValue": ScalarType.BYTES,
-};
-
 /**
  * Well-known types whose JSON form is not an object of their fields, or
  * undefined for any other message. These are the types the query string
  * accepts as one value too.
  */
-export function wellKnownSchema(typeName: string): JsonSchema | undefined {
-  const wrapped = wrappers[typeName];
-  if (wrapped !== undefined) return { anyOf: [scalarSchema(wrapped), { type: "null" }] };
-  switch (typeName) {
+export function wellKnownSchema(desc: DescMessage): JsonSchema | undefined {
+  // Wrapper types: their scalar, or `null`.
+  if (isWrapperDesc(desc))
+    return { anyOf: [scalarSchema(desc.fields[0].scalar), { type: "null" }] };
+  switch (desc.typeName) {
     case "google.protobuf.Timestamp":
       return { type: "string", format: "date-time", description: "RFC 3339, in UTC (`Z`)" };
     case "google.protobuf.Duration":

@@ -1,6 +1,7 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { type DescEnum, type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 /**
  * Outcome of a hot-path parser: a value, or a message saying why the input is
@@ -315,29 +316,14 @@ export function enumFromString(desc: DescEnum, raw: string): ParseResult<JsonVal
   return fail(`not a value of enum ${desc.typeName}`);
 }
 
-const wrapperScalars: Readonly<Record<string, ScalarType>> = {
-  "google.protobuf.DoubleValue": ScalarType.DOUBLE,
-  "google.protobuf.FloatValue": ScalarType.FLOAT,
-  "google.protobuf.Int64Value": ScalarType.INT64,
-  "google.protobuf.UInt64Value": ScalarType.UINT64,
-  "google.protobuf.Int32Value": ScalarType.INT32,
-  "google.protobuf.UInt32Value": ScalarType.UINT32,
-  "google.protobuf.BoolValue": ScalarType.BOOL,
-  "google.protobuf.StringValue": ScalarType.STRING,
-  "google.protobuf.BytesValue": ScalarType.BYTES,
-};
-
 /**
  * The parser for a message type given as one URL string, or undefined when
  * the message has no string form (every type but the well-known ones below).
  * `google.protobuf.Any` gets a parser that always fails with an explanation.
  */
 export function messageParser(desc: DescMessage): JsonValueParser | undefined {
-  const typeName = desc.typeName;
-  if (Object.hasOwn(wrapperScalars, typeName)) {
-    return scalarParser(wrapperScalars[typeName]!);
-  }
-  switch (typeName) {
+  if (isWrapperDesc(desc)) return scalarParser(desc.fields[0].scalar);
+  switch (desc.typeName) {
     case "google.protobuf.Timestamp":
       return timestampFromString;
     case "google.protobuf.Duration":
