@@ -3,21 +3,12 @@
 // config passes `ts-gateway`'s schema, every shell block runs only commands
 // this repository documents, and the README stays a front page.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { parseConfig } from "../../packages/gateway/src/config/load-config.js";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const pages = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
-];
-const text = (page: string): string => readFileSync(join(root, page), "utf8");
+import { blocks, pages, root, text } from "./markdown.js";
 
 /** Text outside fenced code blocks. */
 function prose(markdown: string): string {
@@ -36,21 +27,6 @@ function anchors(markdown: string): Set<string> {
     slugs.add(slug);
   }
   return slugs;
-}
-
-interface Block {
-  readonly lang: string;
-  readonly code: string;
-  readonly line: number;
-}
-
-function blocks(markdown: string): Block[] {
-  const out: Block[] = [];
-  for (const m of markdown.matchAll(/^```(\w*)[^\n]*\n([\s\S]*?)^```/gm)) {
-    const line = markdown.slice(0, m.index).split("\n").length;
-    out.push({ lang: m[1] ?? "", code: m[2] ?? "", line });
-  }
-  return out;
 }
 
 describe("docs: links", () => {

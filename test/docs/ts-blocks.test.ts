@@ -10,19 +10,10 @@
 // or argument from our packages is. A block that is not a whole statement
 // list (a class member) says so on its fence: "```ts fragment", and is left out.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import ts from "typescript";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const pages = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
-];
+import { blocks, pages, root, text } from "./markdown.js";
 
 /** What an excerpt may leave to the reader's project. */
 const excerptCodes = new Set([
@@ -46,29 +37,25 @@ function readersModule(text: string): boolean {
   }
 }
 
-interface Block {
+interface TsBlock {
   readonly page: string;
+  /** The block's first line of code. */
   readonly line: number;
   readonly code: string;
 }
 
-function tsBlocks(): Block[] {
-  const found: Block[] = [];
-  for (const page of pages) {
-    const markdown = readFileSync(join(root, page), "utf8");
-    for (const m of markdown.matchAll(/^```(ts|typescript)\b([^\n]*)\n([\s\S]*?)^```/gm)) {
-      if (/\bfragment\b/.test(m[2] ?? "")) continue;
-      const line = markdown.slice(0, m.index).split("\n").length + 1;
-      found.push({ page, line, code: m[3] ?? "" });
-    }
-  }
-  return found;
+function tsBlocks(): TsBlock[] {
+  return pages.flatMap((page) =>
+    blocks(text(page))
+      .filter((b) => (b.lang === "ts" || b.lang === "typescript") && !/\bfragment\b/.test(b.info))
+      .map((b) => ({ page, line: b.line + 1, code: b.code })),
+  );
 }
 
 /** `page:line: TSnnnn message` for every error in the blocks that is not an excerpt's. */
-function typeErrors(blocks: readonly Block[]): string[] {
-  const files = new Map<string, Block>();
-  for (const [i, block] of blocks.entries()) {
+function typeErrors(excerpts: readonly TsBlock[]): string[] {
+  const files = new Map<string, TsBlock>();
+  for (const [i, block] of excerpts.entries()) {
     // `export {}` makes each block a module of its own, as a user's file is.
     files.set(join(root, `examples/library/src/__doc_block_${i}.ts`), block);
   }
@@ -110,13 +97,13 @@ function typeErrors(blocks: readonly Block[]): string[] {
 
 describe("docs: TypeScript blocks", { timeout: 120_000 }, () => {
   it("every block type-checks against the packages' API", () => {
-    const blocks = tsBlocks();
-    assert.ok(blocks.length >= 20, `${blocks.length} blocks`);
-    assert.deepEqual(typeErrors(blocks), []);
+    const found = tsBlocks();
+    assert.ok(found.length >= 20, `${found.length} blocks`);
+    assert.deepEqual(typeErrors(found), []);
   });
 
   it("a block that uses the API wrongly is reported at its page and line", () => {
-    const wrong: Block = {
+    const wrong: TsBlock = {
       page: "docs/example.md",
       line: 10,
       code: 'import { Mux } from "@ts-gateway/runtime";\nnew Mux({ notAnOption: true });\n',
