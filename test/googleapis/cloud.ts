@@ -9,17 +9,16 @@
 //   (the gateway shrinks V8's young generation once it has been idle 6 s),
 //   after 200 requests, and the peak.
 // Prints one line per figure and the machine's load before and after.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { gatewayBin, startChild, stopAll } from "../gateway/support/processes.js";
 import { freePort, sleep } from "../support/wait.js";
 import { googleProtoFiles, googleWorkspace, repoRoot, run, runPlugin } from "./support.js";
 
-const gatewayBin = join(repoRoot, "packages/gateway/bin/ts-gateway");
 const pluginBin = join(repoRoot, "packages/protoc-gen-ts-gateway/bin/protoc-gen-ts-gateway");
 
 function line(text: string): void {
@@ -67,27 +66,16 @@ function status(pid: number): { rss: number; hwm: number } {
 
 async function serve(config: string, port: number): Promise<void> {
   const started = Date.now();
-  const child = spawn(process.execPath, [gatewayBin, "serve", config], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const child = startChild(process.execPath, [gatewayBin, "serve", config]);
   try {
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    const deadline = Date.now() + 300_000;
-    while (!/^listening /m.test(out)) {
-      if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error("serve did not listen within 300 s");
-      await sleep(100);
-    }
+    await child.waitFor(/^listening /m, 300_000);
     const ready = (Date.now() - started) / 1000;
     await sleep(1000);
-    const first = status(child.pid!);
+    const first = status(child.pid);
     await sleep(9000);
-    const rest = status(child.pid!);
+    const rest = status(child.pid);
     await sleep(10_000);
-    const later = status(child.pid!);
+    const later = status(child.pid);
     const paths = [
       "/v1/projects/p/secrets/s",
       "/v1/projects/p/locations/l/keyRings/k",
@@ -104,7 +92,7 @@ async function serve(config: string, port: number): Promise<void> {
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     }
     await sleep(2000);
-    const after = status(child.pid!);
+    const after = status(child.pid);
     line(
       `serve: listening after ${ready.toFixed(1)} s; RSS ${first.rss} MB 1 s later, ${rest.rss} MB 10 s later, ${later.rss} MB 20 s later`,
     );
@@ -112,7 +100,7 @@ async function serve(config: string, port: number): Promise<void> {
       `serve: RSS ${after.rss} MB after 200 requests (${[...statuses].map(([s, n]) => `${n}×${s}`).join(", ")}; no backend runs); peak RSS ${after.hwm} MB`,
     );
   } finally {
-    child.kill("SIGKILL");
+    await stopAll();
   }
 }
 
